@@ -67,7 +67,7 @@ class DefinitionError(ConfigError):
 
 
 class UsageError(SharedOutcomesError):
-    """The caller asked for something that does not exist or is malformed (unknown dataset, bad month)."""
+    """The caller asked for something that does not exist or is malformed (a bad month, say)."""
 
     title = "Cannot do that"
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Severity = Literal["error", "warning"]
 
-#: At most this many row numbers and sample values are listed in one finding; `count` is the full number.
+#: At most this many row numbers and samples are listed in a finding; `count` is the full number.
 MAX_ROWS_LISTED = 100
 MAX_SAMPLES = 5
 

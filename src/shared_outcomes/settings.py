@@ -17,7 +17,7 @@ DEFAULT_DB_RELATIVE = Path("var") / "shared_outcomes.duckdb"
 
 
 def find_project_root(start: Path | None = None) -> Path:
-    """The folder that holds `data_contracts/`: $SHARED_OUTCOMES_HOME, else the nearest above here."""
+    """The folder holding `data_contracts/`: $SHARED_OUTCOMES_HOME, else the nearest above here."""
     env = os.environ.get(HOME_ENV_VAR)
     if env:
         return Path(env).resolve()
