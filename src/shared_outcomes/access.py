@@ -1,13 +1,14 @@
-"""Who is acting, and what their role allows: the checks the core applies to every action.
+"""Who is acting, and what their role allows: the permission table the core applies to every action.
 
-Every core function that submits or reads data takes an `Identity`. The checks live here, in the
-core, so a page or a script cannot skip them. (Sign-in, local accounts and the audit log build on
-this module.)
+Every core function that submits or reads data takes an `Identity` and asks `require(...)` here,
+so a page, a script or a crafted URL cannot skip the check. The table is data (`RULES`), one
+function per action, and the tests walk it role by role.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from shared_outcomes.errors import AccessDenied
@@ -22,6 +23,29 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+ROLE_TITLES: dict[Role, str] = {
+    Role.PARTNER_SUBMITTER: "Partner submitter",
+    Role.ANALYST: "Joint analysis team",
+    Role.LEADERSHIP: "Leadership",
+    Role.ADMIN: "Administrator",
+}
+
+
+class Action(StrEnum):
+    """Everything the product lets someone do that the permission table decides."""
+
+    VIEW_SHARED_FIGURES = "view_shared_figures"
+    VIEW_UNSUPPRESSED_FIGURES = "view_unsuppressed_figures"
+    DOWNLOAD_FIGURES = "download_figures"
+    SUBMIT_EXTRACT = "submit_extract"
+    VIEW_SUBMISSION_REPORTS = "view_submission_reports"
+    VIEW_TIMELINESS = "view_timeliness"
+    VIEW_ROW_LEVEL_DATA = "view_row_level_data"
+    VIEW_STANDARDS = "view_standards"
+    VIEW_AUDIT_LOG = "view_audit_log"
+    MANAGE_USERS = "manage_users"
+
+
 @dataclass(frozen=True)
 class Identity:
     """A signed-in person (or the CLI acting as a named user)."""
@@ -30,36 +54,138 @@ class Identity:
     display_name: str
     role: Role
     partner_id: str | None = None
+    #: Datasets whose row-level data this person may see (an analyst's data-sharing agreement).
+    row_level_datasets: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def sees_unsuppressed(self) -> bool:
         """Analysts and admins may see small counts; everyone else sees suppressed figures."""
-        return self.role in (Role.ANALYST, Role.ADMIN)
+        return is_allowed(self, Action.VIEW_UNSUPPRESSED_FIGURES)
+
+    @property
+    def label(self) -> str:
+        return f"{self.display_name} ({ROLE_TITLES[self.role]})"
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+
+Rule = Callable[[Identity, str | None, str | None], Decision]
+
+ALLOW = Decision(True)
+
+
+def _everyone(identity: Identity, partner: str | None, dataset: str | None) -> Decision:
+    return ALLOW
+
+
+def _roles(*roles: Role, why: str) -> Rule:
+    def rule(identity: Identity, partner: str | None, dataset: str | None) -> Decision:
+        if identity.role in roles:
+            return ALLOW
+        return Decision(False, f"{identity.label} cannot {why}.")
+
+    return rule
+
+
+def _submit(identity: Identity, partner: str | None, dataset: str | None) -> Decision:
+    if identity.role == Role.ADMIN:
+        return ALLOW
+    if identity.role != Role.PARTNER_SUBMITTER:
+        return Decision(
+            False,
+            f"{identity.label} cannot submit extracts: only a partner's submitters can. "
+            "Ask an administrator for the submitter role.",
+        )
+    if partner is None or identity.partner_id != partner:
+        return Decision(
+            False,
+            f"{identity.display_name} submits for {identity.partner_id}, not for {partner}: "
+            "each partner submits only its own extracts.",
+        )
+    return ALLOW
+
+
+def _submission_reports(identity: Identity, partner: str | None, dataset: str | None) -> Decision:
+    if identity.role in (Role.ANALYST, Role.ADMIN):
+        return ALLOW
+    if identity.role == Role.PARTNER_SUBMITTER and partner is not None:
+        if identity.partner_id == partner:
+            return ALLOW
+        return Decision(
+            False,
+            f"{identity.display_name} may see only {identity.partner_id}'s submission reports, "
+            f"not {partner}'s.",
+        )
+    return Decision(False, f"{identity.label} cannot see partners' submission reports.")
+
+
+def _row_level(identity: Identity, partner: str | None, dataset: str | None) -> Decision:
+    if identity.role == Role.ADMIN:
+        return ALLOW
+    if identity.role == Role.ANALYST and dataset is not None:
+        if dataset in identity.row_level_datasets:
+            return ALLOW
+        return Decision(
+            False,
+            f"{identity.display_name}'s data-sharing agreement does not cover row-level data "
+            f"of {dataset}. Ask the centre to extend the agreement.",
+        )
+    return Decision(False, f"{identity.label} cannot see row-level data.")
+
+
+RULES: dict[Action, Rule] = {
+    Action.VIEW_SHARED_FIGURES: _everyone,
+    Action.VIEW_UNSUPPRESSED_FIGURES: _roles(
+        Role.ANALYST,
+        Role.ADMIN,
+        why="see unsuppressed figures: shared views suppress small counts; "
+        "unsuppressed figures are for the joint analysis team",
+    ),
+    Action.DOWNLOAD_FIGURES: _everyone,
+    Action.SUBMIT_EXTRACT: _submit,
+    Action.VIEW_SUBMISSION_REPORTS: _submission_reports,
+    Action.VIEW_TIMELINESS: _everyone,
+    Action.VIEW_ROW_LEVEL_DATA: _row_level,
+    Action.VIEW_STANDARDS: _everyone,
+    Action.VIEW_AUDIT_LOG: _roles(Role.ADMIN, why="see the audit log"),
+    Action.MANAGE_USERS: _roles(Role.ADMIN, why="manage users and partners"),
+}
+
+
+def decide(
+    identity: Identity, action: Action, *, partner: str | None = None, dataset: str | None = None
+) -> Decision:
+    """Whether `identity` may do `action` (for `partner`'s data or `dataset` where it matters)."""
+    return RULES[action](identity, partner, dataset)
+
+
+def is_allowed(
+    identity: Identity, action: Action, *, partner: str | None = None, dataset: str | None = None
+) -> bool:
+    return decide(identity, action, partner=partner, dataset=dataset).allowed
+
+
+def require(
+    identity: Identity, action: Action, *, partner: str | None = None, dataset: str | None = None
+) -> None:
+    """Raise `AccessDenied` with a reason the person can act on, unless the action is allowed."""
+    decision = decide(identity, action, partner=partner, dataset=dataset)
+    if not decision.allowed:
+        raise AccessDenied(decision.reason)
 
 
 def require_can_submit(identity: Identity, partner_id: str) -> None:
     """A submitter submits only for their own partner; admins may submit for any partner."""
-    if identity.role == Role.ADMIN:
-        return
-    if identity.role != Role.PARTNER_SUBMITTER:
-        raise AccessDenied(
-            f"{identity.display_name} ({identity.role.value}) cannot submit extracts; "
-            "only a partner's submitters can. Ask an admin to give you the submitter role."
-        )
-    if identity.partner_id != partner_id:
-        raise AccessDenied(
-            f"{identity.display_name} submits for {identity.partner_id}, not for {partner_id}. "
-            "Each partner submits only its own extracts."
-        )
+    require(identity, Action.SUBMIT_EXTRACT, partner=partner_id)
 
 
 def require_unsuppressed(identity: Identity) -> None:
     """Only roles that may see small counts get unsuppressed figures."""
-    if not identity.sees_unsuppressed:
-        raise AccessDenied(
-            f"{identity.display_name} ({identity.role.value}) sees shared figures with small "
-            "counts suppressed; unsuppressed figures are for the joint analysis team."
-        )
+    require(identity, Action.VIEW_UNSUPPRESSED_FIGURES)
 
 
 #: The identity the CLI uses for tools that act for the centre (demo build, drop-folder ingest).

@@ -13,6 +13,7 @@ from pathlib import Path
 
 DB_ENV_VAR = "SHARED_OUTCOMES_DB"
 HOME_ENV_VAR = "SHARED_OUTCOMES_HOME"
+USERS_ENV_VAR = "SHARED_OUTCOMES_USERS"
 DEFAULT_DB_RELATIVE = Path("var") / "shared_outcomes.duckdb"
 
 
@@ -55,6 +56,17 @@ class Settings:
     @property
     def partners_file(self) -> Path:
         return self.contracts_dir / "partners.yaml"
+
+    @property
+    def users_file(self) -> Path:
+        """Local accounts and role mapping: $SHARED_OUTCOMES_USERS, else config/users.yaml."""
+        env = os.environ.get(USERS_ENV_VAR)
+        return Path(env).expanduser().resolve() if env else self.root / "config" / "users.yaml"
+
+    @property
+    def demo_users_file(self) -> Path:
+        """The sample partnership's demo users (used only when no real configuration exists)."""
+        return self.sample_dir / "demo_users.yaml"
 
     @property
     def sample_dir(self) -> Path:

@@ -1,0 +1,101 @@
+"""The role × action table: every row is asserted against the core's permission checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared_outcomes.access import (
+    Action,
+    Identity,
+    Role,
+    decide,
+    require,
+    require_can_submit,
+    require_unsuppressed,
+)
+from shared_outcomes.errors import AccessDenied
+
+SUBMITTER = Identity("amira", "Amira Khan", Role.PARTNER_SUBMITTER, partner_id="bolton_council")
+ANALYST = Identity(
+    "li", "Li Wei", Role.ANALYST, row_level_datasets=frozenset({"homelessness_cases"})
+)
+LEADER = Identity("jo", "Jo Brennan", Role.LEADERSHIP)
+ADMIN = Identity("sam", "Sam Okafor", Role.ADMIN)
+
+OWN, OTHER = "bolton_council", "bury_council"
+COVERED, NOT_COVERED = "homelessness_cases", "nfa_emergency_admissions"
+
+# (who, action, partner, dataset, allowed)
+TABLE = [
+    (SUBMITTER, Action.VIEW_SHARED_FIGURES, None, None, True),
+    (ANALYST, Action.VIEW_SHARED_FIGURES, None, None, True),
+    (LEADER, Action.VIEW_SHARED_FIGURES, None, None, True),
+    (ADMIN, Action.VIEW_SHARED_FIGURES, None, None, True),
+    (SUBMITTER, Action.VIEW_UNSUPPRESSED_FIGURES, None, None, False),
+    (ANALYST, Action.VIEW_UNSUPPRESSED_FIGURES, None, None, True),
+    (LEADER, Action.VIEW_UNSUPPRESSED_FIGURES, None, None, False),
+    (ADMIN, Action.VIEW_UNSUPPRESSED_FIGURES, None, None, True),
+    (SUBMITTER, Action.SUBMIT_EXTRACT, OWN, None, True),
+    (SUBMITTER, Action.SUBMIT_EXTRACT, OTHER, None, False),
+    (ANALYST, Action.SUBMIT_EXTRACT, OWN, None, False),
+    (LEADER, Action.SUBMIT_EXTRACT, OWN, None, False),
+    (ADMIN, Action.SUBMIT_EXTRACT, OTHER, None, True),
+    (SUBMITTER, Action.VIEW_SUBMISSION_REPORTS, OWN, None, True),
+    (SUBMITTER, Action.VIEW_SUBMISSION_REPORTS, OTHER, None, False),
+    (SUBMITTER, Action.VIEW_SUBMISSION_REPORTS, None, None, False),
+    (ANALYST, Action.VIEW_SUBMISSION_REPORTS, OTHER, None, True),
+    (LEADER, Action.VIEW_SUBMISSION_REPORTS, OWN, None, False),
+    (ADMIN, Action.VIEW_SUBMISSION_REPORTS, OTHER, None, True),
+    (SUBMITTER, Action.VIEW_ROW_LEVEL_DATA, None, COVERED, False),
+    (ANALYST, Action.VIEW_ROW_LEVEL_DATA, None, COVERED, True),
+    (ANALYST, Action.VIEW_ROW_LEVEL_DATA, None, NOT_COVERED, False),
+    (LEADER, Action.VIEW_ROW_LEVEL_DATA, None, COVERED, False),
+    (ADMIN, Action.VIEW_ROW_LEVEL_DATA, None, NOT_COVERED, True),
+    (SUBMITTER, Action.VIEW_TIMELINESS, None, None, True),
+    (LEADER, Action.VIEW_TIMELINESS, None, None, True),
+    (SUBMITTER, Action.DOWNLOAD_FIGURES, None, None, True),
+    (LEADER, Action.VIEW_STANDARDS, None, None, True),
+    (SUBMITTER, Action.VIEW_AUDIT_LOG, None, None, False),
+    (ANALYST, Action.VIEW_AUDIT_LOG, None, None, False),
+    (LEADER, Action.VIEW_AUDIT_LOG, None, None, False),
+    (ADMIN, Action.VIEW_AUDIT_LOG, None, None, True),
+    (SUBMITTER, Action.MANAGE_USERS, None, None, False),
+    (ANALYST, Action.MANAGE_USERS, None, None, False),
+    (LEADER, Action.MANAGE_USERS, None, None, False),
+    (ADMIN, Action.MANAGE_USERS, None, None, True),
+]
+
+
+@pytest.mark.parametrize(
+    ("who", "action", "partner", "dataset", "allowed"),
+    TABLE,
+    ids=[f"{w.role}-{a}-{p}-{d}-{'allow' if ok else 'deny'}" for w, a, p, d, ok in TABLE],
+)
+def test_role_action_table(
+    who: Identity, action: Action, partner: str | None, dataset: str | None, allowed: bool
+) -> None:
+    decision = decide(who, action, partner=partner, dataset=dataset)
+    assert decision.allowed is allowed
+    if allowed:
+        require(who, action, partner=partner, dataset=dataset)
+    else:
+        assert decision.reason, "a refusal must say why"
+        with pytest.raises(AccessDenied) as refused:
+            require(who, action, partner=partner, dataset=dataset)
+        assert str(refused.value) == decision.reason
+
+
+def test_every_action_appears_in_the_table() -> None:
+    assert {row[1] for row in TABLE} == set(Action)
+
+
+def test_a_partner_submitting_for_another_partner_is_told_whose_extracts_it_may_send() -> None:
+    with pytest.raises(AccessDenied, match="submits for bolton_council, not for bury_council"):
+        require_can_submit(SUBMITTER, OTHER)
+
+
+def test_leadership_asking_for_unsuppressed_figures_is_refused() -> None:
+    assert not LEADER.sees_unsuppressed
+    with pytest.raises(AccessDenied, match="unsuppressed"):
+        require_unsuppressed(LEADER)
+    assert ANALYST.sees_unsuppressed
