@@ -1,0 +1,68 @@
+"""Timeliness: on time, late, resubmitted, rejected, missing and not yet due, from the register."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from types import SimpleNamespace
+
+import polars as pl
+
+from shared_outcomes import timeliness
+
+PARTNERS = {
+    "bury": SimpleNamespace(name="Bury", datasets=["cases"], deadline_day=10),
+    "bolton": SimpleNamespace(name="Bolton", datasets=["cases", "other"], deadline_day=5),
+    "police": SimpleNamespace(name="Police", datasets=["other"], deadline_day=5),
+}
+
+
+def _register(rows: list[tuple[str, str, str, datetime, str]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [dict(zip(timeliness.REGISTER_SCHEMA, row, strict=True)) for row in rows],
+        schema=timeliness.REGISTER_SCHEMA,
+    )
+
+
+REGISTER = _register(
+    [
+        ("bury", "cases", "2016-01", datetime(2016, 2, 10, 17), "accepted"),  # on the deadline day
+        ("bolton", "cases", "2016-01", datetime(2016, 2, 6, 9), "accepted"),  # a day late
+        ("bury", "cases", "2016-02", datetime(2016, 3, 1), "superseded"),
+        ("bury", "cases", "2016-02", datetime(2016, 3, 20), "accepted"),  # a correction
+        ("bolton", "cases", "2016-02", datetime(2016, 3, 2), "rejected"),
+    ]
+)
+
+
+def test_deadline_is_in_the_following_month() -> None:
+    assert timeliness.deadline("2016-01", 10) == date(2016, 2, 10)
+    assert timeliness.deadline("2016-12", 5) == date(2017, 1, 5)
+
+
+def test_grid_gives_each_partner_month_its_state() -> None:
+    grid = timeliness.timeliness_grid(
+        REGISTER, PARTNERS, "cases", ["2016-01", "2016-02", "2016-03"], today=date(2016, 4, 7)
+    )
+    states = {(r["partner_id"], r["period"]): r["state"] for r in grid.iter_rows(named=True)}
+    assert states == {
+        ("bolton", "2016-01"): "late",
+        ("bolton", "2016-02"): "rejected",
+        ("bolton", "2016-03"): "missing",  # due 5 April, today is 7 April
+        ("bury", "2016-01"): "on time",
+        ("bury", "2016-02"): "resubmitted",
+        ("bury", "2016-03"): "not due",  # due 10 April
+    }
+
+
+def test_partner_record_counts_on_time_and_first_time_clean() -> None:
+    record = timeliness.partner_record(
+        REGISTER, PARTNERS, ["2016-01", "2016-02"], today=date(2016, 4, 7)
+    )
+    rows = {r["Partner"]: r for r in record.iter_rows(named=True)}
+    assert rows["Bury"]["Extracts due"] == 2
+    assert rows["Bury"]["On time"] == 2  # the first accepted version of Feb was on time
+    assert rows["Bury"]["Accepted first time"] == 2
+    assert rows["Bolton"]["Extracts due"] == 4  # two datasets × two months
+    assert rows["Bolton"]["On time"] == 0
+    assert rows["Bolton"]["Missing"] == 3
+    assert rows["Police"]["Missing"] == 2
