@@ -66,3 +66,42 @@ def test_partner_record_counts_on_time_and_first_time_clean() -> None:
     assert rows["Bolton"]["On time"] == 0
     assert rows["Bolton"]["Missing"] == 3
     assert rows["Police"]["Missing"] == 2
+
+
+def test_latest_months_end_with_the_newest_month_in_the_register() -> None:
+    assert timeliness.latest_months(REGISTER, count=3) == ["2015-12", "2016-01", "2016-02"]
+    assert timeliness.latest_months(REGISTER.clear()) == []
+
+
+def test_summary_sentence_counts_each_state() -> None:
+    grid = timeliness.timeliness_grid(
+        REGISTER, PARTNERS, "cases", ["2016-01", "2016-02", "2016-03"], today=date(2016, 4, 7)
+    )
+    assert timeliness.timeliness_summary(grid, "Cases") == (
+        "Cases: of 5 extracts due in the months shown, 1 on time, 1 late, 1 resubmitted, "
+        "1 rejected, 1 missing."
+    )
+
+
+def test_register_frame_and_recent_table_name_partners() -> None:
+    rows = [
+        SimpleNamespace(
+            submission_id=i,
+            partner_id="bury",
+            dataset="cases",
+            period="2016-01",
+            file_name="f.csv",
+            rows=3,
+            submitted_by="u",
+            submitted_at=datetime(2016, 2, i),
+            status="accepted",
+            supersedes=None,
+            contract_version="1.0.0",
+        )
+        for i in (1, 2)
+    ]
+    register = timeliness.register_frame(rows)
+    assert register["submission_id"].to_list() == [2, 1]
+    table = timeliness.recent_submissions_table(register, PARTNERS, limit=1)
+    assert table.row(0, named=True)["Partner"] == "Bury"
+    assert table.height == 1

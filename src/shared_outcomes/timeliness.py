@@ -7,9 +7,9 @@ over a small frame, so the Data quality page and any report share one definition
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import polars as pl
 
@@ -137,3 +137,75 @@ def partner_record(
             }
         )
     return pl.DataFrame(out)
+
+
+# --- the submissions register --------------------------------------------------------------
+
+
+def register_frame(submissions: Iterable[Any]) -> pl.DataFrame:
+    """Register rows (warehouse `Submission` records) as a frame, newest first."""
+    fields = ["submission_id", "partner_id", "dataset", "period", "file_name", "rows"]
+    fields += ["submitted_by", "submitted_at", "status", "supersedes", "contract_version"]
+    records = [{name: getattr(s, name, None) for name in fields} for s in submissions]
+    schema = {
+        "submission_id": pl.Int64,
+        "partner_id": pl.String,
+        "dataset": pl.String,
+        "period": pl.String,
+        "file_name": pl.String,
+        "rows": pl.Int64,
+        "submitted_by": pl.String,
+        "submitted_at": pl.Datetime,
+        "status": pl.String,
+        "supersedes": pl.Int64,
+        "contract_version": pl.String,
+    }
+    return pl.DataFrame(records, schema=schema).sort("submission_id", descending=True)
+
+
+def recent_submissions_table(
+    register: pl.DataFrame, partners: Mapping[str, _PartnerLike], limit: int = 25
+) -> pl.DataFrame:
+    """The latest attempts as people read them: partner name, dataset, month, file, status."""
+    names = {pid: p.name for pid, p in partners.items()}
+    return register.head(limit).select(
+        pl.col("submission_id").alias("Submission"),
+        pl.col("partner_id").replace_strict(names, default=pl.col("partner_id")).alias("Partner"),
+        pl.col("dataset").alias("Dataset"),
+        pl.col("period").alias("Month"),
+        pl.col("file_name").alias("File"),
+        pl.col("rows").alias("Rows"),
+        pl.col("status").alias("Status"),
+        pl.col("submitted_at").dt.strftime("%Y-%m-%d %H:%M").alias("Submitted (UTC)"),
+        pl.col("submitted_by").alias("Submitted by"),
+    )
+
+
+def latest_months(register: pl.DataFrame, count: int = 12) -> list[str]:
+    """The `count` months ending with the newest month in the register (oldest first)."""
+    periods = register["period"].drop_nulls()
+    if periods.is_empty():
+        return []
+    last = str(periods.max())
+    year, month = (int(part) for part in last.split("-"))
+    months = []
+    for _ in range(count):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
+def timeliness_summary(grid: pl.DataFrame, dataset_title: str) -> str:
+    """One sentence for the grid's text alternative: how many were on time, late, missing."""
+    counts = dict(grid.group_by("state").len().iter_rows())
+    due = sum(n for state, n in counts.items() if state != "not due")
+    parts = [
+        f"{counts[s]} {s}"
+        for s in ("on time", "late", "resubmitted", "rejected", "missing")
+        if counts.get(s)
+    ]
+    return (
+        f"{dataset_title}: of {due} extracts due in the months shown, "
+        + (", ".join(parts) if parts else "none have arrived")
+        + "."
+    )
