@@ -1,0 +1,411 @@
+"""The warehouse: the only module that talks to DuckDB (register, dataset tables, views, archive).
+
+Layout of one warehouse (a DuckDB file plus two folders beside it, see `archive`):
+
+- `submissions`, the register: one row per submission attempt, accepted or rejected, with its
+  hash, who sent it, when, under which contract version, its JSON report and the version it
+  supersedes. Ids come from the sequence `submission_ids`.
+- `ds_<dataset>`: every accepted row (current and superseded), typed per the contract, with its
+  `submission_id`; `current_<dataset>`: the rows of current submissions only (status
+  'accepted': the latest accepted version per partner, dataset and month).
+- `agg_<dataset>`: per submission, partner, area column, period column and enum column: `n_rows`
+  and `sum_<col>` for every integer/number column, written in the load's transaction so that
+  figures never scan raw rows; `current_agg_<dataset>` keeps the current submissions' part.
+- the table macro `submissions_as_at(ts)`: what the partnership knew at a moment (the latest
+  version per partner, dataset and month submitted by then), e.g.
+  `SELECT * FROM agg_x WHERE submission_id IN (SELECT submission_id FROM submissions_as_at(?))`.
+
+**Why rows live in Parquet.** The rows of a submission are written once, as one Parquet file,
+and never change; `ds_<dataset>` and `current_<dataset>` are views over those files (typed with
+casts per the contract), rebuilt in the same transaction that registers the submission. DuckDB's
+own table insert measured four to eight times slower than reading the CSV, Parquet about half
+(see bench/bench_load.py). A load is still atomic: files are written (temp file, fsync, rename)
+before the transaction commits, and a file no committed submission names is swept on the next
+open. This is the layout of DuckLake (catalog in a database, data in Parquet), which is the way
+to several servers: attach a DuckLake catalog on Postgres (`ATTACH 'ducklake:postgres:...'` with
+a shared `DATA_PATH`), keep `submissions`/`agg_*` there and write rows with `INSERT INTO` the
+lake's tables; only `_Store` and the load in this module change, not the facade or its callers.
+
+**Concurrency.** DuckDB lets one process write a file (or several only read it). Every unit of
+work opens its own short connection: a reader read-only, a writer read-write. Across processes a
+lock conflict is retried with bounded backoff (`busy_timeout`, 30 s by default) and then raises
+`WarehouseBusy`; within a process one lock per database keeps threads from fighting (DuckDB
+refuses mixed read-only/read-write connections to one file in one process). Readers never see
+half a submission because every load is one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import polars as pl
+
+from shared_outcomes.archive import Archive, RowFiles
+from shared_outcomes.errors import WarehouseBusy, WarehouseError
+from shared_outcomes.warehouse_schema import (
+    REGISTER_COLUMNS,
+    ColumnLike,
+    ContractLike,
+    DatasetLayout,
+    migrate,
+)
+
+__all__ = [
+    "ColumnLike",
+    "ContractLike",
+    "LoadStatus",
+    "StoreResult",
+    "Submission",
+    "Warehouse",
+]
+
+DEFAULT_BUSY_TIMEOUT = 30.0
+LoadStatus = Literal["loaded", "unchanged", "rejected"]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One row of the register (the report JSON is fetched separately: `report_json`)."""
+
+    submission_id: int
+    partner_id: str
+    dataset: str
+    period: str
+    contract_version: str | None
+    sha256: str | None
+    file_name: str | None
+    rows: int
+    submitted_by: str
+    submitted_at: datetime
+    status: str
+    supersedes: int | None
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    """What a store did: `loaded`, `unchanged` (identical to the current version) or `rejected`."""
+
+    status: LoadStatus
+    submission: Submission
+
+    @property
+    def supersedes(self) -> int | None:
+        return self.submission.supersedes if self.status == "loaded" else None
+
+
+_PROCESS_LOCKS: dict[Path, threading.RLock] = {}
+_PROCESS_LOCKS_GUARD = threading.Lock()
+
+
+def _process_lock(path: Path) -> threading.RLock:
+    with _PROCESS_LOCKS_GUARD:
+        return _PROCESS_LOCKS.setdefault(path, threading.RLock())
+
+
+def _is_lock_conflict(error: duckdb.Error) -> bool:
+    text = str(error)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+class _Store:
+    """Short connections to one DuckDB file: the in-process lock and the cross-process retry."""
+
+    def __init__(self, db_path: Path, busy_timeout: float) -> None:
+        self.db_path = db_path
+        self.busy_timeout = busy_timeout
+        self._lock = _process_lock(db_path)
+
+    @contextmanager
+    def connect(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._lock:
+            con = self._open(write=write)
+            try:
+                yield con
+            finally:
+                con.close()
+
+    def _open(self, *, write: bool) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.busy_timeout
+        delay = 0.02
+        while True:
+            try:
+                return duckdb.connect(str(self.db_path), read_only=not write)
+            except duckdb.IOException as error:
+                if not _is_lock_conflict(error):
+                    raise WarehouseError(
+                        f"cannot open the database {self.db_path}: {error}. Check the path "
+                        "and that the file is a Shared Outcomes database."
+                    ) from error
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(
+                        f"the database {self.db_path} stayed in use by another program for "
+                        f"{self.busy_timeout:g} s (another load or ingest is probably running). "
+                        "Try again when it has finished."
+                    ) from error
+            except duckdb.Error as error:
+                raise WarehouseError(
+                    f"cannot open the database {self.db_path}: {error}."
+                ) from error
+            time.sleep(min(delay, max(deadline - time.monotonic(), 0.0)))
+            delay = min(delay * 2, 0.5)
+
+
+def _utc_naive(moment: datetime) -> datetime:
+    """Timestamps are stored as naive UTC (TIMESTAMP), read back as aware UTC."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _submission(row: Sequence[Any]) -> Submission:
+    values = dict(zip(REGISTER_COLUMNS, row, strict=True))
+    values["submitted_at"] = values["submitted_at"].replace(tzinfo=UTC)
+    return Submission(**values)
+
+
+_COLUMNS = ", ".join(REGISTER_COLUMNS)
+_SELECT_REGISTER = "SELECT " + _COLUMNS + " FROM submissions"  # noqa: S608 - fixed names
+
+
+def rows_dir_for(db_path: Path) -> Path:
+    """The folder of row files that belongs to a database file (`<db>_rows` beside it)."""
+    return db_path.with_name(db_path.stem + "_rows")
+
+
+class Warehouse:
+    """The DuckDB store of one partnership. Open it once; each method is one short unit of work."""
+
+    def __init__(
+        self,
+        db_path: Path,
+        layouts: Mapping[str, DatasetLayout],
+        *,
+        archive_dir: Path,
+        busy_timeout: float,
+    ) -> None:
+        self.db_path = db_path
+        self.layouts = dict(layouts)
+        self.archive = Archive(archive_dir)
+        self.row_files = RowFiles(rows_dir_for(db_path))
+        self._store = _Store(db_path, busy_timeout)
+
+    @classmethod
+    def open(
+        cls,
+        db_path: Path,
+        contracts: Mapping[str, ContractLike],
+        *,
+        archive_dir: Path | None = None,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    ) -> Warehouse:
+        """Create or migrate the database and every dataset's tables; sweep crashed loads' files."""
+        db_path = db_path.resolve()
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise WarehouseError(f"cannot create the folder for {db_path}: {error}.") from error
+        layouts = {dataset: DatasetLayout.of(c) for dataset, c in contracts.items()}
+        warehouse = cls(
+            db_path,
+            layouts,
+            archive_dir=archive_dir or db_path.with_name(db_path.stem + "_archive"),
+            busy_timeout=busy_timeout,
+        )
+        warehouse._prepare()
+        return warehouse
+
+    def _prepare(self) -> None:
+        with self._store.connect(write=True) as con:
+            con.begin()
+            migrate(con)
+            for layout in self.layouts.values():
+                layout.ensure(con)
+                layout.rebuild_views(con, self.row_files.root)
+            con.commit()
+            known = [r[0] for r in con.execute("SELECT path FROM row_files").fetchall()]
+            # Safe here: we hold the write lock, so no other load is between its writes and commit.
+            self.row_files.sweep(known)
+            self.archive.sweep()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short read-only connection (for the outcomes module and notebooks-like queries)."""
+        with self._store.connect(write=False) as con:
+            yield con
+
+    def query(self, sql: str, params: Sequence[object] | None = None) -> pl.DataFrame:
+        """Run one read-only query with bound parameters and return a Polars frame."""
+        with self.reading() as con:
+            return con.execute(sql, params or []).pl()
+
+    def history(self, partner: str, dataset: str) -> list[Submission]:
+        """Every version a partner sent for a dataset, newest first (rejected ones included)."""
+        return self.submissions(partner=partner, dataset=dataset)
+
+    def submissions(
+        self,
+        *,
+        partner: str | None = None,
+        dataset: str | None = None,
+        period: str | None = None,
+        status: str | None = None,
+    ) -> list[Submission]:
+        """Register rows matching every given filter, newest first."""
+        filters = {"partner_id": partner, "dataset": dataset, "period": period, "status": status}
+        where = [f"{name} = ?" for name, value in filters.items() if value is not None]
+        params = [value for value in filters.values() if value is not None]
+        sql = _SELECT_REGISTER + (" WHERE " + " AND ".join(where) if where else "")
+        with self.reading() as con:
+            rows = con.execute(sql + " ORDER BY submission_id DESC", params).fetchall()
+        return [_submission(row) for row in rows]
+
+    def current(self, partner: str, dataset: str, period: str) -> Submission | None:
+        """The current accepted version for a partner, dataset and month, if any."""
+        found = self.submissions(partner=partner, dataset=dataset, period=period, status="accepted")
+        return found[0] if found else None
+
+    def current_submissions(self, dataset: str | None = None) -> list[Submission]:
+        """Every current version (one per partner, dataset and month)."""
+        return self.submissions(dataset=dataset, status="accepted")
+
+    def submissions_as_at(self, as_at: datetime, dataset: str | None = None) -> list[Submission]:
+        """What we knew at `as_at`: the latest version per partner, dataset and month by then."""
+        sql = "SELECT " + _COLUMNS + " FROM submissions_as_at(?)"  # noqa: S608 - fixed names
+        params: list[object] = [_utc_naive(as_at)]
+        if dataset is not None:
+            sql += " WHERE dataset = ?"
+            params.append(dataset)
+        with self.reading() as con:
+            rows = con.execute(sql + " ORDER BY submission_id", params).fetchall()
+        return [_submission(row) for row in rows]
+
+    def report_json(self, submission_id: int) -> str | None:
+        """The validation report stored with a submission, as JSON text."""
+        with self.reading() as con:
+            row = con.execute(
+                "SELECT report_json FROM submissions WHERE submission_id = ?", [submission_id]
+            ).fetchone()
+        return None if row is None else row[0]
+
+    def archived_file(self, sha256: str) -> Path:
+        """Where the raw file with this hash is kept."""
+        return self.archive.path_for(sha256)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def store(
+        self,
+        dataset: str,
+        *,
+        partner: str,
+        period: str,
+        source: Path | bytes,
+        sha256: str,
+        file_name: str | None,
+        contract_version: str | None,
+        rows: int,
+        submitted_by: str,
+        report_json: str,
+        frame: pl.DataFrame | None,
+        submitted_at: datetime | None = None,
+    ) -> StoreResult:
+        """Register a submission in one transaction: accepted with its rows when `frame` is given
+        (superseding the current version, or `unchanged` if it is the same file), else rejected.
+
+        The raw file is archived and the rows written before the commit; an exception or a crash
+        before the commit leaves no trace in the register or the tables.
+        """
+        layout = self._layout(dataset)
+        moment = _utc_naive(submitted_at or datetime.now(UTC))
+        with self._store.connect(write=True) as con:
+            con.begin()
+            try:
+                result = self._store_in(
+                    con, layout, partner, period, source, sha256, file_name,
+                    contract_version, rows, submitted_by, report_json, frame, moment,
+                )  # fmt: skip
+            except BaseException:
+                con.rollback()
+                raise
+            con.commit()
+        return result
+
+    def _store_in(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        layout: DatasetLayout,
+        partner: str,
+        period: str,
+        source: Path | bytes,
+        sha256: str,
+        file_name: str | None,
+        contract_version: str | None,
+        rows: int,
+        submitted_by: str,
+        report_json: str,
+        frame: pl.DataFrame | None,
+        moment: datetime,
+    ) -> StoreResult:
+        current = con.execute(
+            _SELECT_REGISTER + " WHERE partner_id = ? AND dataset = ? AND period = ? "
+            "AND status = 'accepted'",
+            [partner, layout.dataset, period],
+        ).fetchone()
+        previous = None if current is None else _submission(current)
+        if frame is not None and previous is not None and previous.sha256 == sha256:
+            return StoreResult("unchanged", previous)
+        self.archive.keep(source, sha256)
+        accepted = frame is not None
+        row = con.execute(
+            "INSERT INTO submissions (partner_id, dataset, period, contract_version, sha256, "
+            "file_name, rows, submitted_by, submitted_at, status, report_json, supersedes) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + ", ".join(REGISTER_COLUMNS),
+            [
+                partner, layout.dataset, period, contract_version, sha256, file_name, rows,
+                submitted_by, moment, "accepted" if accepted else "rejected", report_json,
+                previous.submission_id if accepted and previous else None,
+            ],
+        ).fetchone()  # fmt: skip
+        assert row is not None  # RETURNING always yields the inserted row
+        submission = _submission(row)
+        if frame is None:
+            return StoreResult("rejected", submission)
+        if previous is not None:
+            con.execute(
+                "UPDATE submissions SET status = 'superseded' WHERE submission_id = ?",
+                [previous.submission_id],
+            )
+        typed = layout.typed_frame(frame, submission.submission_id)
+        relative = self.row_files.write(typed, layout.dataset, submission.submission_id)
+        con.execute(
+            "INSERT INTO row_files (submission_id, dataset, path, columns) VALUES (?, ?, ?, ?)",
+            [submission.submission_id, layout.dataset, relative, layout.column_names],
+        )
+        layout.insert_aggregates(con, typed, submission.submission_id, partner)
+        layout.rebuild_views(con, self.row_files.root)
+        return StoreResult("loaded", submission)
+
+    def _layout(self, dataset: str) -> DatasetLayout:
+        try:
+            return self.layouts[dataset]
+        except KeyError:
+            known = ", ".join(sorted(self.layouts)) or "none"
+            raise WarehouseError(
+                f"the warehouse has no dataset {dataset!r} (known: {known})."
+            ) from None
+
+
+def report_dict(report_json: str | None) -> dict[str, Any] | None:
+    """A stored report as a dict (None when there is none)."""
+    return None if report_json is None else dict(json.loads(report_json))

@@ -1,0 +1,307 @@
+"""The warehouse's schema: numbered migrations of the register, and each dataset's tables and views.
+
+Migrations run in order inside the opening transaction and record themselves in
+`schema_version`, so opening an up-to-date database changes nothing and an older one is brought
+forward once. Dataset tables follow the contracts: `agg_<dataset>` gains a column when a
+contract version adds one (old submissions show NULL there); the views over the row files are
+rebuilt from the register whenever it changes.
+
+SQL here is built from identifiers only after `quote_ident` (dataset and column names are
+checked against a strict pattern first); every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+import polars as pl
+
+from shared_outcomes.errors import WarehouseError
+
+#: The register's columns, in order (pinned in docs/architecture.md; report_json read apart).
+REGISTER_COLUMNS: tuple[str, ...] = (
+    "submission_id",
+    "partner_id",
+    "dataset",
+    "period",
+    "contract_version",
+    "sha256",
+    "file_name",
+    "rows",
+    "submitted_by",
+    "submitted_at",
+    "status",
+    "supersedes",
+)
+
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (
+        1,
+        (
+            "CREATE SEQUENCE submission_ids START 1",
+            """CREATE TABLE submissions (
+                submission_id BIGINT PRIMARY KEY DEFAULT nextval('submission_ids'),
+                partner_id VARCHAR NOT NULL,
+                dataset VARCHAR NOT NULL,
+                period VARCHAR NOT NULL,
+                contract_version VARCHAR,
+                sha256 VARCHAR,
+                file_name VARCHAR,
+                rows BIGINT NOT NULL,
+                submitted_by VARCHAR NOT NULL,
+                submitted_at TIMESTAMP NOT NULL,
+                status VARCHAR NOT NULL CHECK (status IN ('accepted', 'rejected', 'superseded')),
+                report_json VARCHAR,
+                supersedes BIGINT
+            )""",
+            # Where each accepted submission's rows live, relative to the row-files folder.
+            """CREATE TABLE row_files (
+                submission_id BIGINT PRIMARY KEY,
+                dataset VARCHAR NOT NULL,
+                path VARCHAR NOT NULL,
+                columns VARCHAR[] NOT NULL
+            )""",
+            """CREATE VIEW current_submissions AS
+                SELECT * FROM submissions WHERE status = 'accepted'""",
+            # What we knew at a moment: the latest version per key submitted by then.
+            """CREATE MACRO submissions_as_at(as_at) AS TABLE
+                SELECT * EXCLUDE (version_rank) FROM (
+                    SELECT *, row_number() OVER (
+                        PARTITION BY partner_id, dataset, period
+                        ORDER BY submitted_at DESC, submission_id DESC) AS version_rank
+                    FROM submissions
+                    WHERE status IN ('accepted', 'superseded') AND submitted_at <= as_at
+                ) WHERE version_rank = 1""",
+        ),
+    ),
+)
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+class ColumnLike(Protocol):
+    """What the warehouse needs of a contract column (`contracts.ColumnSpec` fits)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def logical_type(self) -> str: ...
+    @property
+    def allowed_values(self) -> Sequence[str] | None: ...
+
+
+class ContractLike(Protocol):
+    """What the warehouse needs of a contract (`contracts.Contract` fits)."""
+
+    @property
+    def dataset(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def columns(self) -> Sequence[ColumnLike]: ...
+    @property
+    def period_column(self) -> str | None: ...
+    @property
+    def area_column(self) -> str | None: ...
+
+
+_DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "date": "DATE",
+    "boolean": "BOOLEAN",
+}
+_POLARS_TYPES: dict[str, pl.DataType] = {
+    "string": pl.String(),
+    "integer": pl.Int64(),
+    "number": pl.Float64(),
+    "date": pl.Date(),
+    "boolean": pl.Boolean(),
+}
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_ \-]*$")
+_DATASET = re.compile(r"^[a-z][a-z0-9_]*$")
+_RESERVED = {"submission_id", "partner_id", "n_rows"}
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply the migrations this database has not had yet; return the schema version."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+        "applied_at TIMESTAMP NOT NULL)"
+    )
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+    have = int(row[0]) if row else 0
+    if have > SCHEMA_VERSION:
+        raise WarehouseError(
+            f"the database is at schema version {have}, newer than this program knows "
+            f"({SCHEMA_VERSION}). Upgrade Shared Outcomes to use it."
+        )
+    for version, statements in MIGRATIONS:
+        if version > have:
+            for statement in statements:
+                con.execute(statement)
+            con.execute(
+                "INSERT INTO schema_version VALUES (?, ?)",
+                [version, datetime.now(UTC).replace(tzinfo=None)],
+            )
+    return SCHEMA_VERSION
+
+
+@dataclass(frozen=True)
+class DatasetLayout:
+    """One dataset's tables, derived from its contract."""
+
+    dataset: str
+    columns: tuple[tuple[str, str], ...]  # (name, logical type), contract order
+    group_columns: tuple[str, ...]  # area, period and enum columns, contract order
+    sum_columns: tuple[str, ...]  # integer and number columns
+
+    @classmethod
+    def of(cls, contract: ContractLike) -> DatasetLayout:
+        dataset = contract.dataset
+        if not _DATASET.match(dataset):
+            raise WarehouseError(
+                f"dataset id {dataset!r} cannot name a table: use lower-case letters, digits "
+                "and underscores."
+            )
+        columns = tuple((c.name, c.logical_type) for c in contract.columns)
+        for name, logical in columns:
+            if not _NAME.match(name) or name.lower() in _RESERVED or name.startswith("sum_"):
+                raise WarehouseError(
+                    f"column {name!r} of {dataset} cannot be stored: names must start with a "
+                    "letter and not be submission_id, partner_id, n_rows or sum_*."
+                )
+            if logical not in _DUCKDB_TYPES:
+                raise WarehouseError(f"column {name!r} of {dataset}: unknown type {logical!r}.")
+        keys = {contract.area_column, contract.period_column}
+        group = tuple(
+            c.name for c in contract.columns if c.name in keys or c.allowed_values is not None
+        )
+        sums = tuple(n for n, logical in columns if logical in ("integer", "number"))
+        return cls(dataset, columns, group, sums)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [name for name, _ in self.columns]
+
+    def _type(self, name: str) -> str:
+        return _DUCKDB_TYPES[dict(self.columns)[name]]
+
+    def _sum_type(self, name: str) -> str:
+        return "BIGINT" if dict(self.columns)[name] == "integer" else "DOUBLE"
+
+    def _agg_columns(self) -> list[tuple[str, str]]:
+        return [
+            ("submission_id", "BIGINT"),
+            ("partner_id", "VARCHAR"),
+            *((name, self._type(name)) for name in self.group_columns),
+            ("n_rows", "BIGINT"),
+            *((f"sum_{name}", self._sum_type(name)) for name in self.sum_columns),
+        ]
+
+    def ensure(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Create the aggregate table and its current view, adding columns a contract gained."""
+        table = quote_ident(f"agg_{self.dataset}")
+        wanted = self._agg_columns()
+        have = {
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ?",
+                [f"agg_{self.dataset}"],
+            ).fetchall()
+        }
+        if not have:
+            body = ", ".join(f"{quote_ident(n)} {t}" for n, t in wanted)
+            con.execute(f"CREATE TABLE {table} ({body})")
+        for name, sql_type in wanted:
+            if have and name not in have:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {quote_ident(name)} {sql_type}")
+        view = quote_ident("current_agg_" + self.dataset)
+        con.execute(
+            f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {table} WHERE submission_id IN "  # noqa: S608
+            "(SELECT submission_id FROM submissions WHERE status = 'accepted')"
+        )
+
+    def rebuild_views(self, con: duckdb.DuckDBPyConnection, rows_root: Path) -> None:
+        """Point `ds_<dataset>` and `current_<dataset>` at the row files the register names."""
+        files = con.execute(
+            "SELECT f.path, f.columns, s.status FROM row_files f JOIN submissions s "
+            "USING (submission_id) WHERE f.dataset = ? ORDER BY f.submission_id",
+            [self.dataset],
+        ).fetchall()
+        every = [(rows_root / path, columns) for path, columns, _ in files]
+        current = [(rows_root / p, c) for p, c, status in files if status == "accepted"]
+        for view, chosen in (("ds_", every), ("current_", current)):
+            con.execute(
+                f"CREATE OR REPLACE VIEW {quote_ident(view + self.dataset)} AS "
+                + self._select_rows(chosen)
+            )
+
+    def _select_rows(self, files: Sequence[tuple[Path, Sequence[str]]]) -> str:
+        present = {name for _, columns in files for name in columns}
+        typed = [
+            f"CAST({quote_ident(n) if n in present else 'NULL'} AS {self._type(n)}) "
+            f"AS {quote_ident(n)}"
+            for n in self.column_names
+        ]
+        if not files:
+            return (
+                "SELECT "
+                + ", ".join([*typed, "CAST(NULL AS BIGINT) AS submission_id"])
+                + (" WHERE false")
+            )
+        paths = ", ".join(quote_literal(str(path)) for path, _ in files)
+        return (
+            "SELECT "  # noqa: S608 - identifiers quoted, paths escaped
+            + ", ".join([*typed, "submission_id"])
+            + f" FROM read_parquet([{paths}], union_by_name = true)"
+        )
+
+    def typed_frame(self, frame: pl.DataFrame, submission_id: int) -> pl.DataFrame:
+        """The contract's columns in order, cast to their types, plus the submission id."""
+        missing = [name for name in self.column_names if name not in frame.columns]
+        if missing:
+            raise WarehouseError(
+                f"the checked rows of {self.dataset} lack {', '.join(missing)}: the validation "
+                "and the contract disagree; this is a bug, please report it."
+            )
+        return frame.select(
+            *(pl.col(name).cast(_POLARS_TYPES[logical]) for name, logical in self.columns),
+            pl.lit(submission_id, dtype=pl.Int64).alias("submission_id"),
+        )
+
+    def insert_aggregates(
+        self, con: duckdb.DuckDBPyConnection, typed: pl.DataFrame, submission_id: int, partner: str
+    ) -> None:
+        """Aggregate the submission's rows into `agg_<dataset>` (inside the load transaction)."""
+        group = [quote_ident(n) for n in self.group_columns]
+        measures = ["count(*)"] + [
+            f"CAST(sum({quote_ident(n)}) AS {self._sum_type(n)})" for n in self.sum_columns
+        ]
+        target = ", ".join(quote_ident(n) for n, _ in self._agg_columns())
+        con.register("_submission_rows", typed)
+        try:
+            sql = (
+                f"INSERT INTO {quote_ident('agg_' + self.dataset)} ({target}) SELECT "  # noqa: S608
+                + ", ".join(["?", "?", *group, *measures])
+                + " FROM _submission_rows"
+                + (" GROUP BY " + ", ".join(group) if group else "")
+            )
+            con.execute(sql, [submission_id, partner])
+        finally:
+            con.unregister("_submission_rows")
