@@ -1,0 +1,644 @@
+"""Reading a partner's CSV, however it is encoded or broken, into text cells with row numbers.
+
+The common case (a clean UTF-8 comma file on disk) costs about one bare polars read. Python only
+sniffs the first 64 KB (magic bytes, BOM, encoding, delimiter, header); polars reads the path
+itself (memory-mapped) with every column as text, while a background thread hashes the same file
+and counts its delimiter bytes (hashlib releases the GIL). Polars keeps blank lines as records and
+a quoted cell holding newlines is one record, so the spreadsheet row of record i is simply i + 2.
+Polars raises on rows with too many fields but silently pads rows with too few; comparing the
+delimiter bytes in the file with those the frame accounts for finds such rows without a second
+parse. Only when that check fails does a slower exact pass (the Python csv module) run to name the
+rows; a cp1252 file is first transcoded to a temporary UTF-8 copy.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+from charset_normalizer import from_bytes
+
+from shared_outcomes.errors import UsageError
+from shared_outcomes.report import MAX_ROWS_LISTED, Finding
+
+ROW_COLUMN = "__row__"
+
+_SAMPLE_BYTES = 1 << 16
+_CHUNK_BYTES = 1 << 20
+_TAIL_BYTES = 1 << 20
+_DELIMITERS = (",", ";", "\t", "|")
+_PLURAL = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes (|)"}
+_SAVE_AS = "In Excel choose File > Save As > 'CSV UTF-8 (Comma delimited)', then send that file."
+_BINARY_MAGIC = {
+    b"%PDF": "a PDF document",
+    b"\x1f\x8b": "a gzip-compressed file",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"PK\x03\x04": "a ZIP archive",
+}
+
+
+@dataclass
+class ReadResult:
+    """What reading one file gave: text cells with row numbers, or the reason there are none."""
+
+    frame: pl.DataFrame | None
+    findings: list[Finding]
+    header: list[str]
+    encoding: str | None
+    delimiter: str | None
+    sha256: str
+    size_bytes: int
+
+    @property
+    def rejected(self) -> bool:
+        """True when reading alone already found a problem that blocks loading."""
+        return any(f.severity == "error" for f in self.findings)
+
+
+def read_extract(source: Path | bytes, *, file_name: str | None = None) -> ReadResult:
+    """Read a CSV (a path or its bytes) into text cells, never raising for what the file holds.
+
+    Every column is pl.String and an empty cell is "" (never null); ROW_COLUMN holds the
+    spreadsheet row (header = 1). Raises UsageError only when a path cannot be opened at all.
+    """
+    name = file_name or (source.name if isinstance(source, Path) else "The file")
+    try:
+        head, size = _head(source)
+    except OSError as exc:
+        raise UsageError(f"Cannot open {name}: {exc.strerror or exc}. Check the path.") from exc
+    try:
+        return _Reader(source, head, size, name).read()
+    except Exception as exc:  # the last line of "no input gives a traceback"
+        finding = _error(
+            "unreadable-csv",
+            f"{name} could not be read as a CSV file ({type(exc).__name__}: {exc}).",
+            "Open it in Excel and save it again as 'CSV UTF-8 (Comma delimited)'.",
+        )
+        return ReadResult(None, [finding], [], None, None, _digest(source, b",")[0], size)
+
+
+def _head(source: Path | bytes) -> tuple[bytes, int]:
+    if isinstance(source, bytes):
+        return source[:_SAMPLE_BYTES], len(source)
+    with source.open("rb") as handle:
+        return handle.read(_SAMPLE_BYTES), source.stat().st_size
+
+
+def _error(code: str, message: str, fix: str | None = None, **kw: object) -> Finding:
+    return Finding(code=code, severity="error", message=message, fix=fix, **kw)  # type: ignore[arg-type]
+
+
+def _warning(code: str, message: str, fix: str | None = None, **kw: object) -> Finding:
+    return Finding(code=code, severity="warning", message=message, fix=fix, **kw)  # type: ignore[arg-type]
+
+
+def _listed(rows: list[int]) -> str:
+    shown = ", ".join(str(r) for r in rows[:10])
+    return shown + (", …" if len(rows) > 10 else "")
+
+
+def _letter(index: int) -> str:
+    """Excel's column letter for a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _digest(source: Path | bytes, sep: bytes) -> tuple[str, int, bool]:
+    """SHA-256 of the raw bytes, how many delimiter bytes they hold, and whether any quote."""
+    sha, seps, quoted = hashlib.sha256(), 0, False
+    for chunk in _chunks(source):
+        sha.update(chunk)
+        seps += chunk.count(sep)
+        quoted = quoted or b'"' in chunk
+    return sha.hexdigest(), seps, quoted
+
+
+def _chunks(source: Path | bytes) -> Iterator[bytes]:
+    if isinstance(source, bytes):
+        for start in range(0, len(source), _CHUNK_BYTES):
+            yield source[start : start + _CHUNK_BYTES]
+        return
+    with source.open("rb") as handle:
+        while chunk := handle.read(_CHUNK_BYTES):
+            yield chunk
+
+
+class _Digester(threading.Thread):
+    """Runs _digest beside the polars parse: both release the GIL for their heavy loops."""
+
+    def __init__(self, source: Path | bytes, sep: bytes) -> None:
+        super().__init__(daemon=True)
+        self._args = (source, sep)
+        self._result: tuple[str, int, bool] | None = None
+        self._failure: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._result = _digest(*self._args)
+        except BaseException as exc:  # handed to the caller by result()
+            self._failure = exc
+
+    def result(self) -> tuple[str, int, bool]:
+        self.join()
+        if self._failure is not None:
+            raise self._failure
+        assert self._result is not None
+        return self._result
+
+
+def identify_non_csv(head: bytes, size: int, name: str) -> Finding | None:
+    """A finding when the first bytes show the file is not CSV text at all, else None."""
+    if size == 0 or (size <= len(head) and not head.lstrip(b"\xef\xbb\xbf").strip()):
+        return _error(
+            "empty-file",
+            f"{name} is empty.",
+            "Export the extract again: it should start with a header row naming the columns.",
+        )
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return _error("excel-workbook", f"{name} is an Excel workbook (.xls), not a CSV.", _SAVE_AS)
+    if head.startswith(b"PK\x03\x04") and (b"xl/" in head or b"[Content_Types]" in head):
+        return _error(
+            "excel-workbook", f"{name} is an Excel workbook (.xlsx), not a CSV.", _SAVE_AS
+        )
+    if head.startswith(b"PK\x03\x04") and b"opendocument.spreadsheet" in head:
+        return _error(
+            "excel-workbook",
+            f"{name} is a spreadsheet workbook (OpenDocument .ods), not a CSV.",
+            "In LibreOffice choose File > Save As > 'Text CSV (.csv)' with UTF-8 and commas.",
+        )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(head):
+        return _error(
+            "utf16-encoding",
+            f"{name} is saved as UTF-16 ('Unicode Text'), not as a CSV in UTF-8.",
+            _SAVE_AS,
+        )
+    kind = next((what for magic, what in _BINARY_MAGIC.items() if head.startswith(magic)), None)
+    controls = sum(head.count(bytes([b])) for b in range(32) if b not in (9, 10, 12, 13, 26))
+    if kind or b"\x00" in head or controls > len(head) // 20:
+        return _error(
+            "binary-file",
+            f"{name} is {kind or 'binary data'}, not a CSV text file.",
+            "Export the extract from your system as CSV, or open it in Excel and " + _SAVE_AS[9:],
+        )
+    return None
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 without a BOM: every other byte of ASCII text is a NUL."""
+    sample = head[:4096]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = max(len(sample) // 2, 1)
+    return max(even, odd) > half * 0.3 and min(even, odd) < half * 0.05
+
+
+def _decode_head(head: bytes, complete: bool) -> tuple[str, str] | None:
+    """(encoding, text) when the sample is UTF-8 (a multi-byte character may be cut at its end)."""
+    encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    try:
+        return encoding, codecs.getincrementaldecoder(encoding)().decode(head, final=complete)
+    except UnicodeDecodeError:
+        return None
+
+
+def legacy_encoding(sample: bytes) -> str:
+    """The encoding of bytes that are not UTF-8: cp1252 whenever they decode as it.
+
+    cp1252 first because it is what Excel's plain "CSV" writes on a UK Windows PC;
+    charset-normalizer, on a short sample of such a file, often answers cp1250 and turns every
+    £ into Ł. It is asked only when the bytes are not valid cp1252.
+    """
+    try:
+        sample.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        best = from_bytes(sample).best()
+        return best.encoding if best is not None else "latin-1"
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the header into most columns, consistently in the rows below.
+
+    Candidates are scored by the share of the first records with as many fields as the header;
+    ties go to the comma. A one-column file reads as comma-separated.
+    """
+    best, best_score = ",", -1.0
+    for delimiter in _DELIMITERS:
+        try:
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            widths = [len(r) for _, r in zip(range(30), reader, strict=False) if any(r)]
+        except csv.Error:
+            continue
+        if not widths or widths[0] < 2:
+            continue
+        below = widths[1:]
+        score = sum(w == widths[0] for w in below) / len(below) if below else 1.0
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _bad_utf8_window(source: Path | bytes) -> bytes:
+    """64 KB around the first byte that is not UTF-8, for guessing the file's real encoding."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for chunk in _chunks(source):
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            return exc.object[
+                max(exc.start - _SAMPLE_BYTES // 2, 0) : exc.start + _SAMPLE_BYTES // 2
+            ]
+    return b""
+
+
+def _transcode(source: Path | bytes, encoding: str, folder: str) -> Path | bytes:
+    """A UTF-8 copy of a legacy-encoded file (a temporary file for a path), for polars to read."""
+    if isinstance(source, bytes):
+        return source.decode(encoding, errors="replace").encode("utf-8")
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    target = Path(folder) / "utf8.csv"
+    with target.open("wb") as out:
+        for chunk in _chunks(source):
+            out.write(decoder.decode(chunk).encode("utf-8"))
+        out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    return target
+
+
+@contextmanager
+def _text(source: Path | bytes, encoding: str) -> Iterator[io.TextIOBase]:
+    raw = io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
+    with io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="") as handle:
+        yield handle
+
+
+@dataclass
+class _Census:
+    """What one exact pass of the Python csv module over every record found."""
+
+    records: int = 0
+    ragged: list[tuple[int, int]] = field(default_factory=list)  # (record index, its width)
+    broken: Finding | None = None
+    rows: list[int] = field(default_factory=list)  # record indexes kept, when collecting
+    columns: list[list[str]] = field(default_factory=list)
+
+
+def _take_census(source: Path | bytes, encoding: str, sniffed: _Sniffed, collect: bool) -> _Census:
+    """Walk every record with the Python csv module: exact, slow, used only when needed."""
+    for strict in (True, False):
+        census = _Census(columns=[[] for _ in sniffed.header] if collect else [])
+        with _text(source, encoding) as handle:
+            reader = csv.reader(handle, delimiter=sniffed.delimiter, strict=strict)
+            try:
+                _walk(reader, sniffed, census, collect)
+                return census
+            except csv.Error as exc:
+                row = census.records + 2 + sniffed.lead
+                if "end of data" in str(exc):
+                    census.broken = _unclosed(row)
+                elif "field limit" in str(exc):
+                    census.broken = _unclosed(row, long_value=True)
+                if census.broken is not None or not strict:
+                    return census
+    raise AssertionError("unreachable: the lenient pass returns")
+
+
+def _walk(reader: Iterator[list[str]], sniffed: _Sniffed, census: _Census, collect: bool) -> None:
+    width = len(sniffed.header)
+    for _ in range(sniffed.lead + 1):  # the blank lines polars skips, then the header
+        next(reader, None)
+    for index, record in enumerate(reader):
+        census.records = index + 1
+        blank = not any(record)
+        if not blank and len(record) != width:
+            census.ragged.append((index, len(record)))
+        elif collect:
+            census.rows.append(index)
+            for column, value in zip(census.columns, record or [""] * width, strict=True):
+                column.append(value)
+
+
+def _unclosed(row: int, *, long_value: bool = False) -> Finding:
+    what = "a value longer than 128 KB" if long_value else "a quoted value that is never closed"
+    return _error(
+        "unreadable-csv",
+        f'Row {row} starts {what}: a double quote (") opens it and the rest of the file is '
+        "swallowed into it, so the rows cannot be told apart.",
+        f"Find the stray double quote on row {row} and remove it or close it, then save again.",
+        rows=[row],
+        count=1,
+    )
+
+
+@dataclass
+class _Sniffed:
+    """What the first 64 KB say about the dialect."""
+
+    delimiter: str
+    header: list[str]
+    lead: int  # blank lines above the header (polars skips them; rows still count them)
+    eol: str
+
+
+def _sniff(text: str) -> _Sniffed:
+    body = text.lstrip("\r\n")
+    lead = text[: len(text) - len(body)].count("\n") or text[: len(text) - len(body)].count("\r")
+    delimiter = sniff_delimiter(body)
+    try:
+        header = next(csv.reader(io.StringIO(body, newline=""), delimiter=delimiter), [])
+    except csv.Error:
+        header = []
+    eol = "\r" if "\n" not in text and "\r" in text else "\n"
+    return _Sniffed(delimiter, header, lead, eol)
+
+
+class _Reader:
+    """One read of one file; holds what is learnt on the way (encoding, dialect, findings)."""
+
+    def __init__(self, source: Path | bytes, head: bytes, size: int, name: str) -> None:
+        self.source, self.head, self.size, self.name = source, head, size, name
+        self.encoding = "utf-8"
+        self.data: Path | bytes = source
+        self.ragged_seen = False
+
+    def read(self) -> ReadResult:
+        problem = identify_non_csv(self.head, self.size, self.name)
+        if problem is not None:
+            return ReadResult(
+                None, [problem], [], None, None, _digest(self.source, b",")[0], self.size
+            )
+        text = self._decode_head()
+        sniffed = _sniff(text)
+        digester = _Digester(self.source, sniffed.delimiter.encode())
+        with tempfile.TemporaryDirectory(prefix="shared-outcomes-") as folder:
+            if self.encoding not in ("utf-8", "utf-8-sig"):
+                self.data = _transcode(self.source, self.encoding, folder)
+            frame = self._parse(sniffed, folder)
+            sha, seps, quoted = digester.result()
+            findings: list[Finding] = []
+            if (
+                frame is None
+                or self.ragged_seen
+                or not self._accounted(frame, sniffed, seps, quoted)
+            ):
+                frame, findings = self._read_exactly(frame, sniffed)
+            else:
+                frame = frame.with_row_index(ROW_COLUMN, offset=2 + sniffed.lead)
+        findings[:0] = self._dialect_findings(sniffed)
+        result = ReadResult(
+            None, findings, sniffed.header, self.encoding, sniffed.delimiter, sha, self.size
+        )
+        if frame is not None:
+            _finish(frame, sniffed, result, self.name)
+        return result
+
+    def _decode_head(self) -> str:
+        complete = self.size <= len(self.head)
+        decoded = _decode_head(self.head, complete)
+        if decoded is None:
+            self.encoding = legacy_encoding(self.head)
+            text = self.head.decode(self.encoding, errors="replace")
+        else:
+            self.encoding, text = decoded
+        if not complete:  # whole lines only: the last one is probably cut
+            text = text[: text.rfind("\n") + 1] or text
+        return text
+
+    def _parse(self, sniffed: _Sniffed, folder: str) -> pl.DataFrame | None:
+        """The fast read: polars on the (UTF-8) file; None when only the exact pass can say why."""
+        while True:
+            try:
+                return pl.read_csv(
+                    self.data,
+                    separator=sniffed.delimiter,
+                    eol_char=sniffed.eol,
+                    infer_schema=False,
+                    empty_string_is_null=False,
+                    truncate_ragged_lines=self.ragged_seen,
+                    glob=False,
+                )
+            except pl.exceptions.PolarsError as exc:
+                message = str(exc).lower()
+                if "utf-8" in message and self.encoding in ("utf-8", "utf-8-sig"):
+                    self.encoding = legacy_encoding(_bad_utf8_window(self.source))
+                    self.data = _transcode(self.source, self.encoding, folder)
+                elif "more fields" in message and not self.ragged_seen:
+                    self.ragged_seen = True
+                else:
+                    return None
+
+    def _accounted(self, frame: pl.DataFrame, sniffed: _Sniffed, seps: int, quoted: bool) -> bool:
+        """Whether every record has as many fields as the header, judged from delimiter counts.
+
+        Every record of W fields holds W - 1 delimiters outside quotes; a record with too few
+        leaves a deficit. Delimiters inside quoted cells are counted in the frame itself.
+        """
+        width = frame.width
+        if width != len(sniffed.header):
+            return False
+        inside = sum(name.count(sniffed.delimiter) for name in sniffed.header)
+        if quoted and frame.height:
+            counts = [
+                pl.col(c).str.count_matches(sniffed.delimiter, literal=True).sum()
+                for c in frame.columns
+            ]
+            inside += int(frame.select(pl.sum_horizontal(counts)).item())
+        deficit = (width - 1) * (frame.height + 1) + inside - seps
+        return deficit == 0 or deficit == self._tail_deficit(frame, sniffed)
+
+    def _tail_deficit(self, frame: pl.DataFrame, sniffed: _Sniffed) -> int | None:
+        """The delimiters missing from trailing blank lines (Excel's empty rows), read from the end.
+
+        None when the end of the file does not hold exactly the trailing blank records.
+        """
+        kept = frame.select(_blank_mask(frame.columns).not_().arg_true().max()).item()
+        trailing = frame.height - 1 - (-1 if kept is None else int(kept))
+        if trailing == 0:
+            return None
+        tail = _tail(self.source)
+        sep, eol = sniffed.delimiter.encode(), sniffed.eol.encode()
+        content_end = len(tail.rstrip(sep + b"\r\n"))
+        newline = tail.find(eol, content_end)
+        if content_end == 0 or newline < 0:
+            return None
+        region = tail[newline + 1 :]
+        lines = region.count(eol) + (1 if region and not region.endswith(eol) else 0)
+        if lines != trailing:
+            return None
+        return (frame.width - 1) * trailing - region.count(sep)
+
+    def _read_exactly(
+        self, frame: pl.DataFrame | None, sniffed: _Sniffed
+    ) -> tuple[pl.DataFrame | None, list[Finding]]:
+        """The exact pass: name ragged rows and unclosed quotes; build the frame if need be."""
+        if not sniffed.header:
+            return None, [_unclosed(1)]
+        census = _take_census(self.source, self.encoding, sniffed, collect=frame is None)
+        if census.broken is None and frame is not None and frame.height != census.records:
+            frame = None  # polars split the records differently: trust the csv module's cells
+            census = _take_census(self.source, self.encoding, sniffed, collect=True)
+        if census.broken is not None:
+            return None, [census.broken]
+        offset = 2 + sniffed.lead
+        if frame is None:
+            rows = pl.Series(ROW_COLUMN, [i + offset for i in census.rows], dtype=pl.UInt32)
+            frame = pl.DataFrame(
+                {f"column_{i}": values for i, values in enumerate(census.columns)},
+                schema={f"column_{i}": pl.String for i in range(len(census.columns))},
+            ).insert_column(0, rows)
+        else:
+            frame = frame.with_row_index(ROW_COLUMN, offset=offset)
+            ragged = [i + offset for i, _ in census.ragged]
+            frame = frame.filter(pl.col(ROW_COLUMN).is_in(ragged).not_()) if ragged else frame
+        findings = [_ragged(census.ragged, offset, len(sniffed.header))] if census.ragged else []
+        return frame, findings
+
+    def _dialect_findings(self, sniffed: _Sniffed) -> list[Finding]:
+        findings = []
+        if self.encoding not in ("utf-8", "utf-8-sig"):
+            label = "Windows-1252" if self.encoding == "cp1252" else self.encoding
+            findings.append(
+                _warning(
+                    "not-utf8",
+                    f"{self.name} is not saved as UTF-8; it was read as {label} (what Excel's "
+                    "plain 'CSV' writes on Windows). Check that £, é and curly quotes look right.",
+                    "Next time choose 'CSV UTF-8 (Comma delimited)' in Excel's Save As.",
+                )
+            )
+        if sniffed.delimiter != ",":
+            plural = _PLURAL[sniffed.delimiter]
+            findings.append(
+                _warning(
+                    "delimiter-not-comma",
+                    f"The values in {self.name} are separated by {plural}, not commas; "
+                    f"it was read with {plural}.",
+                    "Nothing to do now; saving as 'CSV UTF-8 (Comma delimited)' avoids it.",
+                    samples=[sniffed.delimiter],
+                )
+            )
+        return findings
+
+
+def _tail(source: Path | bytes) -> bytes:
+    if isinstance(source, bytes):
+        return source[-_TAIL_BYTES:]
+    with source.open("rb") as handle:
+        handle.seek(max(source.stat().st_size - _TAIL_BYTES, 0))
+        return handle.read()
+
+
+def _blank_mask(columns: list[str]) -> pl.Expr:
+    """True for a record whose every cell is empty: a blank line or a row of bare delimiters."""
+    return pl.all_horizontal([pl.col(c).str.len_bytes() == 0 for c in columns])
+
+
+def _ragged(ragged: list[tuple[int, int]], offset: int, width: int) -> Finding:
+    rows = [i + offset for i, _ in ragged]
+    examples = "; ".join(f"row {i + offset} has {w}" for i, w in ragged[:3])
+    return _error(
+        "ragged-row",
+        f"{len(rows)} row(s) do not have the {width} values the header names ({examples}); "
+        "they were left out of the other checks.",
+        "Usually a value holds a comma but is not in double quotes: quote it (Excel does when "
+        "it saves as CSV) or remove the extra or missing separators on those rows.",
+        rows=rows[:MAX_ROWS_LISTED],
+        count=len(rows),
+        samples=[f"{w} values" for _, w in ragged[:5]],
+    )
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    """Frame column names: as written, except blank and repeated names, which get their letter."""
+    names: list[str] = []
+    seen = {ROW_COLUMN}
+    for index, written in enumerate(header):
+        name = written if written.strip() else f"(column {_letter(index)})"
+        if name in seen:
+            name = f"{written} (column {_letter(index)})"
+        while name in seen:
+            name += "'"
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def _finish(frame: pl.DataFrame, sniffed: _Sniffed, result: ReadResult, name: str) -> None:
+    """Name the columns, drop blank rows and unnamed empty columns, and report header problems."""
+    width = frame.width - 1
+    header = (sniffed.header + [""] * width)[:width]
+    names = _unique_names(header)
+    frame.columns = [ROW_COLUMN, *names]
+    findings = result.findings
+    blank = frame.select(pl.col(ROW_COLUMN).filter(_blank_mask(names))).to_series().to_list()
+    if blank:
+        frame = frame.filter(_blank_mask(names).not_())
+        findings.append(
+            _warning(
+                "blank-rows-ignored",
+                f"{len(blank)} empty row(s) were ignored (rows {_listed(blank)}).",
+                "Nothing to do; delete empty rows before saving to keep the file tidy.",
+                rows=blank[:MAX_ROWS_LISTED],
+                count=len(blank),
+            )
+        )
+    for index, written in enumerate(header):
+        if written.strip():
+            continue
+        letter = _letter(index)
+        if frame.height == 0 or not frame.select(pl.col(names[index]).str.len_bytes().max()).item():
+            frame = frame.drop(names[index])
+            findings.append(
+                _warning(
+                    "blank-column-name",
+                    f"Column {letter} has no name in the header row and no values; it was ignored.",
+                    "Nothing to do; delete the empty column before saving to keep the file tidy.",
+                    rows=[1],
+                    count=1,
+                )
+            )
+        else:
+            findings.append(
+                _error(
+                    "blank-column-name",
+                    f"Column {letter} holds values but has no name in the header row (row 1).",
+                    f"Type the column's name in cell {letter}1, or delete the column.",
+                    rows=[1],
+                    count=1,
+                )
+            )
+    for written in dict.fromkeys(h for h in header if h.strip()):
+        letters = [_letter(i) for i, h in enumerate(header) if h == written]
+        if len(letters) > 1:
+            findings.append(
+                _error(
+                    "duplicate-column",
+                    f"The header names column '{written}' {len(letters)} times "
+                    f"(columns {', '.join(letters)}).",
+                    "Rename or delete the extra columns so that every column name is unique.",
+                    column=written,
+                    rows=[1],
+                    count=1,
+                )
+            )
+    if frame.height == 0:
+        findings.append(
+            _error(
+                "no-data-rows",
+                f"{name} has a header row but no data rows.",
+                "Check that the export included this month's records, then send it again.",
+            )
+        )
+    result.frame = frame

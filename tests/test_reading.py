@@ -1,0 +1,218 @@
+"""Reading any partner CSV into text cells with spreadsheet row numbers (reading.py)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from shared_outcomes.reading import ROW_COLUMN, ReadResult, read_extract, sniff_delimiter
+
+FIXTURES = Path(__file__).parent / "fixtures" / "reading"
+
+
+def read(name: str) -> ReadResult:
+    return read_extract(FIXTURES / name)
+
+
+def flat(result: ReadResult) -> list[tuple[str, str, list[int]]]:
+    """The findings as (code, severity, rows), in the spirit of frictionless' report.flatten."""
+    return [(f.code, f.severity, f.rows) for f in result.findings]
+
+
+def cells(result: ReadResult) -> list[tuple[object, ...]]:
+    assert result.frame is not None
+    return result.frame.rows()
+
+
+def test_a_clean_utf8_file_reads_as_text_with_spreadsheet_rows() -> None:
+    result = read("utf8_clean.csv")
+    assert flat(result) == []
+    assert result.header == ["area_code", "name", "count"]
+    assert result.encoding == "utf-8" and result.delimiter == ","
+    assert result.frame is not None
+    assert result.frame.columns == [ROW_COLUMN, "area_code", "name", "count"]
+    assert all(dtype == pl.String for dtype in result.frame.drop(ROW_COLUMN).dtypes)
+    assert cells(result) == [(2, "E08000001", "Bolton", "12"), (3, "E08000002", "Bury", "7")]
+
+
+def test_the_hash_and_size_are_those_of_the_raw_bytes() -> None:
+    raw = (FIXTURES / "cp1252_pound_accent_curly_quotes.csv").read_bytes()
+    result = read("cp1252_pound_accent_curly_quotes.csv")
+    assert result.sha256 == hashlib.sha256(raw).hexdigest()
+    assert result.size_bytes == len(raw)
+
+
+def test_bytes_and_path_give_the_same_result() -> None:
+    for name in ("newlines_in_quoted_cells.csv", "ragged_too_many_and_too_few.csv"):
+        from_path = read(name)
+        from_bytes = read_extract((FIXTURES / name).read_bytes(), file_name=name)
+        assert flat(from_bytes) == flat(from_path)
+        assert cells(from_bytes) == cells(from_path)
+        assert from_bytes.sha256 == from_path.sha256
+
+
+def test_a_byte_order_mark_is_stripped_from_the_first_header() -> None:
+    result = read("utf8_bom.csv")
+    assert result.encoding == "utf-8-sig"
+    assert result.header == ["area_code", "name"]
+    assert result.frame is not None and result.frame.columns[1] == "area_code"
+    assert flat(result) == []
+
+
+def test_cp1252_is_decoded_correctly_with_a_warning() -> None:
+    result = read("cp1252_pound_accent_curly_quotes.csv")
+    assert result.encoding == "cp1252"
+    assert flat(result) == [("not-utf8", "warning", [])]
+    assert cells(result) == [
+        (2, "Café Nero", "£5", "“quoted” – dash"),
+        (3, "Müller", "£100", "ok"),
+    ]
+
+
+def test_cp1252_bytes_beyond_the_sniffed_sample_are_still_decoded() -> None:
+    result = read("cp1252_after_64kb.csv")
+    assert result.encoding == "cp1252"
+    assert [f.code for f in result.findings] == ["not-utf8"]
+    assert cells(result)[-1] == (4002, "4000", "Zoë £3")
+
+
+@pytest.mark.parametrize(
+    ("name", "delimiter", "first_row"),
+    [
+        ("semicolon_decimal_comma.csv", ";", (2, "E08000001", "1,5")),
+        ("tab_delimited.csv", "\t", (2, "E08000001", "Bolton")),
+        ("pipe_delimited.csv", "|", (2, "E08000001", "Bolton")),
+    ],
+)
+def test_other_delimiters_are_detected_read_and_named(
+    name: str, delimiter: str, first_row: tuple[object, ...]
+) -> None:
+    result = read(name)
+    assert result.delimiter == delimiter
+    assert flat(result) == [("delimiter-not-comma", "warning", [])]
+    assert cells(result)[0] == first_row
+
+
+def test_the_delimiter_sniffer_prefers_the_comma_and_ignores_quoted_separators() -> None:
+    assert sniff_delimiter('a,b\n"x;y;z",2\n') == ","
+    assert sniff_delimiter("single\nvalue\n") == ","
+    assert sniff_delimiter("a;b;c\n1,5;2;3\n") == ";"
+
+
+def test_ragged_rows_are_errors_with_their_rows_and_the_rest_is_kept() -> None:
+    result = read("ragged_too_many_and_too_few.csv")
+    assert flat(result) == [("ragged-row", "error", [3, 4])]
+    assert result.findings[0].count == 2
+    assert "row 3 has 4" in result.findings[0].message
+    assert cells(result) == [(2, "1", "2", "3"), (5, "10", "11", "12")]
+
+
+def test_trailing_blank_rows_and_rows_of_commas_are_ignored_with_a_warning() -> None:
+    result = read("trailing_blank_and_comma_rows.csv")
+    assert flat(result) == [("blank-rows-ignored", "warning", [4, 5, 6])]
+    assert cells(result) == [(2, "1", "2", "3"), (3, "4", "5", "6")]
+
+
+def test_blank_rows_between_data_rows_still_count_as_rows() -> None:
+    result = read("interior_blank_rows.csv")
+    assert flat(result) == [("blank-rows-ignored", "warning", [3, 5])]
+    assert cells(result) == [(2, "1", "2"), (4, "3", "4"), (6, "5", "6")]
+
+
+def test_a_record_with_newlines_in_quotes_is_one_spreadsheet_row() -> None:
+    result = read("newlines_in_quoted_cells.csv")
+    assert flat(result) == []
+    assert cells(result) == [
+        (2, "1", "line one\r\nline two"),
+        (3, "2", "plain"),
+        (4, "3", "a\nb\nc"),
+        (5, "4", "last"),
+    ]
+
+
+def test_blank_lines_above_the_header_count_as_rows() -> None:
+    result = read("blank_lines_above_header.csv")
+    assert result.header == ["id", "name"]
+    assert cells(result) == [(4, "1", "Bolton")]
+
+
+def test_old_mac_line_endings_are_read() -> None:
+    result = read("old_mac_cr_line_endings.csv")
+    assert flat(result) == []
+    assert cells(result) == [(2, "1", "Bolton"), (3, "2", "Bury")]
+
+
+def test_a_stray_quote_inside_an_unquoted_value_is_kept_as_written() -> None:
+    result = read("stray_quote_inside_value.csv")
+    assert flat(result) == []
+    assert cells(result) == [(2, "1", '5" screen'), (3, "2", "7")]
+
+
+def test_a_duplicate_header_is_an_error_naming_the_columns() -> None:
+    result = read("duplicate_header.csv")
+    assert flat(result) == [("duplicate-column", "error", [1])]
+    assert "columns A, C" in result.findings[0].message
+    assert result.header == ["id", "name", "id"]
+    assert result.frame is not None and len(set(result.frame.columns)) == 4
+
+
+def test_a_blank_header_over_values_is_an_error() -> None:
+    result = read("blank_header_with_values.csv")
+    assert flat(result) == [("blank-column-name", "error", [1])]
+    assert "Column B" in result.findings[0].message
+
+
+def test_an_unnamed_empty_column_is_dropped_with_a_warning() -> None:
+    result = read("blank_header_empty_trailing_column.csv")
+    assert flat(result) == [("blank-column-name", "warning", [1])]
+    assert result.frame is not None and result.frame.columns == [ROW_COLUMN, "id", "name"]
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "says"),
+    [
+        ("empty.csv", "empty-file", "is empty"),
+        ("excel_workbook_renamed.csv", "excel-workbook", "Excel workbook (.xlsx)"),
+        ("excel_97_workbook_renamed.csv", "excel-workbook", "Excel workbook (.xls)"),
+        ("utf16_le_bom.csv", "utf16-encoding", "UTF-16"),
+        ("utf16_le_no_bom.csv", "utf16-encoding", "UTF-16"),
+        ("binary_data.csv", "binary-file", "binary data"),
+        ("pdf_renamed.csv", "binary-file", "a PDF document"),
+        ("unclosed_quote.csv", "unreadable-csv", "never closed"),
+    ],
+)
+def test_files_that_are_not_usable_csv_are_rejected_saying_what_they_are(
+    name: str, code: str, says: str
+) -> None:
+    result = read(name)
+    assert result.frame is None
+    assert [(f.code, f.severity) for f in result.findings] == [(code, "error")]
+    assert says in result.findings[0].message
+    assert result.findings[0].fix
+
+
+def test_the_excel_finding_tells_the_partner_how_to_save_as_csv() -> None:
+    fix = read("excel_workbook_renamed.csv").findings[0].fix
+    assert fix is not None and "File > Save As > 'CSV UTF-8" in fix
+
+
+def test_an_unclosed_quote_names_the_row_where_it_opens() -> None:
+    assert flat(read("unclosed_quote.csv")) == [("unreadable-csv", "error", [3])]
+
+
+def test_a_header_without_rows_is_rejected_but_keeps_its_columns() -> None:
+    for name in ("header_only.csv", "only_blank_rows_after_header.csv"):
+        result = read(name)
+        assert result.findings[-1].code == "no-data-rows"
+        assert result.frame is not None and result.frame.columns == [ROW_COLUMN, "id", "name"]
+        assert result.frame.height == 0
+
+
+def test_a_missing_path_is_a_usage_error() -> None:
+    from shared_outcomes.errors import UsageError
+
+    with pytest.raises(UsageError):
+        read_extract(FIXTURES / "no_such_file.csv")
