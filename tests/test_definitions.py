@@ -18,6 +18,7 @@ from shared_outcomes.definitions import (
     load_definitions,
 )
 from shared_outcomes.errors import DefinitionError
+from shared_outcomes.partnership import load_partnership
 
 FIXTURES = Path(__file__).parent / "fixtures" / "outcomes" / "contracts"
 
@@ -77,17 +78,14 @@ def test_the_fixture_definitions_resolve() -> None:
     assert pooled.threshold == 3 and pooled.incomplete == "withhold"
 
 
-def test_the_sample_partnership_definitions_resolve_when_present() -> None:
-    # The shipped definitions are checked against the shipped contracts by the sample-data tests;
-    # here we only check the folder loads through the same function when the files exist.
+def test_the_shipped_definitions_resolve_against_the_shipped_contracts() -> None:
     root = Path(__file__).resolve().parents[1] / "data_contracts"
-    if not any((root / "outcomes").glob("*.yaml")) or not (root / "partners.yaml").exists():
-        pytest.skip("no shipped outcome definitions yet")
-    from shared_outcomes.partnership import load_partnership  # type: ignore[import-not-found]
-
     contracts = load_contracts(root)
     partnership = load_partnership(root / "partners.yaml", contracts)
-    assert load_definitions(root / "outcomes", contracts, partnership)
+    definitions = load_definitions(root / "outcomes", contracts, partnership)
+    assert len(definitions) >= 8
+    joined = [d for d in definitions.values() if len(d.partners) > 1]
+    assert len(joined) >= 4
 
 
 Edit = Callable[[dict[str, Any]], None]

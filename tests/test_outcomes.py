@@ -18,19 +18,24 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shared_outcomes.access import Identity, Role
 from shared_outcomes.contracts import Contract, load_contracts
 from shared_outcomes.definitions import OutcomeDefinition, load_definitions
 from shared_outcomes.outcomes import compute_outcomes, measure_sql
 from shared_outcomes.warehouse import Warehouse
+from shared_outcomes.warehouse_schema import DatasetLayout, migrate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "outcomes" / "contracts"
 ANALYST = Identity("ana", "Ana Analyst", Role.ANALYST)
@@ -312,3 +317,77 @@ def test_filter_values_are_bound_parameters(definitions: dict[str, OutcomeDefini
     assert "prevention" not in sql and "secured_accommodation" not in sql
     assert params[-2:] == ["prevention", "secured_accommodation"]
     assert '"agg_cases"' in sql and '"duty_type" IN (?)' in sql
+
+
+class MemorySource:
+    """The warehouse's register and aggregates in an in-memory DuckDB, through its own SQL."""
+
+    def __init__(self, contracts: dict[str, Contract]) -> None:
+        self.con = duckdb.connect()
+        migrate(self.con)
+        self.layouts = {d: DatasetLayout.of(c) for d, c in contracts.items()}
+        for layout in self.layouts.values():
+            layout.ensure(self.con)
+
+    def submit(self, dataset: str, partner: str, period: str, rows: list[dict[str, Any]]) -> None:
+        layout = self.layouts[dataset]
+        row = self.con.execute(
+            "INSERT INTO submissions (partner_id, dataset, period, rows, submitted_by, "
+            "submitted_at, status) VALUES (?, ?, ?, ?, 'test', now()::TIMESTAMP, 'accepted') "
+            "RETURNING submission_id",
+            [partner, dataset, period, len(rows)],
+        ).fetchone()
+        assert row is not None
+        frame = pl.DataFrame(rows, schema={n: pl.String for n in layout.column_names}, orient="row")
+        layout.insert_aggregates(self.con, layout.typed_frame(frame, row[0]), row[0], partner)
+
+    def query(self, sql: str, params: Sequence[object] | None = None) -> pl.DataFrame:
+        return self.con.execute(sql, list(params or [])).pl()
+
+
+CASE_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["A1", "A2", "A3"]),
+        st.sampled_from(["prevention", "relief", "main"]),
+        st.sampled_from(["secured_accommodation", "lost_contact", "ongoing"]),
+    ),
+    max_size=40,
+)
+NUMBERS = ["outcome", "area_code", "period", "numerator", "denominator", "value", "suppressed"]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=CASE_ROWS, data=st.data())
+def test_figures_do_not_change_when_rows_are_reordered_or_split_across_submissions(
+    contracts: dict[str, Contract],
+    definitions: dict[str, OutcomeDefinition],
+    rows: list[tuple[str, str, str]],
+    data: st.DataObject,
+) -> None:
+    records = [
+        {"case_id": f"c{i}", "area_code": a, "month": "2020-01", "duty_type": d, "outcome": o}
+        for i, (a, d, o) in enumerate(rows)
+    ]
+    shuffled = data.draw(st.permutations(records))
+    to_other = data.draw(st.lists(st.booleans(), min_size=len(records), max_size=len(records)))
+    nhs = admissions("2020-01", A1=7, A2=1, A3=12)
+
+    def compute(source: MemorySource, identity: Identity) -> pl.DataFrame:
+        frame = compute_outcomes(source, definitions, PARTNERSHIP, identity)
+        return frame.select(NUMBERS).sort("outcome", "area_code", "period", nulls_last=True)
+
+    one = MemorySource(contracts)
+    one.submit("cases", "council_a", "2020-01", [r for r in records if r["area_code"] == "A1"])
+    one.submit("cases", "council_b", "2020-01", [r for r in records if r["area_code"] != "A1"])
+    one.submit("admissions", "nhs", "2020-01", nhs)
+    other = MemorySource(contracts)
+    a1 = [r for r in shuffled if r["area_code"] == "A1"]
+    rest = [r for r in shuffled if r["area_code"] != "A1"]
+    split = [r for r, moved in zip(rest, to_other, strict=False) if moved]
+    other.submit("admissions", "nhs", "2020-01", list(reversed(nhs)))
+    other.submit("cases", "council_b", "2020-01", [r for r in rest if r not in split])
+    other.submit("cases", "council_a", "2020-01", a1)
+    if split:  # the same cases, sent by a third partner covering the same areas
+        other.submit("cases", "council_c", "2020-01", split)
+    for identity in (ANALYST, LEADER):
+        assert compute(one, identity).equals(compute(other, identity))
