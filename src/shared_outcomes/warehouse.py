@@ -40,6 +40,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -365,7 +366,6 @@ class Warehouse:
         previous = None if current is None else _submission(current)
         if frame is not None and previous is not None and previous.sha256 == sha256:
             return StoreResult("unchanged", previous)
-        self.archive.keep(source, sha256)
         accepted = frame is not None
         row = con.execute(
             "INSERT INTO submissions (partner_id, dataset, period, contract_version, sha256, "
@@ -380,19 +380,26 @@ class Warehouse:
         assert row is not None  # RETURNING always yields the inserted row
         submission = _submission(row)
         if frame is None:
+            self.archive.keep(source, sha256)
             return StoreResult("rejected", submission)
         if previous is not None:
             con.execute(
                 "UPDATE submissions SET status = 'superseded' WHERE submission_id = ?",
                 [previous.submission_id],
             )
-        typed = layout.typed_frame(frame, submission.submission_id)
-        relative = self.row_files.write(typed, layout.dataset, submission.submission_id)
+        sid = submission.submission_id
+        typed = layout.typed_frame(frame, sid)
+        # Archive, row file and aggregates overlap: file writes and DuckDB release the GIL.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="load") as pool:
+            archived = pool.submit(self.archive.keep, source, sha256)
+            written = pool.submit(self.row_files.write, typed, layout.dataset, sid)
+            layout.insert_aggregates(con, typed, sid, partner)
+            archived.result()
+            relative = written.result()
         con.execute(
             "INSERT INTO row_files (submission_id, dataset, path, columns) VALUES (?, ?, ?, ?)",
-            [submission.submission_id, layout.dataset, relative, layout.column_names],
+            [sid, layout.dataset, relative, layout.column_names],
         )
-        layout.insert_aggregates(con, typed, submission.submission_id, partner)
         layout.rebuild_views(con, self.row_files.root)
         return StoreResult("loaded", submission)
 
