@@ -7,6 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from shared_outcomes.reading import ROW_COLUMN, ReadResult, read_extract, sniff_delimiter
 
@@ -216,3 +218,89 @@ def test_a_missing_path_is_a_usage_error() -> None:
 
     with pytest.raises(UsageError):
         read_extract(FIXTURES / "no_such_file.csv")
+
+
+def test_an_empty_last_cell_is_not_mistaken_for_a_short_row() -> None:
+    result = read("optional_last_column_empty.csv")
+    assert flat(result) == []
+    assert cells(result) == [
+        (2, "1", "Smith, J", ""),
+        (3, "2", "Jones", "seen"),
+        (4, "3", 'A "quoted" name', ""),
+    ]
+
+
+def test_a_short_row_is_found_among_quoted_commas() -> None:
+    result = read("short_row_with_quoted_commas_elsewhere.csv")
+    assert flat(result) == [("ragged-row", "error", [3])]
+    assert cells(result) == [(2, "1", "Smith, J", ""), (4, "3", "Brown", "seen")]
+
+
+def test_a_utf8_file_with_one_stray_byte_keeps_its_good_characters() -> None:
+    result = read("utf8_with_one_cp1252_byte.csv")
+    assert result.encoding == "utf-8"
+    assert flat(result) == [("not-utf8", "warning", [4])]
+    assert cells(result) == [(2, "1", "Zoë Müller"), (3, "2", "Café"), (4, "3", "Caf\ufffd Rouge")]
+
+
+# Property tests: any table Python's csv writer can write reads back cell for cell, row for row.
+
+TEXT = st.text(alphabet=st.sampled_from(list("ab Z09,.\"'\r\n-£é“”")), min_size=0, max_size=8)
+NAMES = st.text(alphabet=st.sampled_from(list('abcXYZ_ 1,"é')), min_size=1, max_size=6).filter(
+    lambda name: name.strip() != ""
+)
+
+
+@st.composite
+def tables(draw: st.DrawFn, min_columns: int = 1) -> tuple[list[str], list[list[str]]]:
+    header = draw(st.lists(NAMES, min_size=min_columns, max_size=4, unique=True))
+    rows = draw(st.lists(st.lists(TEXT, min_size=len(header), max_size=len(header)), max_size=6))
+    return header, rows
+
+
+def write_csv(header: list[str], rows: list[list[str]], newline: str) -> bytes:
+    """Write as Excel does: a value is quoted when it holds a comma, a quote or a line break."""
+
+    def field(value: str) -> str:
+        quote = any(c in value for c in ',"\r\n')
+        return '"' + value.replace('"', '""') + '"' if quote else value
+
+    lines = [",".join(field(v) for v in record) + newline for record in [header, *rows]]
+    return "".join(lines).encode("utf-8")
+
+
+@settings(max_examples=150, deadline=None)
+@given(table=tables(), newline=st.sampled_from(["\n", "\r\n"]))
+def test_any_written_table_reads_back_with_its_spreadsheet_rows(
+    table: tuple[list[str], list[list[str]]], newline: str
+) -> None:
+    header, rows = table
+    result = read_extract(write_csv(header, rows, newline))
+    expected = [(i + 2, *row) for i, row in enumerate(rows) if any(row)]
+    blank = [i + 2 for i, row in enumerate(rows) if not any(row)]
+    assert result.header == header
+    assert cells(result) == expected
+    codes = [f.code for f in result.findings]
+    assert codes == (["blank-rows-ignored"] if blank else []) + (
+        [] if expected else ["no-data-rows"]
+    )
+    if blank:
+        assert result.findings[0].rows == blank
+
+
+@settings(max_examples=100, deadline=None)
+@given(table=tables(min_columns=2), data=st.data())
+def test_one_short_or_long_row_gives_exactly_one_ragged_row_finding(
+    table: tuple[list[str], list[list[str]]], data: st.DataObject
+) -> None:
+    header, rows = table
+    candidates = [i for i, row in enumerate(rows) if any(row[:-1])]
+    assume(candidates)
+    target = data.draw(st.sampled_from(candidates))
+    longer = data.draw(st.booleans())
+    rows[target] = [*rows[target], "extra"] if longer else rows[target][:-1]
+    result = read_extract(write_csv(header, rows, "\r\n"))
+    ragged = [f for f in result.findings if f.code == "ragged-row"]
+    assert [(f.severity, f.rows) for f in ragged] == [("error", [target + 2])]
+    kept = [(i + 2, *row) for i, row in enumerate(rows) if any(row) and i != target]
+    assert cells(result) == kept

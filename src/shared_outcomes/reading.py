@@ -84,7 +84,7 @@ def read_extract(source: Path | bytes, *, file_name: str | None = None) -> ReadR
             f"{name} could not be read as a CSV file ({type(exc).__name__}: {exc}).",
             "Open it in Excel and save it again as 'CSV UTF-8 (Comma delimited)'.",
         )
-        return ReadResult(None, [finding], [], None, None, _digest(source, b",")[0], size)
+        return ReadResult(None, [finding], [], None, None, _digest(source), size)
 
 
 def _head(source: Path | bytes) -> tuple[bytes, int]:
@@ -117,14 +117,21 @@ def _letter(index: int) -> str:
     return letters
 
 
-def _digest(source: Path | bytes, sep: bytes) -> tuple[str, int, bool]:
-    """SHA-256 of the raw bytes, how many delimiter bytes they hold, and whether any quote."""
-    sha, seps, quoted = hashlib.sha256(), 0, False
+def _digest(source: Path | bytes) -> str:
+    """SHA-256 of the raw bytes, read in chunks (hashlib releases the GIL while it hashes)."""
+    sha = hashlib.sha256()
     for chunk in _chunks(source):
         sha.update(chunk)
+    return sha.hexdigest()
+
+
+def _count_delimiters(source: Path | bytes, sep: bytes) -> tuple[int, bool]:
+    """How many delimiter bytes the file holds, and whether it holds any double quote."""
+    seps, quoted = 0, False
+    for chunk in _chunks(source):
         seps += chunk.count(sep)
         quoted = quoted or b'"' in chunk
-    return sha.hexdigest(), seps, quoted
+    return seps, quoted
 
 
 def _chunks(source: Path | bytes) -> Iterator[bytes]:
@@ -138,22 +145,22 @@ def _chunks(source: Path | bytes) -> Iterator[bytes]:
 
 
 class _Digester(threading.Thread):
-    """Runs _digest beside the polars parse: both release the GIL for their heavy loops."""
+    """Runs _digest beside the polars parse: both release the GIL for their heavy work."""
 
-    def __init__(self, source: Path | bytes, sep: bytes) -> None:
+    def __init__(self, source: Path | bytes) -> None:
         super().__init__(daemon=True)
-        self._args = (source, sep)
-        self._result: tuple[str, int, bool] | None = None
+        self._source = source
+        self._result: str | None = None
         self._failure: BaseException | None = None
         self.start()
 
     def run(self) -> None:
         try:
-            self._result = _digest(*self._args)
+            self._result = _digest(self._source)
         except BaseException as exc:  # handed to the caller by result()
             self._failure = exc
 
-    def result(self) -> tuple[str, int, bool]:
+    def result(self) -> str:
         self.join()
         if self._failure is not None:
             raise self._failure
@@ -215,13 +222,19 @@ def _decode_head(head: bytes, complete: bool) -> tuple[str, str] | None:
         return None
 
 
-def legacy_encoding(sample: bytes) -> str:
-    """The encoding of bytes that are not UTF-8: cp1252 whenever they decode as it.
+def fallback_encoding(sample: bytes) -> str:
+    """The encoding of bytes that failed as UTF-8, judged from a sample around the failure.
 
-    cp1252 first because it is what Excel's plain "CSV" writes on a UK Windows PC;
+    "utf-8" when the sample holds more valid UTF-8 characters than broken bytes (a UTF-8 file
+    with a stray byte: read lossily, so the good characters survive). Otherwise cp1252 whenever
+    the bytes decode as it, because that is what Excel's plain "CSV" writes on a UK Windows PC;
     charset-normalizer, on a short sample of such a file, often answers cp1250 and turns every
-    £ into Ł. It is asked only when the bytes are not valid cp1252.
+    £ into Ł, so it is asked only when the bytes are not valid cp1252.
     """
+    lossy = sample.decode("utf-8", errors="replace")
+    broken = lossy.count("\ufffd")
+    if sum(not ch.isascii() for ch in lossy) - broken > broken:
+        return "utf-8"
     try:
         sample.decode("cp1252")
         return "cp1252"
@@ -371,45 +384,53 @@ class _Reader:
     def __init__(self, source: Path | bytes, head: bytes, size: int, name: str) -> None:
         self.source, self.head, self.size, self.name = source, head, size, name
         self.encoding = "utf-8"
+        self.lossy = False  # mostly UTF-8 with a few broken bytes: read with U+FFFD for them
         self.data: Path | bytes = source
         self.ragged_seen = False
 
     def read(self) -> ReadResult:
         problem = identify_non_csv(self.head, self.size, self.name)
         if problem is not None:
-            return ReadResult(
-                None, [problem], [], None, None, _digest(self.source, b",")[0], self.size
-            )
+            return ReadResult(None, [problem], [], None, None, _digest(self.source), self.size)
         text = self._decode_head()
         sniffed = _sniff(text)
-        digester = _Digester(self.source, sniffed.delimiter.encode())
+        digester = _Digester(self.source)
         with tempfile.TemporaryDirectory(prefix="shared-outcomes-") as folder:
-            if self.encoding not in ("utf-8", "utf-8-sig"):
+            if not self._utf8:
                 self.data = _transcode(self.source, self.encoding, folder)
             frame = self._parse(sniffed, folder)
-            sha, seps, quoted = digester.result()
             findings: list[Finding] = []
-            if (
-                frame is None
-                or self.ragged_seen
-                or not self._accounted(frame, sniffed, seps, quoted)
-            ):
+            if frame is None or self.ragged_seen or not self._accounted(frame, sniffed):
                 frame, findings = self._read_exactly(frame, sniffed)
             else:
                 frame = frame.with_row_index(ROW_COLUMN, offset=2 + sniffed.lead)
         findings[:0] = self._dialect_findings(sniffed)
+        sha = digester.result()
         result = ReadResult(
             None, findings, sniffed.header, self.encoding, sniffed.delimiter, sha, self.size
         )
         if frame is not None:
             _finish(frame, sniffed, result, self.name)
+        if self.lossy and result.frame is not None:
+            result.findings.insert(0, _broken_characters(result.frame))
         return result
+
+    @property
+    def _utf8(self) -> bool:
+        return self.encoding in ("utf-8", "utf-8-sig")
+
+    def _fall_back(self, encoding: str) -> None:
+        """Take the encoding fallback_encoding chose for bytes that are not valid UTF-8."""
+        if encoding == "utf-8":
+            self.lossy = True
+        else:
+            self.encoding = encoding
 
     def _decode_head(self) -> str:
         complete = self.size <= len(self.head)
         decoded = _decode_head(self.head, complete)
         if decoded is None:
-            self.encoding = legacy_encoding(self.head)
+            self._fall_back(fallback_encoding(self.head))
             text = self.head.decode(self.encoding, errors="replace")
         else:
             self.encoding, text = decoded
@@ -426,29 +447,39 @@ class _Reader:
                     separator=sniffed.delimiter,
                     eol_char=sniffed.eol,
                     infer_schema=False,
+                    encoding="utf8-lossy" if self.lossy else "utf8",
                     empty_string_is_null=False,
                     truncate_ragged_lines=self.ragged_seen,
                     glob=False,
                 )
             except pl.exceptions.PolarsError as exc:
                 message = str(exc).lower()
-                if "utf-8" in message and self.encoding in ("utf-8", "utf-8-sig"):
-                    self.encoding = legacy_encoding(_bad_utf8_window(self.source))
-                    self.data = _transcode(self.source, self.encoding, folder)
+                if "utf-8" in message and self._utf8 and not self.lossy:
+                    self._fall_back(fallback_encoding(_bad_utf8_window(self.source)))
+                    if not self._utf8:
+                        self.data = _transcode(self.source, self.encoding, folder)
                 elif "more fields" in message and not self.ragged_seen:
                     self.ragged_seen = True
                 else:
                     return None
 
-    def _accounted(self, frame: pl.DataFrame, sniffed: _Sniffed, seps: int, quoted: bool) -> bool:
-        """Whether every record has as many fields as the header, judged from delimiter counts.
+    def _accounted(self, frame: pl.DataFrame, sniffed: _Sniffed) -> bool:
+        """Whether every record has as many fields as the header (polars pads short ones with "").
 
-        Every record of W fields holds W - 1 delimiters outside quotes; a record with too few
-        leaves a deficit. Delimiters inside quoted cells are counted in the frame itself.
+        A short record leaves its last cell empty, so when no last cell outside blank rows is
+        empty, no record is short: one column looked at. Otherwise count delimiters: a record of
+        W fields holds W - 1 outside quotes, so a short record leaves a deficit between the file's
+        count and the frame's (delimiters inside quoted cells are counted in the cells).
         """
         width = frame.width
         if width != len(sniffed.header):
             return False
+        last_empty = pl.col(frame.columns[-1]).str.len_bytes() == 0
+        if width == 1 or not frame.select(last_empty.any()).item():
+            return True
+        if not frame.select((last_empty & _blank_mask(frame.columns).not_()).any()).item():
+            return True
+        seps, quoted = _count_delimiters(self.source, sniffed.delimiter.encode())
         inside = sum(name.count(sniffed.delimiter) for name in sniffed.header)
         if quoted and frame.height:
             counts = [
@@ -508,7 +539,7 @@ class _Reader:
 
     def _dialect_findings(self, sniffed: _Sniffed) -> list[Finding]:
         findings = []
-        if self.encoding not in ("utf-8", "utf-8-sig"):
+        if not self._utf8:
             label = "Windows-1252" if self.encoding == "cp1252" else self.encoding
             findings.append(
                 _warning(
@@ -642,3 +673,19 @@ def _finish(frame: pl.DataFrame, sniffed: _Sniffed, result: ReadResult, name: st
             )
         )
     result.frame = frame
+
+
+def _broken_characters(frame: pl.DataFrame) -> Finding:
+    """The rows where bytes that are not UTF-8 were replaced by U+FFFD."""
+    broken = pl.any_horizontal(
+        [pl.col(c).str.contains("\ufffd", literal=True) for c in frame.columns if c != ROW_COLUMN]
+    )
+    rows = frame.select(pl.col(ROW_COLUMN).filter(broken)).to_series().to_list()
+    return _warning(
+        "not-utf8",
+        f"The file is UTF-8 except for a few characters on {len(rows)} row(s) "
+        f"(rows {_listed(rows)}); they could not be read and show as �.",
+        "Retype those characters in Excel and save as 'CSV UTF-8 (Comma delimited)'.",
+        rows=rows[:MAX_ROWS_LISTED],
+        count=len(rows),
+    )
