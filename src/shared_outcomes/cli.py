@@ -18,7 +18,11 @@ from typing import Annotated, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
+from shared_outcomes.contracts import find_contract
 from shared_outcomes.errors import SharedOutcomesError, UsageError
+from shared_outcomes.report import render_report_text, report_json
+from shared_outcomes.settings import load_settings
+from shared_outcomes.validation import validate_extract
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -91,11 +95,18 @@ def validate(
     """Check FILE against the dataset's contract: exit 0 accepted, 1 rejected, 2 usage error."""
 
     def body() -> int:
-        # Wired to contracts and validation as soon as they land (issue 2).
-        check_period(period)
-        raise UsageError(
-            f"validate is not available yet ({file}, {dataset}, {partner}, {as_json})."
+        month = check_period(period)
+        if not file.is_file():
+            raise UsageError(f"{file} does not exist or is not a file: check the path.")
+        contract = find_contract(load_settings().contracts_dir, dataset)
+        result = validate_extract(
+            file, contract, partner=partner, period=month, file_name=file.name
         )
+        if as_json:
+            sys.stdout.write(report_json(result.report) + "\n")
+        else:
+            sys.stdout.write(render_report_text(result.report))
+        return EXIT_OK if result.report.accepted else EXIT_REJECTED
 
     raise typer.Exit(run_safely(body))
 
