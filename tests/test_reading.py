@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from shared_outcomes.reading import ROW_COLUMN, ReadResult, read_extract, sniff_delimiter
+from shared_outcomes.reading import ROW_COLUMN, ReadResult, read_extract
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reading"
 
@@ -96,12 +96,6 @@ def test_other_delimiters_are_detected_read_and_named(
     assert result.delimiter == delimiter
     assert flat(result) == [("delimiter-not-comma", "warning", [])]
     assert cells(result)[0] == first_row
-
-
-def test_the_delimiter_sniffer_prefers_the_comma_and_ignores_quoted_separators() -> None:
-    assert sniff_delimiter('a,b\n"x;y;z",2\n') == ","
-    assert sniff_delimiter("single\nvalue\n") == ","
-    assert sniff_delimiter("a;b;c\n1,5;2;3\n") == ";"
 
 
 def test_ragged_rows_are_errors_with_their_rows_and_the_rest_is_kept() -> None:

@@ -14,37 +14,32 @@ rows; a cp1252 file is first transcoded to a temporary UTF-8 copy.
 from __future__ import annotations
 
 import codecs
-import csv
 import hashlib
-import io
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from charset_normalizer import from_bytes
 
+from shared_outcomes.census import take_census, unclosed_quote
 from shared_outcomes.errors import UsageError
 from shared_outcomes.report import MAX_ROWS_LISTED, Finding
+from shared_outcomes.sniffing import (
+    SAMPLE_BYTES,
+    Sniffed,
+    decode_head,
+    fallback_encoding,
+    identify_non_csv,
+    sniff,
+)
 
 ROW_COLUMN = "__row__"
 
-_SAMPLE_BYTES = 1 << 16
 _CHUNK_BYTES = 1 << 20
 _TAIL_BYTES = 1 << 20
-_DELIMITERS = (",", ";", "\t", "|")
 _PLURAL = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes (|)"}
-_SAVE_AS = "In Excel choose File > Save As > 'CSV UTF-8 (Comma delimited)', then send that file."
-_BINARY_MAGIC = {
-    b"%PDF": "a PDF document",
-    b"\x1f\x8b": "a gzip-compressed file",
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"PK\x03\x04": "a ZIP archive",
-}
 
 
 @dataclass
@@ -89,9 +84,9 @@ def read_extract(source: Path | bytes, *, file_name: str | None = None) -> ReadR
 
 def _head(source: Path | bytes) -> tuple[bytes, int]:
     if isinstance(source, bytes):
-        return source[:_SAMPLE_BYTES], len(source)
+        return source[:SAMPLE_BYTES], len(source)
     with source.open("rb") as handle:
-        return handle.read(_SAMPLE_BYTES), source.stat().st_size
+        return handle.read(SAMPLE_BYTES), source.stat().st_size
 
 
 def _error(code: str, message: str, fix: str | None = None, **kw: object) -> Finding:
@@ -168,103 +163,6 @@ class _Digester(threading.Thread):
         return self._result
 
 
-def identify_non_csv(head: bytes, size: int, name: str) -> Finding | None:
-    """A finding when the first bytes show the file is not CSV text at all, else None."""
-    if size == 0 or (size <= len(head) and not head.lstrip(b"\xef\xbb\xbf").strip()):
-        return _error(
-            "empty-file",
-            f"{name} is empty.",
-            "Export the extract again: it should start with a header row naming the columns.",
-        )
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return _error("excel-workbook", f"{name} is an Excel workbook (.xls), not a CSV.", _SAVE_AS)
-    if head.startswith(b"PK\x03\x04") and (b"xl/" in head or b"[Content_Types]" in head):
-        return _error(
-            "excel-workbook", f"{name} is an Excel workbook (.xlsx), not a CSV.", _SAVE_AS
-        )
-    if head.startswith(b"PK\x03\x04") and b"opendocument.spreadsheet" in head:
-        return _error(
-            "excel-workbook",
-            f"{name} is a spreadsheet workbook (OpenDocument .ods), not a CSV.",
-            "In LibreOffice choose File > Save As > 'Text CSV (.csv)' with UTF-8 and commas.",
-        )
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(head):
-        return _error(
-            "utf16-encoding",
-            f"{name} is saved as UTF-16 ('Unicode Text'), not as a CSV in UTF-8.",
-            _SAVE_AS,
-        )
-    kind = next((what for magic, what in _BINARY_MAGIC.items() if head.startswith(magic)), None)
-    controls = sum(head.count(bytes([b])) for b in range(32) if b not in (9, 10, 12, 13, 26))
-    if kind or b"\x00" in head or controls > len(head) // 20:
-        return _error(
-            "binary-file",
-            f"{name} is {kind or 'binary data'}, not a CSV text file.",
-            "Export the extract from your system as CSV, or open it in Excel and " + _SAVE_AS[9:],
-        )
-    return None
-
-
-def _looks_utf16(head: bytes) -> bool:
-    """UTF-16 without a BOM: every other byte of ASCII text is a NUL."""
-    sample = head[:4096]
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    half = max(len(sample) // 2, 1)
-    return max(even, odd) > half * 0.3 and min(even, odd) < half * 0.05
-
-
-def _decode_head(head: bytes, complete: bool) -> tuple[str, str] | None:
-    """(encoding, text) when the sample is UTF-8 (a multi-byte character may be cut at its end)."""
-    encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
-    try:
-        return encoding, codecs.getincrementaldecoder(encoding)().decode(head, final=complete)
-    except UnicodeDecodeError:
-        return None
-
-
-def fallback_encoding(sample: bytes) -> str:
-    """The encoding of bytes that failed as UTF-8, judged from a sample around the failure.
-
-    "utf-8" when the sample holds more valid UTF-8 characters than broken bytes (a UTF-8 file
-    with a stray byte: read lossily, so the good characters survive). Otherwise cp1252 whenever
-    the bytes decode as it, because that is what Excel's plain "CSV" writes on a UK Windows PC;
-    charset-normalizer, on a short sample of such a file, often answers cp1250 and turns every
-    £ into Ł, so it is asked only when the bytes are not valid cp1252.
-    """
-    lossy = sample.decode("utf-8", errors="replace")
-    broken = lossy.count("\ufffd")
-    if sum(not ch.isascii() for ch in lossy) - broken > broken:
-        return "utf-8"
-    try:
-        sample.decode("cp1252")
-        return "cp1252"
-    except UnicodeDecodeError:
-        best = from_bytes(sample).best()
-        return best.encoding if best is not None else "latin-1"
-
-
-def sniff_delimiter(text: str) -> str:
-    """The delimiter that splits the header into most columns, consistently in the rows below.
-
-    Candidates are scored by the share of the first records with as many fields as the header;
-    ties go to the comma. A one-column file reads as comma-separated.
-    """
-    best, best_score = ",", -1.0
-    for delimiter in _DELIMITERS:
-        try:
-            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-            widths = [len(r) for _, r in zip(range(30), reader, strict=False) if any(r)]
-        except csv.Error:
-            continue
-        if not widths or widths[0] < 2:
-            continue
-        below = widths[1:]
-        score = sum(w == widths[0] for w in below) / len(below) if below else 1.0
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
 def _bad_utf8_window(source: Path | bytes) -> bytes:
     """64 KB around the first byte that is not UTF-8, for guessing the file's real encoding."""
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -272,9 +170,7 @@ def _bad_utf8_window(source: Path | bytes) -> bytes:
         try:
             decoder.decode(chunk)
         except UnicodeDecodeError as exc:
-            return exc.object[
-                max(exc.start - _SAMPLE_BYTES // 2, 0) : exc.start + _SAMPLE_BYTES // 2
-            ]
+            return exc.object[max(exc.start - SAMPLE_BYTES // 2, 0) : exc.start + SAMPLE_BYTES // 2]
     return b""
 
 
@@ -289,93 +185,6 @@ def _transcode(source: Path | bytes, encoding: str, folder: str) -> Path | bytes
             out.write(decoder.decode(chunk).encode("utf-8"))
         out.write(decoder.decode(b"", final=True).encode("utf-8"))
     return target
-
-
-@contextmanager
-def _text(source: Path | bytes, encoding: str) -> Iterator[io.TextIOBase]:
-    raw = io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
-    with io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="") as handle:
-        yield handle
-
-
-@dataclass
-class _Census:
-    """What one exact pass of the Python csv module over every record found."""
-
-    records: int = 0
-    ragged: list[tuple[int, int]] = field(default_factory=list)  # (record index, its width)
-    broken: Finding | None = None
-    rows: list[int] = field(default_factory=list)  # record indexes kept, when collecting
-    columns: list[list[str]] = field(default_factory=list)
-
-
-def _take_census(source: Path | bytes, encoding: str, sniffed: _Sniffed, collect: bool) -> _Census:
-    """Walk every record with the Python csv module: exact, slow, used only when needed."""
-    for strict in (True, False):
-        census = _Census(columns=[[] for _ in sniffed.header] if collect else [])
-        with _text(source, encoding) as handle:
-            reader = csv.reader(handle, delimiter=sniffed.delimiter, strict=strict)
-            try:
-                _walk(reader, sniffed, census, collect)
-                return census
-            except csv.Error as exc:
-                row = census.records + 2 + sniffed.lead
-                if "end of data" in str(exc):
-                    census.broken = _unclosed(row)
-                elif "field limit" in str(exc):
-                    census.broken = _unclosed(row, long_value=True)
-                if census.broken is not None or not strict:
-                    return census
-    raise AssertionError("unreachable: the lenient pass returns")
-
-
-def _walk(reader: Iterator[list[str]], sniffed: _Sniffed, census: _Census, collect: bool) -> None:
-    width = len(sniffed.header)
-    for _ in range(sniffed.lead + 1):  # the blank lines polars skips, then the header
-        next(reader, None)
-    for index, record in enumerate(reader):
-        census.records = index + 1
-        blank = not any(record)
-        if not blank and len(record) != width:
-            census.ragged.append((index, len(record)))
-        elif collect:
-            census.rows.append(index)
-            for column, value in zip(census.columns, record or [""] * width, strict=True):
-                column.append(value)
-
-
-def _unclosed(row: int, *, long_value: bool = False) -> Finding:
-    what = "a value longer than 128 KB" if long_value else "a quoted value that is never closed"
-    return _error(
-        "unreadable-csv",
-        f'Row {row} starts {what}: a double quote (") opens it and the rest of the file is '
-        "swallowed into it, so the rows cannot be told apart.",
-        f"Find the stray double quote on row {row} and remove it or close it, then save again.",
-        rows=[row],
-        count=1,
-    )
-
-
-@dataclass
-class _Sniffed:
-    """What the first 64 KB say about the dialect."""
-
-    delimiter: str
-    header: list[str]
-    lead: int  # blank lines above the header (polars skips them; rows still count them)
-    eol: str
-
-
-def _sniff(text: str) -> _Sniffed:
-    body = text.lstrip("\r\n")
-    lead = text[: len(text) - len(body)].count("\n") or text[: len(text) - len(body)].count("\r")
-    delimiter = sniff_delimiter(body)
-    try:
-        header = next(csv.reader(io.StringIO(body, newline=""), delimiter=delimiter), [])
-    except csv.Error:
-        header = []
-    eol = "\r" if "\n" not in text and "\r" in text else "\n"
-    return _Sniffed(delimiter, header, lead, eol)
 
 
 class _Reader:
@@ -393,7 +202,7 @@ class _Reader:
         if problem is not None:
             return ReadResult(None, [problem], [], None, None, _digest(self.source), self.size)
         text = self._decode_head()
-        sniffed = _sniff(text)
+        sniffed = sniff(text)
         digester = _Digester(self.source)
         with tempfile.TemporaryDirectory(prefix="shared-outcomes-") as folder:
             if not self._utf8:
@@ -428,7 +237,7 @@ class _Reader:
 
     def _decode_head(self) -> str:
         complete = self.size <= len(self.head)
-        decoded = _decode_head(self.head, complete)
+        decoded = decode_head(self.head, complete)
         if decoded is None:
             self._fall_back(fallback_encoding(self.head))
             text = self.head.decode(self.encoding, errors="replace")
@@ -438,7 +247,7 @@ class _Reader:
             text = text[: text.rfind("\n") + 1] or text
         return text
 
-    def _parse(self, sniffed: _Sniffed, folder: str) -> pl.DataFrame | None:
+    def _parse(self, sniffed: Sniffed, folder: str) -> pl.DataFrame | None:
         """The fast read: polars on the (UTF-8) file; None when only the exact pass can say why."""
         while True:
             try:
@@ -463,7 +272,7 @@ class _Reader:
                 else:
                     return None
 
-    def _accounted(self, frame: pl.DataFrame, sniffed: _Sniffed) -> bool:
+    def _accounted(self, frame: pl.DataFrame, sniffed: Sniffed) -> bool:
         """Whether every record has as many fields as the header (polars pads short ones with "").
 
         A short record leaves its last cell empty, so when no last cell outside blank rows is
@@ -490,7 +299,7 @@ class _Reader:
         deficit = (width - 1) * (frame.height + 1) + inside - seps
         return deficit == 0 or deficit == self._tail_deficit(frame, sniffed)
 
-    def _tail_deficit(self, frame: pl.DataFrame, sniffed: _Sniffed) -> int | None:
+    def _tail_deficit(self, frame: pl.DataFrame, sniffed: Sniffed) -> int | None:
         """The delimiters missing from trailing blank lines (Excel's empty rows), read from the end.
 
         None when the end of the file does not hold exactly the trailing blank records.
@@ -512,15 +321,15 @@ class _Reader:
         return (frame.width - 1) * trailing - region.count(sep)
 
     def _read_exactly(
-        self, frame: pl.DataFrame | None, sniffed: _Sniffed
+        self, frame: pl.DataFrame | None, sniffed: Sniffed
     ) -> tuple[pl.DataFrame | None, list[Finding]]:
         """The exact pass: name ragged rows and unclosed quotes; build the frame if need be."""
         if not sniffed.header:
-            return None, [_unclosed(1)]
-        census = _take_census(self.source, self.encoding, sniffed, collect=frame is None)
+            return None, [unclosed_quote(1)]
+        census = take_census(self.source, self.encoding, sniffed, collect=frame is None)
         if census.broken is None and frame is not None and frame.height != census.records:
             frame = None  # polars split the records differently: trust the csv module's cells
-            census = _take_census(self.source, self.encoding, sniffed, collect=True)
+            census = take_census(self.source, self.encoding, sniffed, collect=True)
         if census.broken is not None:
             return None, [census.broken]
         offset = 2 + sniffed.lead
@@ -537,7 +346,7 @@ class _Reader:
         findings = [_ragged(census.ragged, offset, len(sniffed.header))] if census.ragged else []
         return frame, findings
 
-    def _dialect_findings(self, sniffed: _Sniffed) -> list[Finding]:
+    def _dialect_findings(self, sniffed: Sniffed) -> list[Finding]:
         findings = []
         if not self._utf8:
             label = "Windows-1252" if self.encoding == "cp1252" else self.encoding
@@ -606,7 +415,7 @@ def _unique_names(header: list[str]) -> list[str]:
     return names
 
 
-def _finish(frame: pl.DataFrame, sniffed: _Sniffed, result: ReadResult, name: str) -> None:
+def _finish(frame: pl.DataFrame, sniffed: Sniffed, result: ReadResult, name: str) -> None:
     """Name the columns, drop blank rows and unnamed empty columns, and report header problems."""
     width = frame.width - 1
     header = (sniffed.header + [""] * width)[:width]
