@@ -18,6 +18,7 @@ import hashlib
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -196,6 +197,7 @@ class _Reader:
         self.lossy = False  # mostly UTF-8 with a few broken bytes: read with U+FFFD for them
         self.data: Path | bytes = source
         self.ragged_seen = False
+        self._scratch = ExitStack()
 
     def read(self) -> ReadResult:
         problem = identify_non_csv(self.head, self.size, self.name)
@@ -204,10 +206,10 @@ class _Reader:
         text = self._decode_head()
         sniffed = sniff(text)
         digester = _Digester(self.source)
-        with tempfile.TemporaryDirectory(prefix="shared-outcomes-") as folder:
+        with self._scratch:  # removes any transcoded copy once polars has read it
             if not self._utf8:
-                self.data = _transcode(self.source, self.encoding, folder)
-            frame = self._parse(sniffed, folder)
+                self.data = self._transcoded()
+            frame = self._parse(sniffed)
             findings: list[Finding] = []
             if frame is None or self.ragged_seen or not self._accounted(frame, sniffed):
                 frame, findings = self._read_exactly(frame, sniffed)
@@ -223,6 +225,13 @@ class _Reader:
         if self.lossy and result.frame is not None:
             result.findings.insert(0, _broken_characters(result.frame))
         return result
+
+    def _transcoded(self) -> Path | bytes:
+        if isinstance(self.source, bytes):
+            return _transcode(self.source, self.encoding, "")
+        prefix = "shared-outcomes-"
+        folder = self._scratch.enter_context(tempfile.TemporaryDirectory(prefix=prefix))
+        return _transcode(self.source, self.encoding, folder)
 
     @property
     def _utf8(self) -> bool:
@@ -247,7 +256,7 @@ class _Reader:
             text = text[: text.rfind("\n") + 1] or text
         return text
 
-    def _parse(self, sniffed: Sniffed, folder: str) -> pl.DataFrame | None:
+    def _parse(self, sniffed: Sniffed) -> pl.DataFrame | None:
         """The fast read: polars on the (UTF-8) file; None when only the exact pass can say why."""
         while True:
             try:
@@ -266,7 +275,7 @@ class _Reader:
                 if "utf-8" in message and self._utf8 and not self.lossy:
                     self._fall_back(fallback_encoding(_bad_utf8_window(self.source)))
                     if not self._utf8:
-                        self.data = _transcode(self.source, self.encoding, folder)
+                        self.data = self._transcoded()
                 elif "more fields" in message and not self.ragged_seen:
                     self.ragged_seen = True
                 else:
