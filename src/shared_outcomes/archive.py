@@ -51,10 +51,11 @@ def _temp_beside(target: Path) -> Path:
     return Path(name)
 
 
-def _publish(temp: Path, target: Path) -> None:
-    """Flush `temp` to disk and rename it onto `target` (atomic on one filesystem)."""
+def _publish(temp: Path, target: Path, *, sync: bool) -> None:
+    """Flush `temp` to disk (unless the caller syncs later) and rename it onto `target`."""
     try:
-        _fsync(temp)
+        if sync:
+            _fsync(temp)
         os.replace(temp, target)
     except BaseException:
         temp.unlink(missing_ok=True)
@@ -70,8 +71,11 @@ class Archive:
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
 
-    def keep(self, source: Path | bytes, sha256: str) -> Path:
-        """Store the file under its hash unless it is already there; return where it lives."""
+    def keep(self, source: Path | bytes, sha256: str, *, sync: bool = True) -> Path:
+        """Store the file under its hash unless it is already there; return where it lives.
+
+        `sync=False` leaves flushing to the caller (a bulk load syncs once before committing).
+        """
         target = self.path_for(sha256)
         if target.is_file():
             return target
@@ -85,7 +89,7 @@ class Archive:
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
-        _publish(temp, target)
+        _publish(temp, target, sync=sync)
         return target
 
     def sweep(self) -> int:
@@ -105,7 +109,9 @@ class RowFiles:
     def absolute(self, relative: str) -> Path:
         return self.root / relative
 
-    def write(self, frame: pl.DataFrame, dataset: str, submission_id: int) -> str:
+    def write(
+        self, frame: pl.DataFrame, dataset: str, submission_id: int, *, sync: bool = True
+    ) -> str:
         """Write the rows (replacing a stray file of a crashed load with the same id)."""
         relative = self.relative_path(dataset, submission_id)
         target = self.absolute(relative)
@@ -116,7 +122,7 @@ class RowFiles:
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
-        _publish(temp, target)
+        _publish(temp, target, sync=sync)
         return relative
 
     def sweep(self, known: Iterable[str]) -> int:

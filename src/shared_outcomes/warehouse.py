@@ -37,6 +37,7 @@ half a submission because every load is one transaction.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -70,6 +71,8 @@ __all__ = [
 ]
 
 DEFAULT_BUSY_TIMEOUT = 30.0
+#: From this many rows a load writes its files in threads while it aggregates.
+_OVERLAP_FROM_ROWS = 50_000
 LoadStatus = Literal["loaded", "unchanged", "rejected"]
 
 
@@ -124,14 +127,32 @@ class _Store:
         self.db_path = db_path
         self.busy_timeout = busy_timeout
         self._lock = _process_lock(db_path)
+        self._held = threading.local()  # a connection this thread holds (`hold`)
 
     @contextmanager
     def connect(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for one unit of work (this thread's held one, if it holds one)."""
         with self._lock:
+            held: duckdb.DuckDBPyConnection | None = getattr(self._held, "con", None)
+            if held is not None:
+                yield held
+                return
             con = self._open(write=write)
             try:
                 yield con
             finally:
+                con.close()
+
+    @contextmanager
+    def hold(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Keep one read-write connection for several units of work in this thread."""
+        with self._lock:
+            con = self._open(write=True)
+            self._held.con = con
+            try:
+                yield con
+            finally:
+                self._held.con = None
                 con.close()
 
     def _open(self, *, write: bool) -> duckdb.DuckDBPyConnection:
@@ -177,6 +198,14 @@ _COLUMNS = ", ".join(REGISTER_COLUMNS)
 _SELECT_REGISTER = "SELECT " + _COLUMNS + " FROM submissions"  # noqa: S608 - fixed names
 
 
+class _BulkFlag(threading.local):
+    """This thread's bulk load, if any, with the aggregate rows it inserts at the end."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self.aggregates: dict[str, list[pl.DataFrame]] = {}
+
+
 def rows_dir_for(db_path: Path) -> Path:
     """The folder of row files that belongs to a database file (`<db>_rows` beside it)."""
     return db_path.with_name(db_path.stem + "_rows")
@@ -198,6 +227,7 @@ class Warehouse:
         self.archive = Archive(archive_dir)
         self.row_files = RowFiles(rows_dir_for(db_path))
         self._store = _Store(db_path, busy_timeout)
+        self._bulk = _BulkFlag()
 
     @classmethod
     def open(
@@ -330,17 +360,57 @@ class Warehouse:
         layout = self._layout(dataset)
         moment = _utc_naive(submitted_at or datetime.now(UTC))
         with self._store.connect(write=True) as con:
+            if self._bulk.active:
+                return self._store_in(
+                    con, layout, partner, period, source, sha256, file_name,
+                    contract_version, rows, submitted_by, report_json, frame, moment,
+                )  # fmt: skip
             con.begin()
             try:
                 result = self._store_in(
                     con, layout, partner, period, source, sha256, file_name,
                     contract_version, rows, submitted_by, report_json, frame, moment,
                 )  # fmt: skip
+                layout.rebuild_views(con, self.row_files.root)
             except BaseException:
                 con.rollback()
                 raise
             con.commit()
         return result
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Several units of work on one connection (each store still its own transaction).
+
+        Other threads and processes wait meanwhile, so keep it short: one file's check-and-load.
+        """
+        with self._store.hold():
+            yield
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Many stores as one transaction, views rebuilt once at the end: all or nothing.
+
+        For building a fresh database (the demo), where a partial build is worth nothing and
+        the per-load commit and view rebuild would dominate.
+        """
+        with self._store.hold() as con:
+            con.begin()
+            self._bulk.active = True
+            try:
+                yield
+                for layout in self.layouts.values():
+                    layout.insert_aggregates(con, self._bulk.aggregates.get(layout.dataset, []))
+                    layout.rebuild_views(con, self.row_files.root)
+                os.sync()  # the files written without fsync reach the disk before the commit
+            except BaseException:
+                con.rollback()
+                raise
+            else:
+                con.commit()
+            finally:
+                self._bulk.active = False
+                self._bulk.aggregates = {}
 
     def _store_in(
         self,
@@ -380,7 +450,7 @@ class Warehouse:
         assert row is not None  # RETURNING always yields the inserted row
         submission = _submission(row)
         if frame is None:
-            self.archive.keep(source, sha256)
+            self.archive.keep(source, sha256, sync=not self._bulk.active)
             return StoreResult("rejected", submission)
         if previous is not None:
             con.execute(
@@ -389,18 +459,26 @@ class Warehouse:
             )
         sid = submission.submission_id
         typed = layout.typed_frame(frame, sid)
-        # Archive, row file and aggregates overlap: file writes and DuckDB release the GIL.
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="load") as pool:
-            archived = pool.submit(self.archive.keep, source, sha256)
-            written = pool.submit(self.row_files.write, typed, layout.dataset, sid)
-            layout.insert_aggregates(con, typed, sid, partner)
-            archived.result()
-            relative = written.result()
+        sync = not self._bulk.active  # a bulk load syncs once, before its commit
+        if typed.height < _OVERLAP_FROM_ROWS:
+            self.archive.keep(source, sha256, sync=sync)
+            relative = self.row_files.write(typed, layout.dataset, sid, sync=sync)
+            aggregates = layout.aggregate(typed, sid, partner)
+        else:  # archive, row file and aggregates overlap: file writes and Polars drop the GIL
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="load") as pool:
+                archived = pool.submit(self.archive.keep, source, sha256, sync=sync)
+                written = pool.submit(self.row_files.write, typed, layout.dataset, sid, sync=sync)
+                aggregates = layout.aggregate(typed, sid, partner)
+                archived.result()
+                relative = written.result()
+        if self._bulk.active:
+            self._bulk.aggregates.setdefault(layout.dataset, []).append(aggregates)
+        else:
+            layout.insert_aggregates(con, [aggregates])
         con.execute(
             "INSERT INTO row_files (submission_id, dataset, path, columns) VALUES (?, ?, ?, ?)",
             [sid, layout.dataset, relative, layout.column_names],
         )
-        layout.rebuild_views(con, self.row_files.root)
         return StoreResult("loaded", submission)
 
     def _layout(self, dataset: str) -> DatasetLayout:

@@ -253,24 +253,37 @@ class DatasetLayout:
             )
 
     def _select_rows(self, files: Sequence[tuple[Path, Sequence[str]]]) -> str:
-        present = {name for _, columns in files for name in columns}
-        typed = [
-            f"CAST({quote_ident(n) if n in present else 'NULL'} AS {self._type(n)}) "
-            f"AS {quote_ident(n)}"
-            for n in self.column_names
-        ]
-        if not files:
+        """Typed rows of the files: one `read_parquet` per set of columns, joined by UNION ALL.
+
+        Files written under one contract version share their columns, so DuckDB binds each
+        group from its first file alone (`union_by_name` would open every file at each query).
+        """
+        groups: dict[tuple[str, ...], list[Path]] = {}
+        for path, columns in files:
+            groups.setdefault(tuple(columns), []).append(path)
+        if not groups:
+            typed = [
+                f"CAST(NULL AS {self._type(n)}) AS {quote_ident(n)}" for n in self.column_names
+            ]
             return (
                 "SELECT "
                 + ", ".join([*typed, "CAST(NULL AS BIGINT) AS submission_id"])
                 + (" WHERE false")
             )
-        paths = ", ".join(quote_literal(str(path)) for path, _ in files)
-        return (
-            "SELECT "  # noqa: S608 - identifiers quoted, paths escaped
-            + ", ".join([*typed, "submission_id"])
-            + f" FROM read_parquet([{paths}], union_by_name = true)"
-        )
+        selects = []
+        for columns, paths in groups.items():
+            typed = [
+                f"CAST({quote_ident(n) if n in columns else 'NULL'} AS {self._type(n)}) "
+                f"AS {quote_ident(n)}"
+                for n in self.column_names
+            ]
+            listed = ", ".join(quote_literal(str(path)) for path in paths)
+            selects.append(
+                "SELECT "  # noqa: S608 - identifiers quoted, paths escaped
+                + ", ".join([*typed, "submission_id"])
+                + f" FROM read_parquet([{listed}])"
+            )
+        return " UNION ALL ".join(selects)
 
     def typed_frame(self, frame: pl.DataFrame, submission_id: int) -> pl.DataFrame:
         """The contract's columns in order, cast to their types, plus the submission id."""
@@ -285,23 +298,46 @@ class DatasetLayout:
             pl.lit(submission_id, dtype=pl.Int64).alias("submission_id"),
         )
 
-    def insert_aggregates(
-        self, con: duckdb.DuckDBPyConnection, typed: pl.DataFrame, submission_id: int, partner: str
-    ) -> None:
-        """Aggregate the submission's rows into `agg_<dataset>` (inside the load transaction)."""
-        group = [quote_ident(n) for n in self.group_columns]
-        measures = ["count(*)"] + [
-            f"CAST(sum({quote_ident(n)}) AS {self._sum_type(n)})" for n in self.sum_columns
+    def aggregate(self, typed: pl.DataFrame, submission_id: int, partner: str) -> pl.DataFrame:
+        """The submission's rows of `agg_<dataset>`: per group `n_rows` and `sum_<col>`.
+
+        Computed with Polars (cheaper than a DuckDB round trip for small extracts, as fast for
+        large ones). As in SQL, the sum of no values is NULL, not 0.
+        """
+        group = list(self.group_columns)
+        measures = [
+            pl.len().cast(pl.Int64).alias("n_rows"),
+            *(pl.col(n).sum().alias(f"sum_{n}") for n in self.sum_columns),
+            *(pl.col(n).count().alias(f"count_{n}") for n in self.sum_columns),
         ]
+        out = typed.group_by(group).agg(measures) if group else typed.select(measures)
+        sum_types = {"BIGINT": pl.Int64(), "DOUBLE": pl.Float64()}
+        return out.select(
+            pl.lit(submission_id, dtype=pl.Int64).alias("submission_id"),
+            pl.lit(partner, dtype=pl.String).alias("partner_id"),
+            *group,
+            "n_rows",
+            *(
+                pl.when(pl.col(f"count_{n}") > 0)
+                .then(pl.col(f"sum_{n}"))
+                .cast(sum_types[self._sum_type(n)])
+                .alias(f"sum_{n}")
+                for n in self.sum_columns
+            ),
+        )
+
+    def insert_aggregates(
+        self, con: duckdb.DuckDBPyConnection, frames: Sequence[pl.DataFrame]
+    ) -> None:
+        """Append rows from `aggregate` to `agg_<dataset>`, in the caller's transaction."""
+        if not frames:
+            return
         target = ", ".join(quote_ident(n) for n, _ in self._agg_columns())
-        con.register("_submission_rows", typed)
+        con.register("_aggregate_rows", pl.concat(frames, how="vertical"))
         try:
-            sql = (
-                f"INSERT INTO {quote_ident('agg_' + self.dataset)} ({target}) SELECT "  # noqa: S608
-                + ", ".join(["?", "?", *group, *measures])
-                + " FROM _submission_rows"
-                + (" GROUP BY " + ", ".join(group) if group else "")
+            con.execute(
+                f"INSERT INTO {quote_ident('agg_' + self.dataset)} ({target}) "  # noqa: S608
+                f"SELECT {target} FROM _aggregate_rows"
             )
-            con.execute(sql, [submission_id, partner])
         finally:
-            con.unregister("_submission_rows")
+            con.unregister("_aggregate_rows")
