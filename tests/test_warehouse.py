@@ -217,7 +217,7 @@ def test_an_exception_mid_load_leaves_no_trace_and_the_next_load_works(
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(DatasetLayout, "insert_aggregates", explode)
+    monkeypatch.setattr(DatasetLayout, "append_aggregates", explode)
     with pytest.raises(RuntimeError):
         store(warehouse, b"v1", visits_frame())
     monkeypatch.undo()

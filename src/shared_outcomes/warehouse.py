@@ -400,7 +400,7 @@ class Warehouse:
             try:
                 yield
                 for layout in self.layouts.values():
-                    layout.insert_aggregates(con, self._bulk.aggregates.get(layout.dataset, []))
+                    layout.append_aggregates(con, self._bulk.aggregates.get(layout.dataset, []))
                     layout.rebuild_views(con, self.row_files.root)
                 os.sync()  # the files written without fsync reach the disk before the commit
             except BaseException:
@@ -474,7 +474,7 @@ class Warehouse:
         if self._bulk.active:
             self._bulk.aggregates.setdefault(layout.dataset, []).append(aggregates)
         else:
-            layout.insert_aggregates(con, [aggregates])
+            layout.append_aggregates(con, [aggregates])
         con.execute(
             "INSERT INTO row_files (submission_id, dataset, path, columns) VALUES (?, ?, ?, ?)",
             [sid, layout.dataset, relative, layout.column_names],

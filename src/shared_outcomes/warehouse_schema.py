@@ -327,6 +327,12 @@ class DatasetLayout:
         )
 
     def insert_aggregates(
+        self, con: duckdb.DuckDBPyConnection, typed: pl.DataFrame, submission_id: int, partner: str
+    ) -> None:
+        """Aggregate one submission's typed rows into `agg_<dataset>` (caller's transaction)."""
+        self.append_aggregates(con, [self.aggregate(typed, submission_id, partner)])
+
+    def append_aggregates(
         self, con: duckdb.DuckDBPyConnection, frames: Sequence[pl.DataFrame]
     ) -> None:
         """Append rows from `aggregate` to `agg_<dataset>`, in the caller's transaction."""
