@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -341,8 +342,9 @@ class MemorySource:
         frame = pl.DataFrame(rows, schema={n: pl.String for n in layout.column_names}, orient="row")
         layout.insert_aggregates(self.con, layout.typed_frame(frame, row[0]), row[0], partner)
 
-    def query(self, sql: str, params: Sequence[object] | None = None) -> pl.DataFrame:
-        return self.con.execute(sql, list(params or [])).pl()
+    @contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        yield self.con
 
 
 CASE_ROWS = st.lists(

@@ -23,10 +23,12 @@ that have both (never an average of rates).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Protocol
 
+import duckdb
 import polars as pl
 
 from shared_outcomes.access import Identity
@@ -38,9 +40,13 @@ _STATUSES = ("accepted", "superseded")  # every version that was ever current
 
 
 class FrameSource(Protocol):
-    """What figures need of the warehouse: one read-only query with bound parameters."""
+    """What figures need of the warehouse: a short read-only connection (`Warehouse.reading`).
 
-    def query(self, sql: str, params: Sequence[object] | None = None) -> pl.DataFrame: ...
+    All the queries of one computation run on that one connection, so a figure set is read from
+    one consistent state of the database and opening a connection is paid once.
+    """
+
+    def reading(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]: ...
 
 
 def quote(identifier: str) -> str:
@@ -114,8 +120,13 @@ def compute_outcomes(
     the submissions as they stood at that moment; `outcomes` keeps some definitions only.
     """
     chosen = [definitions[i] for i in outcomes] if outcomes else list(definitions.values())
-    run = _Run(source, partnership, identity, as_at, chosen)
-    frames = [run.figures(d) for d in chosen]
+    with source.reading() as con:
+
+        def query(sql: str, params: Sequence[object]) -> pl.DataFrame:
+            return con.execute(sql, list(params)).pl()
+
+        run = _Run(query, partnership, identity, as_at, chosen)
+        frames = [run.figures(d) for d in chosen]
     figures = pl.concat([f for f in frames if f.height], how="vertical") if frames else None
     if figures is None or figures.height == 0:
         return pl.DataFrame(schema=FIGURE_SCHEMA)
@@ -129,20 +140,20 @@ class _Run:
 
     def __init__(
         self,
-        source: FrameSource,
+        query: Callable[[str, Sequence[object]], pl.DataFrame],
         partnership: PartnershipLike,
         identity: Identity,
         as_at: datetime | None,
         chosen: Sequence[OutcomeDefinition],
     ) -> None:
-        self.source = source
+        self.query = query
         self.partnership = partnership
         self.private = not identity.sees_unsuppressed
         self.as_at = as_at
         datasets = sorted({name for d in chosen for name in d.datasets})
         sql, params = versions_sql(datasets, as_at)
-        self.versions = source.query(sql, params).with_columns(pl.col("version").cast(pl.Int64))
-        tables = source.query("SELECT table_name FROM information_schema.tables")
+        self.versions = query(sql, params).with_columns(pl.col("version").cast(pl.Int64))
+        tables = query("SELECT table_name FROM information_schema.tables", [])
         self.tables = set(tables.get_column("table_name").to_list())
         self.areas = list(partnership.areas)
         self._measures: dict[Measure, pl.DataFrame] = {}
@@ -156,7 +167,7 @@ class _Run:
                 rows = _reference_rows(measure)
             elif "agg_" + measure.name in self.tables:
                 sql, params = measure_sql(measure, self.as_at)
-                rows = self.source.query(sql, params)
+                rows = self.query(sql, params)
             else:
                 rows = pl.DataFrame(schema=_ROWS)
             self._measures[measure] = rows.select(list(_ROWS)).cast(_ROWS)  # type: ignore[arg-type]
