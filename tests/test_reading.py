@@ -298,3 +298,33 @@ def test_one_short_or_long_row_gives_exactly_one_ragged_row_finding(
     assert [(f.severity, f.rows) for f in ragged] == [("error", [target + 2])]
     kept = [(i + 2, *row) for i, row in enumerate(rows) if any(row) and i != target]
     assert cells(result) == kept
+
+
+def test_trailing_empty_lines_with_empty_last_cells_need_no_exact_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_census(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the slow exact pass ran on a well-formed file")
+
+    monkeypatch.setattr("shared_outcomes.reading.take_census", no_census)
+    for name in ("trailing_empty_lines_and_empty_last_cells.csv", "utf8_clean.csv"):
+        result = read(name)
+        assert "ragged-row" not in [f.code for f in result.findings]
+    result = read("trailing_empty_lines_and_empty_last_cells.csv")
+    assert flat(result) == [("blank-rows-ignored", "warning", [4, 5])]
+    assert cells(result) == [(2, "1", "2", ""), (3, "3", "4", "5")]
+
+
+def test_a_short_row_is_found_even_behind_trailing_empty_lines() -> None:
+    result = read("short_row_before_trailing_empty_lines.csv")
+    assert flat(result) == [("ragged-row", "error", [2]), ("blank-rows-ignored", "warning", [4])]
+
+
+def test_cp1252_and_broken_bytes_read_the_same_from_bytes_as_from_a_path() -> None:
+    for name in ("cp1252_after_64kb.csv", "unclosed_quote.csv", "utf8_with_one_cp1252_byte.csv"):
+        from_path = read(name)
+        from_bytes = read_extract((FIXTURES / name).read_bytes(), file_name=name)
+        assert flat(from_bytes) == flat(from_path)
+        assert from_bytes.encoding == from_path.encoding
+        if from_path.frame is not None:
+            assert cells(from_bytes) == cells(from_path)

@@ -431,7 +431,9 @@ def _finish(frame: pl.DataFrame, sniffed: Sniffed, result: ReadResult, name: str
     names = _unique_names(header)
     frame.columns = [ROW_COLUMN, *names]
     findings = result.findings
-    blank = frame.select(pl.col(ROW_COLUMN).filter(_blank_mask(names))).to_series().to_list()
+    blank: list[int] = []
+    if frame.select((pl.col(names[-1]).str.len_bytes() == 0).any()).item():  # else none is blank
+        blank = frame.select(pl.col(ROW_COLUMN).filter(_blank_mask(names))).to_series().to_list()
     if blank:
         frame = frame.filter(_blank_mask(names).not_())
         findings.append(
