@@ -328,3 +328,8 @@ def test_cp1252_and_broken_bytes_read_the_same_from_bytes_as_from_a_path() -> No
         assert from_bytes.encoding == from_path.encoding
         if from_path.frame is not None:
             assert cells(from_bytes) == cells(from_path)
+
+
+def test_when_every_row_is_ragged_the_finding_is_ragged_rows_not_an_empty_file() -> None:
+    result = read_extract(b"a,b\n1,2,\n3,4,\n")
+    assert flat(result) == [("ragged-row", "error", [2, 3])]

@@ -484,7 +484,7 @@ def _finish(frame: pl.DataFrame, sniffed: Sniffed, result: ReadResult, name: str
                     count=1,
                 )
             )
-    if frame.height == 0:
+    if frame.height == 0 and not any(f.code == "ragged-row" for f in findings):
         findings.append(
             _error(
                 "no-data-rows",
