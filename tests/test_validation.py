@@ -305,7 +305,7 @@ FAULTS = [
     ("cost", "-5", "below-minimum"),
     ("referral_date", "2016-13-01", "not-a-date"),
     ("verified", "perhaps", "not-a-boolean"),
-    ("area_code", "W06000999", "unknown-reference"),
+    ("area_code", "E06000999", "unknown-reference"),
     ("area_code", "X", "pattern-mismatch"),
     ("duty_type", "main", "not-allowed-value"),
     ("team", "TOOLONGTEAM", "too-long"),

@@ -88,6 +88,10 @@ class _Cells:
         return f"__null_{self.index}"
 
     @property
+    def int(self) -> str:  # integers: the cell cast to Int64 (null unless a plain integer)
+        return f"__int_{self.index}"
+
+    @property
     def sci(self) -> str:  # integers: the value of a whole number written like 4e3
         return f"__sci_{self.index}"
 
@@ -138,17 +142,15 @@ def check_frame(frame: pl.DataFrame, contract: Contract, report: Report) -> Vali
     plain = {i: r for i, r in enumerate(rules) if r.fingerprint is None}
     hashed = {i: r for i, r in enumerate(rules) if r.fingerprint is not None}
     markers = contract.null_markers
+    integers = [c for c in cells.values() if c.spec.logical_type == "integer"]
     result = (
         frame.lazy()
         .select(pl.col(ROW_COLUMN), *(pl.col(mapping[n]).alias(c.raw) for n, c in cells.items()))
         .with_columns(
             *(_is_null(pl.col(c.raw), markers).alias(c.null) for c in cells.values()),
-            *(
-                _scientific(pl.col(c.raw)).alias(c.sci)
-                for c in cells.values()
-                if c.spec.logical_type == "integer"
-            ),
+            *(pl.col(c.raw).cast(pl.Int64, strict=False).alias(c.int) for c in integers),
         )
+        .with_columns(_scientific(pl.col(c.raw), pl.col(c.int)).alias(c.sci) for c in integers)
         .with_columns(
             pl.when(~pl.col(c.null)).then(_typed(c)).alias(c.value)
             for c in cells.values()
@@ -157,7 +159,7 @@ def check_frame(frame: pl.DataFrame, contract: Contract, report: Report) -> Vali
         .with_columns(
             *(r.mask.fill_null(False).alias(f"__m{i}") for i, r in plain.items()),
             *(
-                _repeats(r.fingerprint).alias(f"__h{i}")
+                r.fingerprint.sort().alias(f"__h{i}")
                 for i, r in hashed.items()
                 if r.fingerprint is not None
             ),
@@ -167,7 +169,7 @@ def check_frame(frame: pl.DataFrame, contract: Contract, report: Report) -> Vali
     # From here on, only Series operations: an eager select on the collected frame would first
     # re-align its columns' chunks, copying them all.
     counts = {i: int(result.get_column(f"__m{i}").sum()) for i in plain}
-    exact = [i for i in hashed if result.get_column(f"__h{i}").any()]
+    exact = [i for i in hashed if _repeats(result.get_column(f"__h{i}"))]
     if exact:  # two equal hashes: find the real duplicates exactly (slow path, rare)
         result = result.with_columns(rules[i].mask.fill_null(False).alias(f"__m{i}") for i in exact)
         counts.update({i: int(result.get_column(f"__m{i}").sum()) for i in exact})
@@ -188,10 +190,9 @@ def check_frame(frame: pl.DataFrame, contract: Contract, report: Report) -> Vali
     return Validation(report, typed_frame, frame, pl.concat(problems, how="vertical"))
 
 
-def _repeats(fingerprint: pl.Expr) -> pl.Expr:
-    """True where a sorted hash equals its neighbour (nulls, unchecked rows, never match)."""
-    ordered = fingerprint.sort()
-    return (ordered == ordered.shift(1)).fill_null(False)
+def _repeats(ordered: pl.Series) -> bool:
+    """Whether a sorted hash equals its neighbour (nulls, the unchecked rows, never match)."""
+    return bool((ordered == ordered.shift(1)).any())
 
 
 def _failing(result: pl.DataFrame, mask: str, rule: _Rule) -> pl.DataFrame:
@@ -269,7 +270,7 @@ def _typed(cells: _Cells) -> pl.Expr:
     """The column's value in its logical type; null where unparseable."""
     spec, text = cells.spec, pl.col(cells.raw)
     if spec.logical_type == "integer":
-        return pl.coalesce(text.cast(pl.Int64, strict=False), pl.col(cells.sci))
+        return pl.coalesce(pl.col(cells.int), pl.col(cells.sci))
     if spec.logical_type == "number":
         number = text.cast(pl.Float64, strict=False)
         return pl.when(number.is_finite()).then(number)
@@ -277,7 +278,7 @@ def _typed(cells: _Cells) -> pl.Expr:
         parsed = text.str.strptime(pl.Date, spec.date_format, strict=False, exact=True)
         if spec.date_format and "%Y" in spec.date_format:
             # chrono reads "16" as the year 16 AD; a four-digit year is what the format asks for.
-            return pl.when(parsed.dt.year() >= 1000).then(parsed)
+            return pl.when(parsed >= pl.lit(date(1000, 1, 1))).then(parsed)
         return parsed
     if spec.logical_type == "boolean":
         lower = text.str.to_lowercase()
@@ -285,12 +286,12 @@ def _typed(cells: _Cells) -> pl.Expr:
     return text
 
 
-def _scientific(text: pl.Expr) -> pl.Expr:
+def _scientific(text: pl.Expr, as_int: pl.Expr) -> pl.Expr:
     """A whole number written in scientific notation (`4e3`, R's and Excel's habit), as Int64.
 
     Only cells that are not plain integers are parsed again, so a clean column costs one pass.
     """
-    odd = pl.when(text.cast(pl.Int64, strict=False).is_null()).then(text)
+    odd = pl.when(as_int.is_null()).then(text)
     number = odd.cast(pl.Float64, strict=False)
     whole = number.is_finite() & (number == number.round()) & (number.abs() < 2.0**63)
     return pl.when(whole & odd.str.contains("[eE]")).then(number.cast(pl.Int64, strict=False))
@@ -428,7 +429,9 @@ def _period_rule(cells: _Cells, period: str, valid: pl.Expr) -> _Rule:
     value = pl.col(cells.value)
     year, month = (int(p) for p in period.split("-"))
     if cells.spec.logical_type == "date":
-        other = (value.dt.year() != year) | (value.dt.month() != month)
+        first = date(year, month, 1)
+        after = date(year + month // 12, month % 12 + 1, 1)
+        other = (value < pl.lit(first)) | (value >= pl.lit(after))
     else:
         other = ~value.cast(pl.String).str.starts_with(period)
     return _Rule(
