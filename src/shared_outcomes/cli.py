@@ -9,11 +9,15 @@ reaches the user. Exit codes: 0 success (a file accepted, warnings allowed), 1 r
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -23,6 +27,10 @@ from shared_outcomes.errors import SharedOutcomesError, UsageError
 from shared_outcomes.report import render_report_text, report_json
 from shared_outcomes.settings import load_settings
 from shared_outcomes.validation import validate_extract
+
+if TYPE_CHECKING:
+    from shared_outcomes.access import Identity
+    from shared_outcomes.service import Workspace
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -107,6 +115,197 @@ def validate(
         else:
             sys.stdout.write(render_report_text(result.report))
         return EXIT_OK if result.report.accepted else EXIT_REJECTED
+
+    raise typer.Exit(run_safely(body))
+
+
+# --- the warehouse: submit, ingest, demo, history ---------------------------------------------
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="Database file (default: $SHARED_OUTCOMES_DB, else var/shared_outcomes.duckdb).",
+    ),
+]
+
+
+def _open_workspace(db: Path | None) -> Workspace:
+    from shared_outcomes.service import Workspace
+
+    return Workspace.open(load_settings(db=db))
+
+
+def _cli_submitter(partner: str) -> Identity:
+    """Until sign-in exists, the CLI submits as a submitter of the partner named."""
+    from shared_outcomes.access import Identity, Role
+
+    return Identity(
+        user_id=f"cli:{partner}",
+        display_name=f"{partner} (command line)",
+        role=Role.PARTNER_SUBMITTER,
+        partner_id=partner,
+    )
+
+
+@contextmanager
+def _progress_bar(title: str) -> Iterator[Callable[[int, int, str], None]]:
+    """A rich progress bar on stderr (stdout stays clean for --json); yields the callback."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (
+        TextColumn(title),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+    )
+    with Progress(*columns, console=_stderr(), transient=False) as bar:
+        task = bar.add_task("", total=None)
+
+        def update(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=label)
+
+        yield update
+
+
+@app.command()
+def submit(
+    file: Annotated[Path, typer.Argument(help="The CSV extract to load.")],
+    dataset: Annotated[str, typer.Option("--dataset", help="Dataset id (its contract's id).")],
+    partner: Annotated[str, typer.Option("--partner", help="Partner id (you submit for it).")],
+    period: Annotated[str, typer.Option("--period", help="Submission month, YYYY-MM.")],
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
+) -> None:
+    """Check FILE and load it: exit 0 loaded or unchanged, 1 rejected, 2 usage error."""
+
+    def body() -> int:
+        month = check_period(period) or period
+        if not file.is_file():
+            raise UsageError(f"{file} does not exist or is not a file: check the path.")
+        workspace = _open_workspace(db)
+        result = workspace.submit(
+            _cli_submitter(partner), file, dataset=dataset, partner=partner, period=month
+        )
+        if as_json:
+            sys.stdout.write(result.to_json() + "\n")
+        else:
+            sys.stdout.write(render_report_text(result.report) + "\n" + result.summary + "\n")
+        return EXIT_OK if result.accepted else EXIT_REJECTED
+
+    raise typer.Exit(run_safely(body))
+
+
+@app.command()
+def ingest(
+    folder: Annotated[
+        Path, typer.Argument(help="The drop folder: <partner>/<dataset>_<YYYY-MM>.csv")
+    ],
+    db: DbOption = None,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Keep watching the folder for new files (Ctrl-C stops).")
+    ] = False,
+) -> None:
+    """Load every file of a drop folder, moving each to processed/ or rejected/ with its report."""
+
+    def body() -> int:
+        from shared_outcomes.access import SYSTEM
+        from shared_outcomes.ingest import IngestOutcome, watch_folder
+
+        workspace = _open_workspace(db)
+        with _progress_bar("Ingesting") as progress:
+            outcomes = workspace.ingest(SYSTEM, folder, progress=progress)
+        out = Console(soft_wrap=True, highlight=False)
+        for outcome in outcomes:
+            out.print(
+                f"{outcome.status:>9}  {outcome.source.name}: {outcome.message}", markup=False
+            )
+        ok = sum(o.status in ("loaded", "unchanged") for o in outcomes)
+        out.print(f"{ok} of {len(outcomes)} files loaded or unchanged.", markup=False)
+        if watch:
+            out.print(f"Watching {folder} for new files; press Ctrl-C to stop.", markup=False)
+
+            def show(outcome: IngestOutcome) -> None:
+                line = f"{outcome.status:>9}  {outcome.source.name}: {outcome.message}"
+                out.print(line, markup=False)
+
+            try:
+                watch_folder(workspace, SYSTEM, folder, on_outcome=show)
+            except KeyboardInterrupt:
+                out.print("Stopped watching.", markup=False)
+            return EXIT_OK
+        return EXIT_OK if ok == len(outcomes) else EXIT_REJECTED
+
+    raise typer.Exit(run_safely(body))
+
+
+@app.command()
+def demo(db: DbOption = None) -> None:
+    """Build a fresh database holding the whole sample partnership (replaces the file at --db)."""
+
+    def body() -> int:
+        from shared_outcomes.service import Workspace
+
+        settings = load_settings(db=db)
+        started = time.perf_counter()
+        with _progress_bar("Loading the sample partnership") as progress:
+            workspace = Workspace.build_demo(settings, progress=progress)
+        loaded = workspace.warehouse.submissions()
+        sys.stdout.write(
+            f"Built {settings.db_path}: {len(loaded)} submissions in "
+            f"{time.perf_counter() - started:.1f} s.\n"
+        )
+        return EXIT_OK
+
+    raise typer.Exit(run_safely(body))
+
+
+@app.command()
+def history(
+    partner: Annotated[str, typer.Option("--partner", help="Partner id.")],
+    dataset: Annotated[str, typer.Option("--dataset", help="Dataset id.")],
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the versions as JSON.")] = False,
+) -> None:
+    """Every version PARTNER sent for DATASET, newest first (rejected attempts included)."""
+
+    def body() -> int:
+        from rich.table import Table
+
+        versions = _open_workspace(db).history(_cli_submitter(partner), partner, dataset)
+        if as_json:
+            rows = [
+                dataclasses.asdict(v) | {"submitted_at": v.submitted_at.isoformat()}
+                for v in versions
+            ]
+            sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+            return EXIT_OK
+        table = Table(title=f"{partner} · {dataset}: {len(versions)} submissions")
+        for heading in (
+            "id",
+            "month",
+            "status",
+            "rows",
+            "file",
+            "submitted (UTC)",
+            "by",
+            "replaces",
+        ):
+            table.add_column(heading)
+        for v in versions:
+            table.add_row(
+                str(v.submission_id),
+                v.period,
+                v.status,
+                f"{v.rows:,}",
+                v.file_name or "",
+                v.submitted_at.strftime("%Y-%m-%d %H:%M"),
+                v.submitted_by,
+                str(v.supersedes or ""),
+            )
+        Console(soft_wrap=True).print(table)
+        return EXIT_OK
 
     raise typer.Exit(run_safely(body))
 

@@ -1,0 +1,348 @@
+"""The facade (`Workspace`) the CLI and the pages both call: check, submit, ingest, history, demo.
+
+`Workspace.open(settings)` reads the contracts, the partnership and the outcome definitions once
+and opens the warehouse; every method that submits or reads data takes the acting
+`access.Identity` first and applies the access checks before doing anything. A refusal (a
+partner submitting for another, for a dataset it does not submit, for a future or malformed
+month) raises `AccessDenied` or `UsageError` with a message that says what to do; bad data is
+never an exception but a rejected report, recorded in the register like every attempt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from shared_outcomes import access
+from shared_outcomes.access import Action, Identity
+from shared_outcomes.archive import sha256_of
+from shared_outcomes.contracts import Contract, load_contracts
+from shared_outcomes.definitions import OutcomeDefinition, load_definitions
+from shared_outcomes.errors import UsageError
+from shared_outcomes.partnership import Partnership, load_partnership
+from shared_outcomes.report import Report, report_json
+from shared_outcomes.settings import Settings
+from shared_outcomes.validation import Validation, validate_extract
+from shared_outcomes.warehouse import (
+    DEFAULT_BUSY_TIMEOUT,
+    LoadStatus,
+    Submission,
+    Warehouse,
+    rows_dir_for,
+)
+
+#: Seconds a writer waits for another process's lock before `WarehouseBusy` (env override).
+BUSY_TIMEOUT_ENV_VAR = "SHARED_OUTCOMES_BUSY_TIMEOUT"
+
+#: progress(done, total, label): called before each file and once at the end.
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """The report of a submission and what the warehouse did with it."""
+
+    report: Report
+    status: LoadStatus
+    submission_id: int | None
+    supersedes: int | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.status != "rejected"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON report of DESIGN.md plus submission_id, status and supersedes."""
+        data: dict[str, Any] = json.loads(report_json(self.report))
+        data.update(
+            submission_id=self.submission_id, status=self.status, supersedes=self.supersedes
+        )
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), indent=2)
+
+    @property
+    def summary(self) -> str:
+        """One sentence for a person: what happened to the file."""
+        name = self.report.file_name or "the extract"
+        if self.status == "unchanged":
+            return (
+                f"{name} is identical to submission {self.submission_id}, already loaded: "
+                "nothing changed."
+            )
+        if self.status == "rejected":
+            return (
+                f"{name} was rejected ({len(self.report.errors)} errors) and recorded as "
+                f"submission {self.submission_id}; fix the errors and submit it again."
+            )
+        replaced = f", replacing submission {self.supersedes}" if self.supersedes else ""
+        return (
+            f"{name} loaded as submission {self.submission_id} ({self.report.rows:,} rows)"
+            f"{replaced}."
+        )
+
+
+@dataclass(frozen=True)
+class PreparedSubmission:
+    """An extract checked against its contract and ready to store (or to record as rejected)."""
+
+    source: Path | bytes
+    contract: Contract
+    partner: str
+    period: str
+    file_name: str | None
+    sha256: str
+    report: Report
+    frame: pl.DataFrame | None
+
+
+@dataclass
+class Workspace:
+    """One partnership's contracts, partners, definitions and warehouse, opened once."""
+
+    settings: Settings
+    contracts: dict[str, Contract]
+    partnership: Partnership
+    definitions: dict[str, OutcomeDefinition]
+    warehouse: Warehouse
+    _today: Callable[[], date] = field(default=lambda: datetime.now(UTC).date(), repr=False)
+
+    @classmethod
+    def open(cls, settings: Settings, *, busy_timeout: float | None = None) -> Workspace:
+        """Load the configuration (raising one clear error if it is broken) and open the store."""
+        contracts = load_contracts(settings.contracts_dir)
+        partnership = load_partnership(settings.partners_file, contracts)
+        definitions = (
+            load_definitions(
+                settings.outcomes_dir, contracts, partnership, reference_dir=settings.reference_dir
+            )
+            if settings.outcomes_dir.is_dir()
+            else {}
+        )
+        warehouse = Warehouse.open(
+            settings.db_path,
+            contracts,
+            archive_dir=settings.archive_dir,
+            busy_timeout=_busy_timeout(busy_timeout),
+        )
+        return cls(settings, contracts, partnership, definitions, warehouse)
+
+    # -- checking and submitting -------------------------------------------------------------
+
+    def contract(self, dataset: str) -> Contract:
+        """The contract of `dataset`, or a `UsageError` naming the datasets there are."""
+        try:
+            return self.contracts[dataset]
+        except KeyError:
+            known = ", ".join(sorted(self.contracts))
+            raise UsageError(
+                f"there is no dataset {dataset!r}; the contracts define: {known}."
+            ) from None
+
+    def validate(
+        self,
+        source: Path | bytes,
+        *,
+        dataset: str,
+        partner: str | None = None,
+        period: str | None = None,
+        file_name: str | None = None,
+    ) -> Validation:
+        """Check an extract against its contract without storing anything."""
+        contract = self.contract(dataset)
+        if period is not None:
+            self._check_month(period)
+        return validate_extract(
+            source, contract, partner=partner, period=period, file_name=file_name
+        )
+
+    def check_submission(
+        self, identity: Identity, *, dataset: str, partner: str, period: str
+    ) -> None:
+        """Refuse, before reading anything, what cannot be submitted: raise with the reason."""
+        access.require_can_submit(identity, partner)
+        found = self.partnership.partners.get(partner)
+        if found is None:
+            known = ", ".join(sorted(self.partnership.partners))
+            raise UsageError(f"there is no partner {partner!r}; the partners are: {known}.")
+        self.contract(dataset)
+        if dataset not in found.datasets:
+            raise UsageError(
+                f"{found.name} does not submit {dataset}; per partners.yaml it submits "
+                f"{', '.join(found.datasets)}. Check --dataset, or ask the centre to add it."
+            )
+        self._check_month(period)
+
+    def _check_month(self, period: str) -> None:
+        parts = period.split("-")
+        if len(parts) != 2 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
+            raise UsageError(f"{period!r} is not a month: write it as YYYY-MM, e.g. 2016-03.")
+        if not 1 <= int(parts[1]) <= 12 or len(parts[1]) != 2:
+            raise UsageError(f"{period!r} is not a month: write it as YYYY-MM, e.g. 2016-03.")
+        today = self._today()
+        if period > f"{today.year:04d}-{today.month:02d}":
+            raise UsageError(
+                f"{period} is in the future: an extract can be submitted only for this month "
+                "or an earlier one. Check the month."
+            )
+
+    def submit(
+        self,
+        identity: Identity,
+        source: Path | bytes,
+        *,
+        dataset: str,
+        partner: str,
+        period: str,
+        file_name: str | None = None,
+        submitted_at: datetime | None = None,
+    ) -> SubmitResult:
+        """Check and, if accepted, load an extract as a new version; record a rejection too.
+
+        An identical file for the same partner, dataset and month as the current version is
+        recognised (`unchanged`) and neither checked nor loaded again.
+        """
+        self.check_submission(identity, dataset=dataset, partner=partner, period=period)
+        contract = self.contract(dataset)
+        sha256 = _sha256(source)
+        current = self.warehouse.current(partner, dataset, period)
+        if current and current.sha256 == sha256 and current.contract_version == contract.version:
+            return self._unchanged(current)
+        prepared = self.prepare(
+            identity, source, dataset=dataset, partner=partner, period=period, file_name=file_name
+        )
+        return self.store_prepared(identity, prepared, submitted_at=submitted_at)
+
+    def prepare(
+        self,
+        identity: Identity,
+        source: Path | bytes,
+        *,
+        dataset: str,
+        partner: str,
+        period: str,
+        file_name: str | None = None,
+    ) -> PreparedSubmission:
+        """The refusal checks and the contract check, without touching the database."""
+        self.check_submission(identity, dataset=dataset, partner=partner, period=period)
+        contract = self.contract(dataset)
+        if isinstance(source, Path):
+            file_name = file_name or source.name
+        sha256 = _sha256(source)
+        checked = validate_extract(
+            source, contract, partner=partner, period=period, file_name=file_name
+        )
+        report = checked.report.model_copy(update={"sha256": sha256})
+        return PreparedSubmission(
+            source, contract, partner, period, file_name, sha256, report, checked.frame
+        )
+
+    def store_prepared(
+        self,
+        identity: Identity,
+        prepared: PreparedSubmission,
+        *,
+        submitted_at: datetime | None = None,
+    ) -> SubmitResult:
+        """Store a prepared submission: loaded, unchanged, or recorded as rejected."""
+        report = prepared.report
+        stored = self.warehouse.store(
+            prepared.contract.dataset,
+            partner=prepared.partner,
+            period=prepared.period,
+            source=prepared.source,
+            sha256=prepared.sha256,
+            file_name=prepared.file_name,
+            contract_version=prepared.contract.version,
+            rows=report.rows,
+            submitted_by=identity.user_id,
+            report_json=report_json(report),
+            frame=prepared.frame if report.accepted else None,
+            submitted_at=submitted_at,
+        )
+        if stored.status == "unchanged":
+            return self._unchanged(stored.submission)
+        return SubmitResult(
+            report, stored.status, stored.submission.submission_id, stored.supersedes
+        )
+
+    def _unchanged(self, current: Submission) -> SubmitResult:
+        stored = self.warehouse.report_json(current.submission_id)
+        report = Report.model_validate_json(stored) if stored else None
+        if report is None:  # a register row always has its report; rebuild a minimal one
+            report = Report(accepted=True, dataset=current.dataset, rows=current.rows)
+        return SubmitResult(report, "unchanged", current.submission_id, None)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def history(self, identity: Identity, partner: str, dataset: str) -> list[Submission]:
+        """Every version a partner sent for a dataset, newest first, rejected ones included."""
+        access.require(identity, Action.VIEW_SUBMISSION_REPORTS, partner=partner)
+        if partner not in self.partnership.partners:
+            known = ", ".join(sorted(self.partnership.partners))
+            raise UsageError(f"there is no partner {partner!r}; the partners are: {known}.")
+        self.contract(dataset)
+        return self.warehouse.history(partner, dataset)
+
+    def submissions(self, identity: Identity) -> list[Submission]:
+        """The whole register (for timeliness and data quality), newest first."""
+        access.require(identity, Action.VIEW_TIMELINESS)
+        return self.warehouse.submissions()
+
+    # -- the drop folder and the demo -----------------------------------------------------------
+
+    def ingest(
+        self, identity: Identity, folder: Path, progress: Progress | None = None
+    ) -> list[Any]:
+        """Submit every file of a drop folder; see `ingest.ingest_folder`."""
+        from shared_outcomes.ingest import ingest_folder
+
+        return ingest_folder(self, identity, folder, progress=progress)
+
+    @classmethod
+    def build_demo(cls, settings: Settings, progress: Progress | None = None) -> Workspace:
+        """A fresh database holding the whole sample partnership; see `ingest.load_sample`."""
+        from shared_outcomes.ingest import load_sample
+
+        remove_database(settings)
+        workspace = cls.open(settings)
+        load_sample(workspace, progress=progress)
+        return workspace
+
+
+def remove_database(settings: Settings) -> None:
+    """Delete a database, its write-ahead log, its archive and its row files."""
+    db = settings.db_path
+    for path in (db, db.with_name(db.name + ".wal")):
+        path.unlink(missing_ok=True)
+    for folder in (settings.archive_dir, rows_dir_for(db)):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sha256(source: Path | bytes) -> str:
+    if isinstance(source, Path) and not source.is_file():
+        raise UsageError(f"{source} does not exist or is not a file: check the path.")
+    return sha256_of(source)
+
+
+def _busy_timeout(explicit: float | None) -> float:
+    if explicit is not None:
+        return explicit
+    text = os.environ.get(BUSY_TIMEOUT_ENV_VAR)
+    if not text:
+        return DEFAULT_BUSY_TIMEOUT
+    try:
+        return max(float(text), 0.0)
+    except ValueError:
+        raise UsageError(
+            f"${BUSY_TIMEOUT_ENV_VAR} is {text!r}: set it to a number of seconds, e.g. 30."
+        ) from None
