@@ -54,14 +54,19 @@ def sparkline(frame: pl.DataFrame, *, title: str, description: str) -> ChartSpec
             x=alt.X(
                 "month:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0, tickCount=3)
             ),
-            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
+            y=alt.Y(
+                "value:Q",
+                title=None,
+                scale=alt.Scale(zero=False),
+                axis=alt.Axis(tickCount=3, format=".3~g"),
+            ),
             tooltip=[
                 alt.Tooltip("period:N", title="Month"),
                 alt.Tooltip("value:Q", title="Value", format=",.2f"),
             ],
         )
     )
-    return _finish(chart, height=90, description=description)
+    return _finish(chart, height=110, description=description)
 
 
 def trend_chart(

@@ -1,0 +1,387 @@
+"""The common picture as pages show it: outcome cards, changes since a meeting, explore frames.
+
+Takes the figures frame of `outcomes.compute_outcomes` (one row per outcome, area or the whole
+partnership (area_code null), and month) and shapes it for reading: a card per outcome with its
+value, target, RAG word, change and coverage; what changed since a date; the frames behind the
+Explore charts, each with its one-sentence summary. Pure Polars, no UI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from shared_outcomes.definitions import OutcomeDefinition
+from shared_outcomes.views import (
+    RagStyle,
+    format_change,
+    format_value,
+    problem_title,
+    rag_style,
+    sorted_definitions,
+)
+
+WHOLE_PARTNERSHIP = "Whole partnership"
+TREND_MONTHS = 12
+
+
+def month_label(period: str) -> str:
+    """'2016-03' → 'Mar 2016'."""
+    names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    year, month = period.split("-")
+    return f"{names[int(month) - 1]} {year}"
+
+
+def day_label(iso_day: str) -> str:
+    """'2017-11-10' → '10 Nov 2017'."""
+    year, month, day = iso_day.split("-")
+    return f"{int(day)} {month_label(f'{year}-{month}')}"
+
+
+def _partnership_rows(figures: pl.DataFrame) -> pl.DataFrame:
+    return figures.filter(pl.col("area_code").is_null())
+
+
+def _names(ids: Sequence[str] | None, names: Mapping[str, str]) -> list[str]:
+    return [names.get(i, i) for i in (ids or [])]
+
+
+@dataclass(frozen=True)
+class Card:
+    """One shared outcome on the common picture."""
+
+    outcome: str
+    title: str
+    unit: str
+    period: str | None
+    value: str
+    target: str
+    rag: RagStyle
+    change: str
+    coverage: str
+    complete: bool
+    revised: str | None
+    trend: pl.DataFrame  # period, value (the partnership-wide figure)
+    summary: str
+
+
+def _card(
+    d: OutcomeDefinition, rows: pl.DataFrame, period: str | None, names: Mapping[str, str]
+) -> Card:
+    mine = rows.filter((pl.col("outcome") == d.id) & pl.col("period").is_not_null()).sort("period")
+    if period is not None:
+        mine = mine.filter(pl.col("period") <= period)
+    target = format_value(d.target.value, d.unit) if d.target else "no target set"
+    if mine.height == 0:
+        return Card(
+            d.id,
+            d.title,
+            d.unit,
+            None,
+            "no data yet",
+            target,
+            rag_style(None),
+            "—",
+            "No partner has submitted data for this outcome yet.",
+            False,
+            None,
+            pl.DataFrame(schema={"period": pl.String, "value": pl.Float64}),
+            f"{d.title}: no data yet.",
+        )
+    row: dict[str, Any] = mine.row(-1, named=True)
+    hidden = bool(row["suppressed"]) or bool(row["withheld"])
+    value = format_value(row["value"], d.unit, suppressed=bool(row["suppressed"]))
+    if row["withheld"] and not row["suppressed"]:
+        value = "withheld until every partner has submitted"
+    missing = _names(row["missing"], names)
+    if missing:
+        dues = row["missing_due"] or []
+        due = f" (due {day_label(dues[0])})" if len(set(dues)) == 1 else ""
+        coverage = f"Provisional: waiting for {', '.join(missing)}{due}."
+    else:
+        needed = len(row["expected"] or [])
+        coverage = (
+            "Complete: the one partner needed has submitted."
+            if needed == 1
+            else f"Complete: all {needed} partners needed have submitted."
+        )
+    revised = None
+    if row["revised"] and not hidden:
+        revised = (
+            f"Revised from {format_value(row['revised_from'], d.unit)} to "
+            f"{format_value(row['revised_to'], d.unit)} by a resubmission."
+        )
+    rag = rag_style(None if hidden else row["status"])
+    trend = mine.filter(pl.col("value").is_not_null()).select("period", "value").tail(TREND_MONTHS)
+    change = format_change(None if hidden else row["change_month"], d.unit)
+    summary = (
+        f"{d.title}, {month_label(row['period'])}: {value}; target {target}; {rag.word.lower()}; "
+        f"change since the month before: {change}."
+    )
+    return Card(
+        outcome=d.id,
+        title=d.title,
+        unit=d.unit,
+        period=row["period"],
+        value=value,
+        target=target,
+        rag=rag,
+        change=change,
+        coverage=coverage,
+        complete=not missing,
+        revised=revised,
+        trend=trend,
+        summary=summary,
+    )
+
+
+def outcome_cards(
+    figures: pl.DataFrame,
+    definitions: Mapping[str, OutcomeDefinition],
+    partner_names: Mapping[str, str],
+    period: str | None = None,
+) -> dict[str, list[Card]]:
+    """Cards grouped by shared problem (standard order), each at its latest month ≤ period."""
+    rows = _partnership_rows(figures)
+    groups: dict[str, list[Card]] = {}
+    for d in sorted_definitions(definitions):
+        groups.setdefault(problem_title(d.problem), []).append(
+            _card(d, rows, period, partner_names)
+        )
+    return groups
+
+
+def latest_period(figures: pl.DataFrame) -> str | None:
+    periods = figures["period"].drop_nulls()
+    return None if periods.is_empty() else str(periods.max())
+
+
+def changes_since(
+    before: pl.DataFrame,
+    now: pl.DataFrame,
+    definitions: Mapping[str, OutcomeDefinition],
+) -> pl.DataFrame:
+    """What changed between two states of the picture: new months, revisions, newly off track.
+
+    `before` is the picture as it stood at the meeting (`compute_outcomes(..., as_at=...)`),
+    `now` the current one; both partnership-wide rows are compared.
+    """
+    out: list[dict[str, str]] = []
+    old, new = _partnership_rows(before), _partnership_rows(now)
+    for d in sorted_definitions(definitions):
+        o = old.filter(pl.col("outcome") == d.id).select("period", "value", "status", "suppressed")
+        n = new.filter(pl.col("outcome") == d.id).select("period", "value", "status", "suppressed")
+        both = n.join(o, on="period", how="left", suffix="_before").sort("period")
+        for row in both.iter_rows(named=True):
+            if row["suppressed"] or row["value"] is None:
+                continue
+            label = month_label(row["period"])
+            if row["value_before"] is None:
+                out.append(_change(d, label, "New figure", format_value(row["value"], d.unit)))
+            elif abs(row["value"] - row["value_before"]) > 1e-9:
+                text = (
+                    f"{format_value(row['value_before'], d.unit)} → "
+                    f"{format_value(row['value'], d.unit)}"
+                )
+                out.append(_change(d, label, "Revised", text))
+        if both.height:
+            last = both.row(-1, named=True)
+            if rag_style(last["status"]).word == "Off track" and (
+                rag_style(last["status_before"]).word != "Off track"
+            ):
+                out.append(
+                    _change(
+                        d,
+                        month_label(last["period"]),
+                        "✖ Newly off track",
+                        format_value(last["value"], d.unit),
+                    )
+                )
+    return pl.DataFrame(
+        out,
+        schema={"Outcome": pl.String, "Month": pl.String, "Change": pl.String, "Figure": pl.String},
+    )
+
+
+def _change(d: OutcomeDefinition, month: str, change: str, figure: str) -> dict[str, str]:
+    return {"Outcome": d.title, "Month": month, "Change": change, "Figure": figure}
+
+
+def changes_summary(changes: pl.DataFrame, since: str) -> str:
+    if changes.height == 0:
+        return f"Nothing has changed since {since}."
+    counts = dict(changes.group_by("Change").len().iter_rows())
+    words = {
+        "New figure": "new figures",
+        "Revised": "revised",
+        "✖ Newly off track": "newly off track",
+    }
+    parts = [f"{n} {words.get(kind, kind.lower())}" for kind, n in sorted(counts.items())]
+    return f"Since {since}: " + ", ".join(parts) + "."
+
+
+# --- Explore: the frames behind its charts -----------------------------------------------------
+
+
+def area_options(figures: pl.DataFrame, areas: Mapping[str, str]) -> dict[str, str]:
+    """Choices for the area filter: 'all' for the whole partnership, then ONS code → name."""
+    return {"all": WHOLE_PARTNERSHIP, **dict(sorted(areas.items(), key=lambda item: item[1]))}
+
+
+def trend_frame(
+    figures: pl.DataFrame, outcome: str, area_codes: Sequence[str], areas: Mapping[str, str]
+) -> pl.DataFrame:
+    """`period`, `area` (name), `value` for the chosen areas ('all' = the whole partnership)."""
+    mine = figures.filter(pl.col("outcome") == outcome)
+    wanted = [c for c in area_codes if c != "all"]
+    keep = pl.col("area_code").is_in(wanted)
+    if "all" in area_codes:
+        keep = keep | pl.col("area_code").is_null()
+    return (
+        mine.filter(keep & pl.col("value").is_not_null())
+        .select(
+            "period",
+            pl.col("area_code")
+            .replace_strict(areas, default=pl.col("area_code"))
+            .fill_null(WHOLE_PARTNERSHIP)
+            .alias("area"),
+            "value",
+        )
+        .sort("area", "period")
+    )
+
+
+def areas_frame(
+    figures: pl.DataFrame, outcome: str, period: str, areas: Mapping[str, str]
+) -> pl.DataFrame:
+    """One row per area for a month: `area`, `value`, `status_label`, `status_colour`."""
+    rows = figures.filter(
+        (pl.col("outcome") == outcome)
+        & (pl.col("period") == period)
+        & pl.col("area_code").is_not_null()
+        & pl.col("value").is_not_null()
+    )
+    styles = [rag_style(s) for s in rows["status"].to_list()]
+    return pl.DataFrame(
+        {
+            "area": [areas.get(c, c) for c in rows["area_code"].to_list()],
+            "value": rows["value"].to_list(),
+            "status_label": [s.label for s in styles],
+            "status_colour": [s.colour for s in styles],
+        },
+        schema={
+            "area": pl.String,
+            "value": pl.Float64,
+            "status_label": pl.String,
+            "status_colour": pl.String,
+        },
+    ).sort("value", descending=True)
+
+
+def contributions_frame(
+    figures: pl.DataFrame, outcome: str, period: str, partner_names: Mapping[str, str]
+) -> pl.DataFrame:
+    """Each partner's share of the partnership-wide numerator for a month (suppressed ones out)."""
+    row = figures.filter(
+        (pl.col("outcome") == outcome)
+        & (pl.col("period") == period)
+        & pl.col("area_code").is_null()
+    )
+    empty = pl.DataFrame(schema={"partner": pl.String, "share": pl.Float64})
+    if row.height == 0 or row["contributions"][0] is None:
+        return empty
+    parts = [c for c in row["contributions"][0] if not c["suppressed"] and c["share"] is not None]
+    if not parts:
+        return empty
+    return pl.DataFrame(
+        {
+            "partner": [partner_names.get(c["partner_id"], c["partner_id"]) for c in parts],
+            "share": [c["share"] for c in parts],
+        }
+    ).sort("share", descending=True)
+
+
+def trend_summary(trend: pl.DataFrame, unit: str, target: float | None) -> str:
+    """'Whole partnership: 1.10 per 1,000 in Apr 2015 to 1.23 per 1,000 in Mar 2016 (target …).'"""
+    if trend.height == 0:
+        return "No figures to show for this choice."
+    parts = []
+    for (area,), rows in trend.sort("period").group_by("area", maintain_order=True):
+        first, last = rows.row(0, named=True), rows.row(-1, named=True)
+        parts.append(
+            f"{area}: {format_value(first['value'], unit)} in {month_label(first['period'])} to "
+            f"{format_value(last['value'], unit)} in {month_label(last['period'])}"
+        )
+    tail = f" Target: {format_value(target, unit)}." if target is not None else ""
+    return "; ".join(parts) + "." + tail
+
+
+def areas_summary(frame: pl.DataFrame, unit: str, period: str) -> str:
+    if frame.height == 0:
+        return f"No area figures for {month_label(period)} (suppressed or not yet submitted)."
+    top, bottom = frame.row(0, named=True), frame.row(-1, named=True)
+    on_track = sum(1 for label in frame["status_label"] if "On track" in label)
+    return (
+        f"In {month_label(period)}, {top['area']} was highest ({format_value(top['value'], unit)}) "
+        f"and {bottom['area']} lowest ({format_value(bottom['value'], unit)}); "
+        f"{on_track} of {frame.height} areas on track."
+    )
+
+
+def contributions_summary(frame: pl.DataFrame, period: str) -> str:
+    if frame.height == 0:
+        return f"No partner contributions to show for {month_label(period)}."
+    top = frame.row(0, named=True)
+    return (
+        f"In {month_label(period)}, {frame.height} partners contributed; {top['partner']} the "
+        f"largest share ({top['share']:.0%})."
+    )
+
+
+def export_frame(figures: pl.DataFrame, outcome: str, areas: Mapping[str, str]) -> pl.DataFrame:
+    """The figures of one outcome for download: flat columns, coverage as text, as suppressed."""
+    return (
+        figures.filter(pl.col("outcome") == outcome)
+        .with_columns(
+            pl.col("area_code")
+            .replace_strict(areas, default=pl.col("area_code"))
+            .fill_null(WHOLE_PARTNERSHIP)
+            .alias("area_name"),
+            *(
+                pl.col(c).list.join("; ")
+                for c in ("expected", "submitted", "missing", "missing_due")
+            ),
+        )
+        .drop("contributions")
+        .sort("period", "area_code", nulls_last=False)
+    )
+
+
+def definition_sql(definition: OutcomeDefinition) -> str:
+    """The SQL behind an outcome (per measure over the load-time aggregates), values shown.
+
+    These are the statements `outcomes.compute_outcomes` runs; the values it binds as
+    parameters are listed under each one so that an analyst can rerun them in a notebook.
+    """
+    from shared_outcomes.outcomes import measure_sql
+
+    parts = []
+    for role, measure in (
+        ("numerator", definition.numerator),
+        ("denominator", definition.denominator),
+    ):
+        if measure is None:
+            continue
+        if measure.source == "reference":
+            parts.append(
+                f"-- {role}: column {measure.column} of the reference table {measure.name}, "
+                f"by {measure.area_column}"
+            )
+            continue
+        sql, params = measure_sql(measure, None)
+        shown = ", ".join(repr(p) for p in params)
+        parts.append(f"-- {role}\n{sql};\n-- bound parameters, in order: {shown}")
+    return "\n\n".join(parts)

@@ -1,0 +1,218 @@
+"""The common picture's view model: cards, changes since a meeting, and the Explore frames."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import polars as pl
+import pytest
+
+from shared_outcomes import picture
+from shared_outcomes.definitions import Target
+
+AREAS = {"E08000001": "Bolton", "E08000002": "Bury"}
+NAMES = {"bolton": "Bolton Council", "bury": "Bury Council"}
+
+
+def _definition(**changes: Any) -> Any:
+    base = dict(
+        id="preventions",
+        title="Preventions per 1,000 households",
+        problem="homelessness",
+        unit="per_1000",
+        direction="higher_is_better",
+        target=Target(1.2, "2016-01"),
+        tolerance=0.1,
+    )
+    base.update(changes)
+    return SimpleNamespace(**base)
+
+
+def _row(period: str, area: str | None, value: float | None, **extra: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "outcome": "preventions",
+        "area_code": area,
+        "period": period,
+        "value": value,
+        "target": 1.2,
+        "status": "green",
+        "change_month": None,
+        "expected": ["bolton", "bury"],
+        "submitted": ["bolton", "bury"],
+        "missing": [],
+        "missing_due": [],
+        "provisional": False,
+        "withheld": False,
+        "suppressed": False,
+        "revised": False,
+        "revised_from": None,
+        "revised_to": None,
+        "contributions": None,
+    }
+    row.update(extra)
+    return row
+
+
+def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema_overrides={
+            "area_code": pl.String,
+            "value": pl.Float64,
+            "change_month": pl.Float64,
+            "revised_from": pl.Float64,
+            "revised_to": pl.Float64,
+            "expected": pl.List(pl.String),
+            "submitted": pl.List(pl.String),
+            "missing": pl.List(pl.String),
+            "missing_due": pl.List(pl.String),
+            "contributions": pl.List(
+                pl.Struct(
+                    {
+                        "partner_id": pl.String,
+                        "numerator": pl.Float64,
+                        "share": pl.Float64,
+                        "suppressed": pl.Boolean,
+                    }
+                )
+            ),
+        },
+    )
+
+
+FIGURES = _frame(
+    [
+        _row("2016-01", None, 1.0, status="red"),
+        _row(
+            "2016-02",
+            None,
+            1.25,
+            change_month=0.25,
+            missing=["bury"],
+            missing_due=["2016-03-10"],
+            submitted=["bolton"],
+            revised=True,
+            revised_from=1.1,
+            revised_to=1.25,
+            contributions=[
+                {"partner_id": "bolton", "numerator": 30.0, "share": 0.75, "suppressed": False},
+                {"partner_id": "bury", "numerator": 3.0, "share": 0.25, "suppressed": True},
+            ],
+        ),
+        _row("2016-01", "E08000001", 0.9, status="red"),
+        _row("2016-02", "E08000001", 1.3),
+        _row("2016-02", "E08000002", 1.15, status="amber"),
+    ]
+)
+DEFINITIONS = {"preventions": _definition()}
+
+
+def test_card_shows_latest_value_target_rag_word_change_coverage_and_revision() -> None:
+    groups = picture.outcome_cards(FIGURES, DEFINITIONS, NAMES)
+    (card,) = groups["Homelessness"]
+    assert card.period == "2016-02"
+    assert card.value == "1.25 per 1,000"
+    assert card.target == "1.20 per 1,000"
+    assert card.rag.word == "On track"
+    assert card.change == "+0.25 per 1,000"
+    assert card.coverage == "Provisional: waiting for Bury Council (due 10 Mar 2016)."
+    assert not card.complete
+    assert card.revised == "Revised from 1.10 per 1,000 to 1.25 per 1,000 by a resubmission."
+    assert card.trend["value"].to_list() == [1.0, 1.25]
+    assert "Feb 2016" in card.summary and "on track" in card.summary
+
+
+def test_a_suppressed_figure_shows_no_number_rag_or_revision() -> None:
+    hidden = FIGURES.with_columns(
+        pl.when(pl.col("period") == "2016-02")
+        .then(True)
+        .otherwise(pl.col("suppressed"))
+        .alias("suppressed")
+    )
+    (card,) = picture.outcome_cards(hidden, DEFINITIONS, NAMES)["Homelessness"]
+    assert card.value.startswith("suppressed")
+    assert card.rag.word == "No target"
+    assert card.revised is None
+
+
+def test_an_outcome_without_figures_says_so() -> None:
+    groups = picture.outcome_cards(FIGURES.clear(), DEFINITIONS, NAMES)
+    assert groups["Homelessness"][0].value == "no data yet"
+
+
+def test_changes_since_a_meeting_lists_new_revised_and_newly_off_track() -> None:
+    before = FIGURES.filter(pl.col("period") == "2016-01").with_columns(pl.lit(1.1).alias("value"))
+    now = FIGURES.with_columns(
+        pl.when(pl.col("period") == "2016-02")
+        .then(pl.lit("red"))
+        .otherwise("status")
+        .alias("status")
+    )
+    changes = picture.changes_since(before, now, DEFINITIONS)
+    kinds = changes.select("Month", "Change").rows()
+    assert kinds == [
+        ("Jan 2016", "Revised"),
+        ("Feb 2016", "New figure"),
+        ("Feb 2016", "✖ Newly off track"),
+    ]
+    assert picture.changes_summary(changes, "1 March") == (
+        "Since 1 March: 1 new figures, 1 revised, 1 newly off track."
+    )
+    assert (
+        picture.changes_summary(changes.clear(), "1 March") == "Nothing has changed since 1 March."
+    )
+
+
+def test_explore_frames_name_areas_and_partners() -> None:
+    trend = picture.trend_frame(FIGURES, "preventions", ["all", "E08000002"], AREAS)
+    assert set(trend["area"]) == {"Whole partnership", "Bury"}
+    by_area = picture.areas_frame(FIGURES, "preventions", "2016-02", AREAS)
+    assert by_area["area"].to_list() == ["Bolton", "Bury"]
+    assert by_area["status_label"].to_list() == ["✔ On track", "▲ Near target"]
+    shares = picture.contributions_frame(FIGURES, "preventions", "2016-02", NAMES)
+    assert shares.rows() == [("Bolton Council", 0.75)]  # Bury's share is suppressed
+    assert "Bolton Council the largest share (75%)" in picture.contributions_summary(
+        shares, "2016-02"
+    )
+    assert picture.areas_summary(by_area, "per_1000", "2016-02") == (
+        "In Feb 2016, Bolton was highest (1.30 per 1,000) and Bury lowest (1.15 per 1,000); "
+        "1 of 2 areas on track."
+    )
+
+
+def test_export_is_flat_with_coverage_as_text() -> None:
+    export = picture.export_frame(FIGURES, "preventions", AREAS)
+    assert "contributions" not in export.columns
+    assert export.schema["missing"] == pl.String
+    assert "Whole partnership" in export["area_name"].to_list()
+
+
+@pytest.mark.parametrize(("period", "label"), [("2016-01", "Jan 2016"), ("2017-12", "Dec 2017")])
+def test_month_label(period: str, label: str) -> None:
+    assert picture.month_label(period) == label
+
+
+def test_definition_sql_binds_filter_values_as_parameters() -> None:
+    from shared_outcomes.contracts import load_contracts
+    from shared_outcomes.definitions import load_definitions
+    from shared_outcomes.partnership import load_partnership
+    from shared_outcomes.settings import load_settings
+
+    root = Path(__file__).resolve().parents[1]
+    settings = load_settings(db=root / "var" / "unused.duckdb", root=root)
+
+    contracts = load_contracts(settings.contracts_dir)
+    loaded = load_definitions(
+        settings.outcomes_dir,
+        contracts,
+        load_partnership(settings.partners_file, contracts),
+        reference_dir=settings.reference_dir,
+    )
+    filtered = next(d for d in loaded.values() if d.numerator.filters)
+    sql = picture.definition_sql(filtered)
+    assert "-- numerator" in sql and "SELECT" in sql
+    for condition in filtered.numerator.filters:
+        assert f'"{condition.column}" IN (?' in sql
+        assert repr(condition.values[0]) in sql

@@ -1,0 +1,159 @@
+"""The pages' view models: units, RAG words, reports errors-first, standards in plain English."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from shared_outcomes import views
+from shared_outcomes.access import Role
+from shared_outcomes.contracts import load_contract
+from shared_outcomes.report import Finding, Report
+
+ROOT = Path(__file__).resolve().parents[1]
+CLAIMANT_CONTRACT = ROOT / "data_contracts" / "claimant_count.odcs.yaml"
+
+
+def _partnership() -> SimpleNamespace:
+    partners = {
+        "bury_council": SimpleNamespace(
+            id="bury_council", name="Bury Council", datasets=["claimant_count"]
+        ),
+        "dwp": SimpleNamespace(id="dwp", name="DWP Jobcentre Plus", datasets=["claimant_count"]),
+        "nhs": SimpleNamespace(id="nhs", name="NHS Trust", datasets=["not_a_contract"]),
+    }
+    return SimpleNamespace(partners=partners)
+
+
+def test_numbers_carry_their_units() -> None:
+    assert views.format_value(1.234, "per_1000") == "1.23 per 1,000"
+    assert views.format_value(45.25, "percent") == "45.25%"
+    assert views.format_value(1234.0, "count") == "1,234"
+    assert views.format_value(None, "count") == "no figure"
+    assert views.format_value(3.0, "count", suppressed=True).startswith("suppressed")
+    assert views.format_change(-0.5, "per_100") == "−0.50 per 100"
+    assert views.format_change(0.0, "percent") == "no change"
+
+
+@pytest.mark.parametrize(
+    ("status", "word"),
+    [
+        ("green", "On track"),
+        ("on_track", "On track"),
+        ("AMBER", "Near target"),
+        ("red", "Off track"),
+        (None, "No target"),
+        ("bogus", "No target"),
+    ],
+)
+def test_rag_status_has_a_word_and_a_symbol_not_only_a_colour(
+    status: str | None, word: str
+) -> None:
+    style = views.rag_style(status)
+    assert style.word == word
+    assert style.symbol and style.label == f"{style.symbol} {word}"
+    assert style.colour.startswith("#")
+
+
+def test_rag_colours_are_distinct() -> None:
+    colours = [views.RAG_STYLES[k].colour for k in ("green", "amber", "red")]
+    assert len(set(colours)) == 3
+
+
+def _report(accepted: bool) -> Report:
+    return Report(
+        accepted=accepted,
+        dataset="claimant_count",
+        rows=40,
+        contract_version="1.0.0",
+        findings=[
+            Finding(code="unexpected-column", severity="warning", column="notes", message="w"),
+            Finding(
+                code="pattern-mismatch",
+                severity="error",
+                column="lad15cd",
+                rows=list(range(2, 16)),
+                count=20,
+                message="bad codes",
+                fix="use ONS codes",
+            ),
+        ],
+    )
+
+
+def test_findings_table_lists_errors_first_with_rows_column_message_and_fix() -> None:
+    table = views.findings_table(_report(accepted=False))
+    assert table["Severity"].to_list() == ["Error", "Warning"]
+    first = table.row(0, named=True)
+    assert first["Column"] == "lad15cd"
+    assert first["Rows"] == "2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 10 more"
+    assert first["What is wrong"] == "bad codes"
+    assert first["How to fix it"] == "use ONS codes"
+
+
+def test_report_headline_says_nothing_was_loaded_when_rejected() -> None:
+    assert "Nothing has been loaded" in views.report_headline(_report(accepted=False))
+    accepted = views.report_headline(_report(accepted=True))
+    assert accepted.startswith("Accepted: 40 rows") and "1 warning" in accepted
+
+
+def test_contract_is_described_in_plain_english() -> None:
+    contract = load_contract(CLAIMANT_CONTRACT)
+    table = views.contract_table(contract)
+    assert table["Column"].to_list() == contract.column_names
+    row = dict(zip(table["Column"], table.iter_rows(named=True), strict=True))["count"]
+    assert row["Type"] == "whole number"
+    assert row["Required"] == "required"
+    assert "between 0 and 1,000,000" in row["Rules"]
+
+
+def test_template_csv_is_the_contract_header_only() -> None:
+    contract = load_contract(CLAIMANT_CONTRACT)
+    rows = list(csv.reader(io.StringIO(views.template_csv(contract).decode("utf-8"))))
+    assert rows == [contract.column_names]
+
+
+def test_demo_identities_offer_each_role_and_one_submitter_per_partner() -> None:
+    people = views.demo_identities(_partnership())
+    roles = {p.role for p in people}
+    assert roles == set(Role)
+    submitters = [p for p in people if p.role == Role.PARTNER_SUBMITTER]
+    assert {p.partner_id for p in submitters} == {"bury_council", "dwp", "nhs"}
+    assert all(p.display_name.startswith("Demo:") for p in people)
+
+
+def test_a_submitter_may_submit_only_their_own_partners_datasets() -> None:
+    people = {p.user_id: p for p in views.demo_identities(_partnership())}
+    contracts = {"claimant_count": load_contract(CLAIMANT_CONTRACT)}
+    bury = views.submission_choices(people["demo-bury_council"], _partnership(), contracts)
+    assert bury.refusal is None
+    assert list(bury.partners) == ["bury_council"]
+    assert list(bury.datasets["bury_council"]) == ["claimant_count"]
+    leader = views.submission_choices(people["demo-leadership"], _partnership(), contracts)
+    assert leader.partners == {} and leader.refusal
+    admin = views.submission_choices(people["demo-admin"], _partnership(), contracts)
+    # The NHS partner submits no dataset that has a contract here, so it is not offered.
+    assert set(admin.partners) == {"bury_council", "dwp"}
+
+
+def test_month_options_start_this_month_and_go_back() -> None:
+    months = views.month_options(date(2016, 2, 10), count=3)
+    assert months == ["2016-02", "2016-01", "2015-12"]
+
+
+def test_month_options_start_after_the_latest_month_submitted() -> None:
+    assert views.month_options(date(2026, 11, 1), "2016-12", count=2) == ["2017-01", "2016-12"]
+    # Never a future month, whatever the register says.
+    assert views.month_options(date(2016, 2, 1), "2016-02", count=1) == ["2016-02"]
+
+
+def test_pick_ignores_values_that_are_not_offered() -> None:
+    assert views.pick("b", ["a", "b"]) == "b"
+    assert views.pick("'; drop table x", ["a", "b"], default="b") == "b"
+    assert views.pick(None, ["a", "b"]) == "a"
+    assert views.pick("x", []) is None
