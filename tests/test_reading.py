@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from shared_outcomes.reading import ROW_COLUMN, ReadResult, read_extract
@@ -333,3 +333,24 @@ def test_cp1252_and_broken_bytes_read_the_same_from_bytes_as_from_a_path() -> No
 def test_when_every_row_is_ragged_the_finding_is_ragged_rows_not_an_empty_file() -> None:
     result = read_extract(b"a,b\n1,2,\n3,4,\n")
     assert flat(result) == [("ragged-row", "error", [2, 3])]
+
+
+CSV_BYTES = st.lists(
+    st.sampled_from([b"a", b",", b";", b'"', b"\n", b"\r", b"\r\n", b"\xe9", b"\xc3\xa9", b"\x00"]),
+    max_size=40,
+).map(b"".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=st.one_of(st.binary(max_size=200), CSV_BYTES))
+@example(raw=b'\r,,\r\n,\xc3\xa9\xe9"| \xc3\xa9')  # header of blank names, broken UTF-8
+def test_no_input_however_broken_raises_or_needs_the_safety_net(raw: bytes) -> None:
+    result = read_extract(raw)
+    assert result.sha256 == hashlib.sha256(raw).hexdigest()
+    # read_extract's last-resort except clause words its finding like this: it must not be needed
+    assert not any("could not be read as a CSV file (" in f.message for f in result.findings)
+    if result.frame is None:
+        assert any(f.severity == "error" for f in result.findings)
+    else:
+        assert result.frame.columns[0] == ROW_COLUMN
+        assert all(dtype == pl.String for dtype in result.frame.drop(ROW_COLUMN).dtypes)

@@ -226,7 +226,7 @@ class _Reader:
         )
         if frame is not None:
             _finish(frame, sniffed, result, self.name)
-        if self.lossy and result.frame is not None:
+        if self.lossy and result.frame is not None and result.frame.width > 1:
             result.findings.insert(0, _broken_characters(result.frame))
         return result
 
