@@ -1,14 +1,15 @@
 """Reading a partner's CSV, however it is encoded or broken, into text cells with row numbers.
 
 The common case (a clean UTF-8 comma file on disk) costs about one bare polars read. Python only
-sniffs the first 64 KB (magic bytes, BOM, encoding, delimiter, header); polars reads the path
-itself (memory-mapped) with every column as text, while a background thread hashes the same file
-and counts its delimiter bytes (hashlib releases the GIL). Polars keeps blank lines as records and
-a quoted cell holding newlines is one record, so the spreadsheet row of record i is simply i + 2.
-Polars raises on rows with too many fields but silently pads rows with too few; comparing the
-delimiter bytes in the file with those the frame accounts for finds such rows without a second
-parse. Only when that check fails does a slower exact pass (the Python csv module) run to name the
-rows; a cp1252 file is first transcoded to a temporary UTF-8 copy.
+sniffs the first 64 KB (`sniffing`: magic bytes, BOM, encoding, delimiter, header); polars reads
+the path itself (memory-mapped) with every column as text, while a low-priority thread hashes the
+same file (hashlib releases the GIL). Polars keeps blank lines as records and a quoted cell
+holding newlines is one record, so the spreadsheet row of record i is simply i + 2.
+Polars raises on rows with too many fields but silently pads rows with too few. A padded row
+ends in an empty cell, so when no last cell is empty no row is short; otherwise comparing the
+delimiter bytes in the file with those the frame accounts for decides. Only when that fails does
+the slow exact pass (`census`, the Python csv module) run to name the rows. A cp1252 file is
+first transcoded to a temporary UTF-8 copy; a UTF-8 file with a few stray bytes is read lossily.
 """
 
 from __future__ import annotations
