@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -335,3 +336,19 @@ def test_one_injected_fault_gives_exactly_one_finding_at_its_row(
     rows[at][field] = value
     result = check(contract, rows, period="2016-03")
     assert flat(result.report.findings) == [(code, "error", field, [at + 2])]
+
+
+def test_a_null_marker_that_looks_like_a_number_means_no_value(tmp_path: Path) -> None:
+    shutil.copytree(FULL / "reference", tmp_path / "reference")
+    text = (FULL / "cases.odcs.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "cases.odcs.yaml"
+    path.write_text(text.replace('["", "NULL", "N/A", "-"]', '["", "-999"]'), encoding="utf-8")
+    contract = load_contract(path)
+    rows = [good_row(1, households="-999"), good_row(2, households="N/A")]
+    result = check(contract, rows)
+    assert flat(result.report.findings) == [("not-an-integer", "error", "households", [3])]
+    accepted = check(contract, [good_row(1, households="-999", verified="YES")])
+    assert accepted.report.accepted
+    assert accepted.frame is not None
+    assert accepted.frame.row(0, named=True)["households"] is None
+    assert accepted.frame.row(0, named=True)["verified"] is True
