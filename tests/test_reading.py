@@ -252,15 +252,21 @@ def tables(draw: st.DrawFn, min_columns: int = 1) -> tuple[list[str], list[list[
     return header, rows
 
 
-def write_csv(header: list[str], rows: list[list[str]], newline: str) -> bytes:
-    """Write as Excel does: a value is quoted when it holds a comma, a quote or a line break."""
+def write_csv(
+    header: list[str],
+    rows: list[list[str]],
+    newline: str,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+) -> bytes:
+    """Write as Excel does: a value is quoted when it holds the delimiter, a quote or a newline."""
 
     def field(value: str) -> str:
-        quote = any(c in value for c in ',"\r\n')
+        quote = any(c in value for c in delimiter + '"\r\n')
         return '"' + value.replace('"', '""') + '"' if quote else value
 
-    lines = [",".join(field(v) for v in record) + newline for record in [header, *rows]]
-    return "".join(lines).encode("utf-8")
+    lines = [delimiter.join(field(v) for v in record) + newline for record in [header, *rows]]
+    return "".join(lines).encode(encoding)
 
 
 @settings(max_examples=150, deadline=None)
@@ -354,3 +360,41 @@ def test_no_input_however_broken_raises_or_needs_the_safety_net(raw: bytes) -> N
     else:
         assert result.frame.columns[0] == ROW_COLUMN
         assert all(dtype == pl.String for dtype in result.frame.drop(ROW_COLUMN).dtypes)
+
+
+# Every byte of these cp1252 characters is a UTF-8 continuation byte, so no run of them can pass
+# for UTF-8 by chance: the file is unambiguously cp1252.
+LEGACY_TEXT = st.text(alphabet=st.sampled_from(list('ab 9,;|\t"\n£“”’–')), max_size=8)
+PLAIN_NAMES = st.text(alphabet=st.sampled_from(list("abcXYZ_ 1£")), min_size=1, max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    header=st.lists(
+        PLAIN_NAMES.filter(lambda n: n.strip() != ""), min_size=2, max_size=4, unique=True
+    ),
+    data=st.data(),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
+    newline=st.sampled_from(["\n", "\r\n"]),
+)
+def test_any_dialect_and_encoding_reads_back_and_is_named(
+    header: list[str],
+    data: st.DataObject,
+    delimiter: str,
+    encoding: str,
+    newline: str,
+) -> None:
+    width = len(header)
+    rows = data.draw(st.lists(st.lists(LEGACY_TEXT, min_size=width, max_size=width), max_size=5))
+    raw = write_csv(header, rows, newline, delimiter, encoding)
+    result = read_extract(raw)
+    assert result.delimiter == delimiter
+    assert result.header == header
+    assert cells(result) == [(i + 2, *row) for i, row in enumerate(rows) if any(row)]
+    codes = {f.code for f in result.findings}
+    assert ("delimiter-not-comma" in codes) == (delimiter != ",")
+    if encoding == "cp1252" and not raw.isascii():
+        assert (result.encoding, "not-utf8" in codes) == ("cp1252", True)
+    else:
+        assert "not-utf8" not in codes
