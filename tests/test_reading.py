@@ -398,3 +398,19 @@ def test_any_dialect_and_encoding_reads_back_and_is_named(
         assert (result.encoding, "not-utf8" in codes) == ("cp1252", True)
     else:
         assert "not-utf8" not in codes
+
+
+def test_an_empty_header_row_is_one_error_not_one_per_column() -> None:
+    result = read_extract(b",,\n1,2,3\n")
+    assert flat(result) == [("blank-column-name", "error", [1])]
+    assert "header row (row 1) is empty" in result.findings[0].message
+
+
+def test_header_findings_name_the_header_row_below_blank_lines() -> None:
+    result = read_extract(b"\n\nid,,\n1,x,\n")
+    assert flat(result) == [
+        ("blank-column-name", "error", [3]),
+        ("blank-column-name", "warning", [3]),
+    ]
+    assert "cell B3" in (result.findings[0].fix or "")
+    assert cells(result) == [(4, "1", "x")]

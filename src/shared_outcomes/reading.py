@@ -435,62 +435,10 @@ def _finish(frame: pl.DataFrame, sniffed: Sniffed, result: ReadResult, name: str
     header = (sniffed.header + [""] * width)[:width]
     names = _unique_names(header)
     frame.columns = [ROW_COLUMN, *names]
-    findings = result.findings
-    blank: list[int] = []
-    if frame.select((pl.col(names[-1]).str.len_bytes() == 0).any()).item():  # else none is blank
-        blank = frame.select(pl.col(ROW_COLUMN).filter(_blank_mask(names))).to_series().to_list()
-    if blank:
-        frame = frame.filter(_blank_mask(names).not_())
-        findings.append(
-            _warning(
-                "blank-rows-ignored",
-                f"{len(blank)} empty row(s) were ignored (rows {_listed(blank)}).",
-                "Nothing to do; delete empty rows before saving to keep the file tidy.",
-                rows=blank[:MAX_ROWS_LISTED],
-                count=len(blank),
-            )
-        )
-    for index, written in enumerate(header):
-        if written.strip():
-            continue
-        letter = _letter(index)
-        if frame.height == 0 or not frame.select(pl.col(names[index]).str.len_bytes().max()).item():
-            frame = frame.drop(names[index])
-            findings.append(
-                _warning(
-                    "blank-column-name",
-                    f"Column {letter} has no name in the header row and no values; it was ignored.",
-                    "Nothing to do; delete the empty column before saving to keep the file tidy.",
-                    rows=[1],
-                    count=1,
-                )
-            )
-        else:
-            findings.append(
-                _error(
-                    "blank-column-name",
-                    f"Column {letter} holds values but has no name in the header row (row 1).",
-                    f"Type the column's name in cell {letter}1, or delete the column.",
-                    rows=[1],
-                    count=1,
-                )
-            )
-    for written in dict.fromkeys(h for h in header if h.strip()):
-        letters = [_letter(i) for i, h in enumerate(header) if h == written]
-        if len(letters) > 1:
-            findings.append(
-                _error(
-                    "duplicate-column",
-                    f"The header names column '{written}' {len(letters)} times "
-                    f"(columns {', '.join(letters)}).",
-                    "Rename or delete the extra columns so that every column name is unique.",
-                    column=written,
-                    rows=[1],
-                    count=1,
-                )
-            )
-    if frame.height == 0 and not any(f.code == "ragged-row" for f in findings):
-        findings.append(
+    frame = _drop_blank_rows(frame, names, result.findings)
+    frame = _check_header(frame, header, names, 1 + sniffed.lead, result.findings)
+    if frame.height == 0 and not any(f.code == "ragged-row" for f in result.findings):
+        result.findings.append(
             _error(
                 "no-data-rows",
                 f"{name} has a header row but no data rows.",
@@ -498,6 +446,68 @@ def _finish(frame: pl.DataFrame, sniffed: Sniffed, result: ReadResult, name: str
             )
         )
     result.frame = frame
+
+
+def _drop_blank_rows(
+    frame: pl.DataFrame, names: list[str], findings: list[Finding]
+) -> pl.DataFrame:
+    if not frame.select((pl.col(names[-1]).str.len_bytes() == 0).any()).item():
+        return frame  # a blank row ends in an empty cell, so there is none
+    blank = frame.select(pl.col(ROW_COLUMN).filter(_blank_mask(names))).to_series().to_list()
+    if not blank:
+        return frame
+    findings.append(
+        _warning(
+            "blank-rows-ignored",
+            f"{len(blank)} empty row(s) were ignored (rows {_listed(blank)}).",
+            "Nothing to do; delete empty rows before saving to keep the file tidy.",
+            rows=blank[:MAX_ROWS_LISTED],
+            count=len(blank),
+        )
+    )
+    return frame.filter(_blank_mask(names).not_())
+
+
+def _check_header(
+    frame: pl.DataFrame, header: list[str], names: list[str], row: int, findings: list[Finding]
+) -> pl.DataFrame:
+    """Blank and repeated column names; an unnamed column with no values is simply dropped."""
+    where = {"rows": [row], "count": 1}
+    if not any(h.strip() for h in header):
+        findings.append(
+            _error(
+                "blank-column-name",
+                f"The header row (row {row}) is empty: it should name the columns.",
+                f"Type the column names in row {row}, as the data contract names them.",
+                **where,
+            )
+        )
+        return frame
+    for index, written in enumerate(header):
+        letter = _letter(index)
+        if written.strip():
+            continue
+        if frame.height == 0 or not frame.select(pl.col(names[index]).str.len_bytes().max()).item():
+            frame = frame.drop(names[index])
+            message = (
+                f"Column {letter} has no name in the header row and no values; it was ignored."
+            )
+            fix = "Nothing to do; delete the empty column before saving to keep the file tidy."
+            findings.append(_warning("blank-column-name", message, fix, **where))
+        else:
+            message = f"Column {letter} holds values but has no name in the header row (row {row})."
+            fix = f"Type the column's name in cell {letter}{row}, or delete the column."
+            findings.append(_error("blank-column-name", message, fix, **where))
+    for written in dict.fromkeys(h for h in header if h.strip()):
+        letters = [_letter(i) for i, h in enumerate(header) if h == written]
+        if len(letters) > 1:
+            message = (
+                f"The header names column '{written}' {len(letters)} times "
+                f"(columns {', '.join(letters)})."
+            )
+            fix = "Rename or delete the extra columns so that every column name is unique."
+            findings.append(_error("duplicate-column", message, fix, column=written, **where))
+    return frame
 
 
 def _broken_characters(frame: pl.DataFrame) -> Finding:
