@@ -34,7 +34,8 @@ from hypothesis import strategies as st
 from shared_outcomes.access import Identity, Role
 from shared_outcomes.contracts import Contract, load_contracts
 from shared_outcomes.definitions import OutcomeDefinition, load_definitions
-from shared_outcomes.outcomes import compute_outcomes, measure_sql
+from shared_outcomes.measures import measures_sql
+from shared_outcomes.outcomes import compute_outcomes
 from shared_outcomes.warehouse import Warehouse
 from shared_outcomes.warehouse_schema import DatasetLayout, migrate
 
@@ -276,6 +277,10 @@ def test_small_counts_are_suppressed_with_their_secondary(
     # Admissions (threshold 3): A1 has 2, A2 (4) is the secondary.
     adm = [got[(ADMISSIONS, a, "2020-01")]["suppressed"] for a in ("A1", "A2", "A3")]
     assert adm == [True, True, False]
+    # March: the partnership total is withheld (incomplete), so nothing needs a secondary.
+    march = [got[(ADMISSIONS, a, "2020-03")] for a in ("A1", "A2", "A3", None)]
+    assert [f["suppressed"] for f in march] == [True, False, False, False]
+    assert march[1]["value"] == 75.0 and march[3]["withheld"]
 
 
 def test_analysts_see_small_counts(store: Store, definitions: dict[str, OutcomeDefinition]) -> None:
@@ -314,10 +319,11 @@ def test_one_period_keeps_changes_against_earlier_months(
 
 
 def test_filter_values_are_bound_parameters(definitions: dict[str, OutcomeDefinition]) -> None:
-    sql, params = measure_sql(definitions[PREVENTIONS].numerator, None)
+    numerator = definitions[PREVENTIONS].numerator
+    sql, params = measures_sql("cases", "area_code", [numerator], [3, 9])
     assert "prevention" not in sql and "secured_accommodation" not in sql
-    assert params[-2:] == ["prevention", "secured_accommodation"]
-    assert '"agg_cases"' in sql and '"duty_type" IN (?)' in sql
+    assert params == ["prevention", "secured_accommodation", 3, 9, [3, 9]]
+    assert '"agg_cases"' in sql and 'a."duty_type" IN (?)' in sql
 
 
 class MemorySource:

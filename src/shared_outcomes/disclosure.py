@@ -8,7 +8,9 @@ A shared view must not let anyone learn a small count (a handful of people in on
   part of a published total is hidden, the next-smallest part is hidden too (the smallest
   non-zero one where there is one, since a hidden zero protects little), so that the total minus
   the visible parts gives only the sum of two unknowns;
-- a hidden total hides all its parts (the parts would add up to it).
+- a small total hides all its parts (the parts would add up to it); a total hidden for another
+  reason (withheld as incomplete) needs no secondary suppression, since nothing is subtracted
+  from it, and its caller decides about its parts.
 
 The functions work on a Polars frame of cells grouped into tables, each table holding its parts
 and at most one total row; they return the mask of cells to hide. The rules are applied along
@@ -63,6 +65,7 @@ def suppression_mask(
         __already=already,
     )
     marked = marked.with_columns(
+        __total_small=(total & pl.col("__primary")).any().over(groups),
         __total_hidden=(total & (pl.col("__primary") | pl.col("__already"))).any().over(groups),
         __hidden_parts=((~total) & present & (pl.col("__primary") | pl.col("__already")))
         .sum()
@@ -90,6 +93,6 @@ def suppression_mask(
         "__row",
         __hide=pl.col("__primary")
         | (need_second & pl.col("__first"))
-        | ((~total) & present & pl.col("__total_hidden")),
+        | ((~total) & present & pl.col("__total_small")),
     ).sort("__row")
     return mask.get_column("__hide").alias(f"{value}_suppressed")

@@ -23,9 +23,10 @@ that have both (never an average of rates).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
+from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 import duckdb
@@ -34,9 +35,8 @@ import polars as pl
 from shared_outcomes.access import Identity
 from shared_outcomes.definitions import Measure, OutcomeDefinition, PartnershipLike
 from shared_outcomes.figures import FIGURE_SCHEMA, finish_figures
+from shared_outcomes.measures import MeasureReader, Query, versions_sql
 from shared_outcomes.timeliness import deadline, months_between
-
-_STATUSES = ("accepted", "superseded")  # every version that was ever current
 
 
 class FrameSource(Protocol):
@@ -47,61 +47,6 @@ class FrameSource(Protocol):
     """
 
     def reading(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]: ...
-
-
-def quote(identifier: str) -> str:
-    """A SQL identifier, quoted (names come from checked contracts; quoting keeps them inert)."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def versions_sql(datasets: Sequence[str], as_at: datetime | None) -> tuple[str, list[object]]:
-    """The latest two versions per partner, dataset and month (1 = current, 2 = the one before)."""
-    params: list[object] = [*_STATUSES, *datasets]
-    when = ""
-    if as_at is not None:
-        when = " AND submitted_at <= ?"
-        params.append(utc_naive(as_at))
-    marks = ", ".join("?" for _ in datasets) or "NULL"
-    # Only placeholders are joined in; the values are bound.
-    sql = (
-        "SELECT * FROM "  # noqa: S608
-        "(SELECT submission_id, partner_id, dataset, period, row_number() OVER ("
-        "PARTITION BY partner_id, dataset, period ORDER BY submitted_at DESC, submission_id DESC"
-        ") AS version FROM submissions WHERE status IN (?, ?) AND dataset IN ("
-        + marks
-        + ")"
-        + when
-        + ") WHERE version <= 2"
-    )
-    return sql, params
-
-
-def measure_sql(measure: Measure, as_at: datetime | None) -> tuple[str, list[object]]:
-    """A dataset measure summed per partner, month, version and area over `agg_<dataset>`."""
-    versions, params = versions_sql([measure.name], as_at)
-    area = "a." + quote(measure.area_column)
-    conditions = []
-    for condition in measure.filters:
-        marks = ", ".join("?" for _ in condition.values)
-        conditions.append(f"a.{quote(condition.column)} IN ({marks})")
-        params.extend(condition.values)
-    # Identifiers come from the definition resolved against its contract and are quoted;
-    # every value is a bound parameter.
-    sql = (
-        "SELECT "  # noqa: S608
-        f"s.partner_id, s.period, s.version, CAST({area} AS VARCHAR) AS area_code, "
-        f"CAST(SUM(a.{quote(measure.agg_column)}) AS DOUBLE) AS value "
-        f"FROM {quote('agg_' + measure.name)} AS a JOIN ({versions}) AS s "
-        "ON a.submission_id = s.submission_id "
-        f"WHERE {' AND '.join(conditions) or 'TRUE'} "
-        f"GROUP BY s.partner_id, s.period, s.version, {area}"
-    )
-    return sql, params
-
-
-def utc_naive(moment: datetime) -> datetime:
-    """The register stores naive UTC timestamps."""
-    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def compute_outcomes(
@@ -125,7 +70,8 @@ def compute_outcomes(
         def query(sql: str, params: Sequence[object]) -> pl.DataFrame:
             return con.execute(sql, list(params)).pl()
 
-        run = _Run(query, partnership, identity, as_at, chosen)
+        run = _Run(query, partnership, identity, as_at, chosen, getattr(source, "db_path", None))
+        run.measures.prefetch([m for d in chosen for m in (d.numerator, d.denominator) if m])
         frames = [run.figures(d) for d in chosen]
     figures = pl.concat([f for f in frames if f.height], how="vertical") if frames else None
     if figures is None or figures.height == 0:
@@ -140,38 +86,22 @@ class _Run:
 
     def __init__(
         self,
-        query: Callable[[str, Sequence[object]], pl.DataFrame],
+        query: Query,
         partnership: PartnershipLike,
         identity: Identity,
         as_at: datetime | None,
         chosen: Sequence[OutcomeDefinition],
+        db_key: Path | None,
     ) -> None:
-        self.query = query
         self.partnership = partnership
         self.private = not identity.sees_unsuppressed
-        self.as_at = as_at
         datasets = sorted({name for d in chosen for name in d.datasets})
         sql, params = versions_sql(datasets, as_at)
         self.versions = query(sql, params).with_columns(pl.col("version").cast(pl.Int64))
-        tables = query("SELECT table_name FROM information_schema.tables", [])
-        self.tables = set(tables.get_column("table_name").to_list())
+        self.measures = MeasureReader(query, self.versions, db_key)
         self.areas = list(partnership.areas)
-        self._measures: dict[Measure, pl.DataFrame] = {}
-
-    # -- reading -------------------------------------------------------------------------------
-
-    def measure_rows(self, measure: Measure) -> pl.DataFrame:
-        """Per partner, month, version and area: the measure's value (read once per measure)."""
-        if measure not in self._measures:
-            if measure.source == "reference":
-                rows = _reference_rows(measure)
-            elif "agg_" + measure.name in self.tables:
-                sql, params = measure_sql(measure, self.as_at)
-                rows = self.query(sql, params)
-            else:
-                rows = pl.DataFrame(schema=_ROWS)
-            self._measures[measure] = rows.select(list(_ROWS)).cast(_ROWS)  # type: ignore[arg-type]
-        return self._measures[measure]
+        self._coverage: dict[object, tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]] = {}
+        self.dues = _deadlines(partnership, self.versions)
 
     # -- one outcome ---------------------------------------------------------------------------
 
@@ -185,74 +115,72 @@ class _Run:
         grid = pl.DataFrame({"area_code": self.areas}).join(
             pl.DataFrame({"period": periods}), how="cross"
         )
-        coverage, has = self.coverage(d, periods)
+        coverage, has, total = self.coverage(d, periods)
         areas = grid.join(coverage, on=["area_code", "period"], how="left")
         for role, measure in (("num", d.numerator), ("den", d.denominator)):
             areas = self.attach(areas, role, measure, has)
         multi = len(d.expected.get(d.numerator.name, ())) > 1
         parts = self.contribution_rows(d.numerator) if multi else None
-        return finish_figures(
-            d, areas, self.total_coverage(d, periods), parts, self.partnership, private=self.private
-        )
+        return finish_figures(d, areas, total, parts, self.partnership, private=self.private)
 
     def contribution_rows(self, measure: Measure) -> pl.DataFrame:
         """Current values per partner, area and month, for each partner's share."""
-        rows = self.measure_rows(measure).filter(pl.col("version") == 1)
+        rows = self.measures.rows(measure).filter(pl.col("version") == 1)
         return rows.filter(pl.col("area_code").is_in(self.areas)).select(
             "partner_id", "area_code", "period", "value"
         )
 
     def coverage(
         self, d: OutcomeDefinition, periods: list[str]
-    ) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """Per area and month: expected, submitted, missing partners; per dataset: any data."""
+    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        """Coverage per area and month, whether each dataset has data there, and per month.
+
+        Outcomes that need the same partners for the same datasets share one computation.
+        """
+        key = (tuple(d.accountable), tuple(sorted(d.expected.items())), periods[0], periods[-1])
+        if key not in self._coverage:
+            self._coverage[key] = self._compute_coverage(d, periods)
+        return self._coverage[key]
+
+    def _compute_coverage(
+        self, d: OutcomeDefinition, periods: list[str]
+    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        order = {p: i for i, p in enumerate(d.accountable)}
+        pairs = [(p, ds, order[p]) for ds, partners in d.expected.items() for p in partners]
         needs = pl.DataFrame(
-            [
-                {"area_code": area, "partner_id": p, "dataset": ds, "order": i}
-                for ds, partners in d.expected.items()
-                for i, p in enumerate(d.accountable)
-                if p in partners
-                for area in self.partnership.partners[p].areas
-                if area in self.partnership.areas
-            ],
-            schema={
-                "area_code": pl.String,
-                "partner_id": pl.String,
-                "dataset": pl.String,
-                "order": pl.Int64,
-            },
-        ).join(pl.DataFrame({"period": periods}), how="cross")
+            pairs, schema={"partner_id": pl.String, "dataset": pl.String, "order": pl.Int64},
+            orient="row",
+        ).join(pl.DataFrame({"period": periods}), how="cross")  # fmt: skip
         sent = self.versions.filter(pl.col("version") == 1).select(
             "partner_id", "dataset", "period", ok=pl.lit(True)
         )
         needs = needs.join(sent, on=["partner_id", "dataset", "period"], how="left").with_columns(
             pl.col("ok").fill_null(False)
         )
-        has = needs.group_by("area_code", "period", "dataset").agg(pl.col("ok").any())
-        per_partner = needs.group_by("area_code", "period", "partner_id", "order").agg(
-            pl.col("ok").all()
-        )
-        return _coverage_lists(per_partner, ["area_code", "period"], self.partnership), has
-
-    def total_coverage(self, d: OutcomeDefinition, periods: list[str]) -> pl.DataFrame:
-        order = {p: i for i, p in enumerate(d.accountable)}
-        needs = pl.DataFrame(
+        covers = pl.DataFrame(
             [
-                {"partner_id": p, "dataset": ds, "order": order[p]}
-                for ds, partners in d.expected.items()
-                for p in partners
+                (area, p, ds)
+                for p, ds, _ in pairs
+                for area in self.partnership.partners[p].areas
+                if area in self.partnership.areas
             ],
-            schema={"partner_id": pl.String, "dataset": pl.String, "order": pl.Int64},
-        ).join(pl.DataFrame({"period": periods}), how="cross")
-        sent = self.versions.filter(pl.col("version") == 1).select(
-            "partner_id", "dataset", "period", ok=pl.lit(True)
+            schema={"area_code": pl.String, "partner_id": pl.String, "dataset": pl.String},
+            orient="row",
         )
-        per_partner = (
-            needs.join(sent, on=["partner_id", "dataset", "period"], how="left")
-            .group_by("period", "partner_id", "order")
-            .agg(pl.col("ok").fill_null(False).all())
+        by_area = covers.join(needs, on=["partner_id", "dataset"], how="inner")
+        has = by_area.group_by("area_code", "period", "dataset").agg(pl.col("ok").any())
+        per_partner = needs.group_by("partner_id", "period", "order").agg(pl.col("ok").all())
+        per_partner = per_partner.join(self.dues, on=["partner_id", "period"], how="left")
+        in_area = (
+            covers.select("area_code", "partner_id")
+            .unique()
+            .join(per_partner, on="partner_id", how="inner")
         )
-        return _coverage_lists(per_partner, ["period"], self.partnership)
+        return (
+            _coverage_lists(in_area, ["area_code", "period"]),
+            has,
+            _coverage_lists(per_partner, ["period"]),
+        )
 
     def attach(
         self, areas: pl.DataFrame, role: str, measure: Measure | None, has: pl.DataFrame
@@ -262,7 +190,7 @@ class _Run:
             return areas.with_columns(
                 pl.lit(None, pl.Float64).alias(role), pl.lit(None, pl.Float64).alias(role + "_prev")
             )
-        rows = self.measure_rows(measure)
+        rows = self.measures.rows(measure)
         if measure.source == "reference":
             values = rows.group_by("area_code").agg(pl.col("value").sum())
             return (
@@ -291,38 +219,23 @@ class _Run:
         ).drop("__has")
 
 
-_ROWS: dict[str, pl.DataType | type[pl.DataType]] = {
-    "partner_id": pl.String,
-    "period": pl.String,
-    "version": pl.Int64,
-    "area_code": pl.String,
-    "value": pl.Float64,
-}
-
-
-def _reference_rows(measure: Measure) -> pl.DataFrame:
-    assert measure.reference_file is not None and measure.column is not None
-    frame = pl.read_csv(measure.reference_file, infer_schema=False)
-    return frame.select(
-        partner_id=pl.lit(None, pl.String),
-        period=pl.lit(None, pl.String),
-        version=pl.lit(1, pl.Int64),
-        area_code=pl.col(measure.area_column),
-        value=pl.col(measure.column).str.strip_chars().cast(pl.Float64, strict=False),
-    )
-
-
-def _coverage_lists(
-    per_partner: pl.DataFrame, keys: list[str], partnership: PartnershipLike
-) -> pl.DataFrame:
-    pairs = per_partner.select("partner_id", "period").unique().rows()
-    days = {p: v.deadline_day for p, v in partnership.partners.items()}
-    dues = pl.DataFrame(
-        [(p, m, deadline(m, days[p]).isoformat()) for p, m in pairs],
-        schema={"partner_id": pl.String, "period": pl.String, "due": pl.String},
+def _deadlines(partnership: PartnershipLike, versions: pl.DataFrame) -> pl.DataFrame:
+    """Each partner's deadline for every month in the register (`deadline_day` of the next)."""
+    found = versions.get_column("period")
+    months = months_between(found.min(), found.max()) if found.len() else []  # type: ignore[arg-type]
+    next_months = [deadline(m, 1).isoformat()[:8] for m in months]  # 'YYYY-MM-'
+    days = pl.DataFrame(
+        [(p, min(v.deadline_day, 28)) for p, v in partnership.partners.items()],
+        schema={"partner_id": pl.String, "day": pl.Int64},
         orient="row",
     )
-    ordered = per_partner.join(dues, on=["partner_id", "period"], how="left").sort([*keys, "order"])
+    return days.join(pl.DataFrame({"period": months, "next": next_months}), how="cross").select(
+        "partner_id", "period", due=pl.col("next") + pl.col("day").cast(pl.String).str.zfill(2)
+    )
+
+
+def _coverage_lists(per_partner: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    ordered = per_partner.sort([*keys, "order"])
     return ordered.group_by(keys, maintain_order=True).agg(
         expected=pl.col("partner_id"),
         submitted=pl.col("partner_id").filter(pl.col("ok")),

@@ -1,0 +1,206 @@
+"""Measures: each definition's numerator or denominator per submission and area, read from SQL.
+
+A measure is compiled to one `SUM(...) FILTER (WHERE ...)` over `agg_<dataset>` (one scan per
+dataset serves every measure on it), grouped by submission and area. The SQL is built only from
+names a definition resolved against its contract, quoted as identifiers; filter values,
+submission ids and the as-at moment are bound parameters.
+
+**Why a per-submission cache.** A submission never changes once loaded (a correction is a new
+submission with a new id), so its measure values are computed once per process and kept, keyed
+by the submission's id, file hash and load time (a rebuilt database with reused ids cannot hit a
+stale entry). A computation then reads only submissions it has not seen, so its cost follows the
+number of figures, not the number of rows stored; the first computation in a process reads
+everything once. Only sources with a `db_path` (the warehouse) are cached across computations.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from shared_outcomes.definitions import Measure
+
+Query = Callable[[str, Sequence[object]], pl.DataFrame]
+_STATUSES = ("accepted", "superseded")  # every version that was ever current
+_MAX_DATABASES = 4
+ROWS: dict[str, pl.DataType | type[pl.DataType]] = {
+    "partner_id": pl.String,
+    "period": pl.String,
+    "version": pl.Int64,
+    "area_code": pl.String,
+    "value": pl.Float64,
+}
+
+
+def quote(identifier: str) -> str:
+    """A SQL identifier, quoted (names come from checked contracts; quoting keeps them inert)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def utc_naive(moment: datetime) -> datetime:
+    """The register stores naive UTC timestamps."""
+    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def versions_sql(datasets: Sequence[str], as_at: datetime | None) -> tuple[str, list[object]]:
+    """The latest two versions per partner, dataset and month (1 = current, 2 = the one before)."""
+    params: list[object] = [*_STATUSES, *datasets]
+    when = ""
+    if as_at is not None:
+        when = " AND submitted_at <= ?"
+        params.append(utc_naive(as_at))
+    marks = ", ".join("?" for _ in datasets) or "NULL"
+    # Only placeholders are joined in; the values are bound.
+    sql = (
+        "SELECT * FROM "  # noqa: S608
+        "(SELECT submission_id, partner_id, dataset, period, "
+        "CAST(submission_id AS VARCHAR) || '|' || coalesce(sha256, '') || '|' || "
+        "CAST(submitted_at AS VARCHAR) AS token, row_number() OVER ("
+        "PARTITION BY partner_id, dataset, period ORDER BY submitted_at DESC, submission_id DESC"
+        ") AS version FROM submissions WHERE status IN (?, ?) AND dataset IN ("
+        + marks
+        + ")"
+        + when
+        + ") WHERE version <= 2"
+    )
+    return sql, params
+
+
+def measures_sql(
+    dataset: str, area_column: str, measures: Sequence[Measure], ids: Sequence[int]
+) -> tuple[str, list[object]]:
+    """Every measure on `dataset` for the submissions `ids`, per submission and area."""
+    params: list[object] = []
+    sums = []
+    for i, measure in enumerate(measures):
+        conditions = []
+        for condition in measure.filters:
+            marks = ", ".join("?" for _ in condition.values)
+            conditions.append(f"a.{quote(condition.column)} IN ({marks})")
+            params.extend(condition.values)
+        where = f" FILTER (WHERE {' AND '.join(conditions)})" if conditions else ""
+        sums.append(f"CAST(SUM(a.{quote(measure.agg_column)}){where} AS DOUBLE) AS m{i}")
+    params += [min(ids), max(ids), list(ids)]
+    area = "a." + quote(area_column)
+    # The range lets DuckDB skip row groups (aggregates are appended in submission order).
+    sql = (
+        "SELECT "  # noqa: S608
+        f"a.submission_id, CAST({area} AS VARCHAR) AS area_code, {', '.join(sums)} "
+        f"FROM {quote('agg_' + dataset)} AS a "
+        "WHERE a.submission_id BETWEEN ? AND ? "
+        "AND a.submission_id IN (SELECT unnest(CAST(? AS BIGINT[]))) "
+        f"GROUP BY a.submission_id, {area}"
+    )
+    return sql, params
+
+
+@dataclass
+class _Cached:
+    """One measure's values for the submissions read so far."""
+
+    tokens: set[str] = field(default_factory=set)
+    parts: list[pl.DataFrame] = field(default_factory=list)
+
+    def rows(self) -> pl.DataFrame:
+        if len(self.parts) > 1:
+            self.parts = [pl.concat(self.parts, how="vertical")]
+        return self.parts[0] if self.parts else pl.DataFrame(schema=_CACHED)
+
+
+_CACHED: dict[str, pl.DataType | type[pl.DataType]] = {
+    "token": pl.String,
+    "area_code": pl.String,
+    "value": pl.Float64,
+}
+_LOCK = threading.Lock()
+_DATABASES: dict[object, dict[Measure, _Cached]] = {}
+
+
+def _store_for(key: object | None) -> dict[Measure, _Cached]:
+    if key is None:
+        return {}
+    with _LOCK:
+        if key not in _DATABASES:
+            while len(_DATABASES) >= _MAX_DATABASES:
+                _DATABASES.pop(next(iter(_DATABASES)))
+            _DATABASES[key] = {}
+        return _DATABASES[key]
+
+
+def clear_cache() -> None:
+    """Forget every cached measure (tests; a long-running server never needs to)."""
+    with _LOCK:
+        _DATABASES.clear()
+
+
+class MeasureReader:
+    """Reads measures for one computation: the versions in play, and values per version."""
+
+    def __init__(self, query: Query, versions: pl.DataFrame, db_key: Path | None) -> None:
+        self.query = query
+        self.versions = versions
+        self.cache = _store_for(db_key)
+        tables = query("SELECT table_name FROM information_schema.tables", [])
+        self.tables = set(tables.get_column("table_name").to_list())
+        self._done: dict[Measure, pl.DataFrame] = {}
+
+    def prefetch(self, measures: Sequence[Measure]) -> None:
+        """Read, one scan per dataset, whatever the cache lacks for these measures."""
+        by_dataset: dict[str, list[Measure]] = {}
+        for m in dict.fromkeys(measures):
+            if m.source == "dataset" and "agg_" + m.name in self.tables:
+                by_dataset.setdefault(m.name, []).append(m)
+        for dataset, group in by_dataset.items():
+            needed = self.versions.filter(pl.col("dataset") == dataset)
+            with _LOCK:
+                cached = [self.cache.setdefault(m, _Cached()) for m in group]
+                known = set.intersection(*(c.tokens for c in cached))
+            todo = needed.filter(~pl.col("token").is_in(list(known)))
+            if todo.height == 0:
+                continue
+            ids = todo.get_column("submission_id").to_list()
+            sql, params = measures_sql(dataset, group[0].area_column, group, ids)
+            read = self.query(sql, params).join(
+                todo.select("submission_id", "token"), on="submission_id"
+            )
+            tokens = set(todo.get_column("token").to_list())
+            with _LOCK:
+                for i, cache in enumerate(cached):
+                    fresh = tokens - cache.tokens
+                    part = read.filter(pl.col("token").is_in(list(fresh))).select(
+                        "token", "area_code", value=pl.col(f"m{i}")
+                    )
+                    cache.parts.append(part.filter(pl.col("value").is_not_null()))
+                    cache.tokens |= fresh
+
+    def rows(self, measure: Measure) -> pl.DataFrame:
+        """Per partner, month, version and area: the measure's value."""
+        if measure not in self._done:
+            if measure.source == "reference":
+                rows = _reference_rows(measure)
+            else:
+                self.prefetch([measure])
+                with _LOCK:
+                    cached = self.cache.get(measure, _Cached()).rows()
+                rows = cached.join(
+                    self.versions.filter(pl.col("dataset") == measure.name), on="token"
+                )
+            self._done[measure] = rows.select(list(ROWS)).cast(ROWS)  # type: ignore[arg-type]
+        return self._done[measure]
+
+
+def _reference_rows(measure: Measure) -> pl.DataFrame:
+    assert measure.reference_file is not None and measure.column is not None
+    frame = pl.read_csv(measure.reference_file, infer_schema=False)
+    return frame.select(
+        partner_id=pl.lit(None, pl.String),
+        period=pl.lit(None, pl.String),
+        version=pl.lit(1, pl.Int64),
+        area_code=pl.col(measure.area_column),
+        value=pl.col(measure.column).str.strip_chars().cast(pl.Float64, strict=False),
+    )
