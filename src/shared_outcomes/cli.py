@@ -292,7 +292,7 @@ def history(
             "by",
             "replaces",
         ):
-            table.add_column(heading)
+            table.add_column(heading, no_wrap=True)
         for v in versions:
             table.add_row(
                 str(v.submission_id),
@@ -304,7 +304,7 @@ def history(
                 v.submitted_by,
                 str(v.supersedes or ""),
             )
-        Console(soft_wrap=True).print(table)
+        Console(width=max(Console().width, 140)).print(table)
         return EXIT_OK
 
     raise typer.Exit(run_safely(body))
