@@ -14,8 +14,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
+
 from shared_outcomes.report import Finding
 from shared_outcomes.sniffing import Sniffed
+
+#: The column of a collected batch that holds each record's index (0 = the first after the header).
+RECORD_COLUMN = "record"
+_BATCH = 50_000
 
 
 @contextmanager
@@ -32,14 +38,15 @@ class Census:
     records: int = 0
     ragged: list[tuple[int, int]] = field(default_factory=list)  # (record index, its width)
     broken: Finding | None = None
-    rows: list[int] = field(default_factory=list)  # record indexes kept, when collecting
-    columns: list[list[str]] = field(default_factory=list)
+    # When collecting: the cells of every record kept, in frames of at most _BATCH records (so
+    # that Python objects for a million rows never exist at once), with their record index.
+    batches: list[pl.DataFrame] = field(default_factory=list)
 
 
 def take_census(source: Path | bytes, encoding: str, sniffed: Sniffed, collect: bool) -> Census:
     """Walk every record with the Python csv module: exact, slow, used only when needed."""
     for strict in (True, False):
-        census = Census(columns=[[] for _ in sniffed.header] if collect else [])
+        census = Census()
         with _text(source, encoding) as handle:
             reader = csv.reader(handle, delimiter=sniffed.delimiter, strict=strict)
             try:
@@ -67,17 +74,28 @@ def _walk(reader: Iterator[list[str]], sniffed: Sniffed, census: Census, collect
     width = len(sniffed.header)
     for _ in range(sniffed.lead + 1):  # the blank lines polars skips, then the header
         next(reader, None)
+    indexes: list[int] = []
+    records: list[list[str]] = []
     for index, record in enumerate(reader):
         census.records = index + 1
         blank = not any(record)
         if not blank and len(record) != width:
             census.ragged.append((index, len(record)))
         elif collect:
-            census.rows.append(index)
-            for column, value in zip(
-                census.columns, [""] * width if blank else record, strict=True
-            ):
-                column.append(value)
+            indexes.append(index)
+            records.append([""] * width if blank else record)
+            if len(records) == _BATCH:
+                census.batches.append(_batch(indexes, records, width))
+                indexes, records = [], []
+    if records or (collect and not census.batches):
+        census.batches.append(_batch(indexes, records, width))
+
+
+def _batch(indexes: list[int], records: list[list[str]], width: int) -> pl.DataFrame:
+    schema = {RECORD_COLUMN: pl.UInt32} | {f"column_{i}": pl.String for i in range(width)}
+    return pl.DataFrame(
+        [[i, *r] for i, r in zip(indexes, records, strict=True)], schema, orient="row"
+    )
 
 
 def unclosed_quote(row: int, *, long_value: bool = False) -> Finding:

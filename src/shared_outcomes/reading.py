@@ -26,7 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
-from shared_outcomes.census import take_census, unclosed_quote
+from shared_outcomes.census import RECORD_COLUMN, take_census, unclosed_quote
 from shared_outcomes.errors import UsageError
 from shared_outcomes.report import MAX_ROWS_LISTED, Finding
 from shared_outcomes.sniffing import (
@@ -348,11 +348,9 @@ class _Reader:
             return None, [census.broken]
         offset = 2 + sniffed.lead
         if frame is None:
-            rows = pl.Series(ROW_COLUMN, [i + offset for i in census.rows], dtype=pl.UInt32)
-            frame = pl.DataFrame(
-                {f"column_{i}": values for i, values in enumerate(census.columns)},
-                schema={f"column_{i}": pl.String for i in range(len(census.columns))},
-            ).insert_column(0, rows)
+            frame = pl.concat(census.batches).select(
+                (pl.col(RECORD_COLUMN) + offset).alias(ROW_COLUMN), pl.exclude(RECORD_COLUMN)
+            )
         else:
             frame = frame.with_row_index(ROW_COLUMN, offset=offset)
             ragged = [i + offset for i, _ in census.ragged]
