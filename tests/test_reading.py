@@ -359,6 +359,7 @@ def test_no_input_however_broken_raises_or_needs_the_safety_net(raw: bytes) -> N
         assert any(f.severity == "error" for f in result.findings)
     else:
         assert result.frame.columns[0] == ROW_COLUMN
+        assert result.frame.schema[ROW_COLUMN] == pl.UInt32  # whichever path read it
         assert all(dtype == pl.String for dtype in result.frame.drop(ROW_COLUMN).dtypes)
 
 
