@@ -122,6 +122,17 @@ def test_history_is_for_the_partner_itself_and_the_analysts(workspace: Workspace
         workspace.history(SOUTH, "north_council", "visits")
 
 
+def test_a_submission_report_is_shown_to_whom_it_concerns(workspace: Workspace):
+    result = submit(workspace, BROKEN)
+    assert result.submission_id is not None
+    report = workspace.submission_report(NORTH, result.submission_id)
+    assert report == result.report
+    assert workspace.submission_report(ANALYST, result.submission_id) == result.report
+    with pytest.raises(AccessDenied):
+        workspace.submission_report(SOUTH, result.submission_id)
+    assert workspace.submission_report(ANALYST, 999) is None
+
+
 def test_the_demo_is_a_fresh_database_with_every_sample_file(tmp_path: Path):
     settings = load_settings(db=tmp_path / "demo.duckdb", root=ROOT)
     seen: list[tuple[int, int]] = []

@@ -298,6 +298,15 @@ class Workspace:
         access.require(identity, Action.VIEW_TIMELINESS)
         return self.warehouse.submissions()
 
+    def submission_report(self, identity: Identity, submission_id: int) -> Report | None:
+        """The report stored with a submission (None if there is no such submission)."""
+        found = self.warehouse.submission(submission_id)
+        if found is None:
+            return None
+        access.require(identity, Action.VIEW_SUBMISSION_REPORTS, partner=found.partner_id)
+        stored = self.warehouse.report_json(submission_id)
+        return Report.model_validate_json(stored) if stored else None
+
     # -- the drop folder and the demo -----------------------------------------------------------
 
     def ingest(

@@ -301,6 +301,14 @@ class Warehouse:
             rows = con.execute(sql + " ORDER BY submission_id DESC", params).fetchall()
         return [_submission(row) for row in rows]
 
+    def submission(self, submission_id: int) -> Submission | None:
+        """One register row by id."""
+        with self.reading() as con:
+            row = con.execute(
+                _SELECT_REGISTER + " WHERE submission_id = ?", [submission_id]
+            ).fetchone()
+        return None if row is None else _submission(row)
+
     def current(self, partner: str, dataset: str, period: str) -> Submission | None:
         """The current accepted version for a partner, dataset and month, if any."""
         found = self.submissions(partner=partner, dataset=dataset, period=period, status="accepted")
@@ -377,15 +385,6 @@ class Warehouse:
                 raise
             con.commit()
         return result
-
-    @contextmanager
-    def session(self) -> Iterator[None]:
-        """Several units of work on one connection (each store still its own transaction).
-
-        Other threads and processes wait meanwhile, so keep it short: one file's check-and-load.
-        """
-        with self._store.hold():
-            yield
 
     @contextmanager
     def bulk(self) -> Iterator[None]:
