@@ -1,37 +1,28 @@
 """Data contracts: ODCS v3 files resolved into typed, frozen `Contract` models.
 
-A contract is read in three stages, each catching what the previous one cannot:
-1. `yaml.safe_load` (a YAML syntax error names its line);
-2. the ODCS JSON schema shipped with `open-data-contract-standard` (the pydantic model alone
-   accepts typos such as `logicalType: strng` or `logicalTypeOptions: {minimun: 0}`);
-3. the ODCS pydantic model, then our own resolution: supported types, JDK date formats, regular
-   expressions the engine can run, primary-key positions, custom properties, and relationships
-   to reference contracts in `reference/`.
-Whatever goes wrong raises one `ContractError` naming the file, the place (for example
-`schema[0].properties[3].logicalType`) and what was expected, with a "did you mean" where a name
-is close.
+`odcs` reads a file and checks it against the standard (YAML, JSON schema, pydantic model);
+this module resolves it: supported types, JDK date formats turned into strftime, regular
+expressions the engine can run, primary-key positions, our custom properties, and relationships
+to reference contracts in `reference/` (whose codes are read once and cached). A broken contract
+raises one `ContractError` naming the file, the place (for example
+`schema[0].properties[3].logicalType`) and what was expected, with a "did you mean".
 """
 
 from __future__ import annotations
 
-import difflib
 import functools
-import json
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, cast
 
-import jsonschema
 import polars as pl
-import pydantic
-import yaml
 from open_data_contract_standard.model import OpenDataContractStandard
 
 from shared_outcomes.errors import ContractError, UsageError
+from shared_outcomes.findings import did_you_mean
+from shared_outcomes.odcs import load_odcs
 
 LogicalType = Literal["string", "integer", "number", "date", "boolean"]
 SUPPORTED_TYPES: tuple[LogicalType, ...] = ("string", "integer", "number", "date", "boolean")
@@ -121,7 +112,7 @@ class Contract:
 
 def load_contract(path: Path) -> Contract:
     """Load, check and resolve one contract file; raise one `ContractError` if it is broken."""
-    raw = _load_checked(path)
+    raw = load_odcs(path)
     return _resolve(raw, path, _reference_tables(path.parent / REFERENCE_FOLDER))
 
 
@@ -140,7 +131,7 @@ def find_contract(contracts_dir: Path, dataset: str) -> Contract:
     known = sorted(p.name.removesuffix(CONTRACT_SUFFIX) for p in _contract_files(contracts_dir))
     raise UsageError(
         f"there is no contract for dataset {dataset!r} in {contracts_dir}."
-        + _did_you_mean(dataset, known)
+        + did_you_mean(dataset, known)
         + (f" Known datasets: {', '.join(known)}." if known else "")
     )
 
@@ -164,123 +155,8 @@ def jdk_to_strftime(pattern: str) -> str:
     return "".join(out)
 
 
-# --- stage 1 and 2: YAML, JSON schema, ODCS model -------------------------------------------
-
-
 def _contract_files(folder: Path) -> list[Path]:
     return sorted(folder.glob(f"*{CONTRACT_SUFFIX}")) if folder.is_dir() else []
-
-
-@functools.cache
-def _odcs_validator() -> jsonschema.protocols.Validator:
-    # The schema file the package ships (its json_schema() helper uses a deprecated API).
-    text = resources.files("open_data_contract_standard").joinpath("schema.json").read_text("utf-8")
-    schema = json.loads(text)
-    return cast(jsonschema.protocols.Validator, jsonschema.Draft201909Validator(schema))
-
-
-def _load_checked(path: Path) -> OpenDataContractStandard:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ContractError("the contract file does not exist.", path=path) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ContractError(
-            f"the file cannot be read as UTF-8 text ({error}).", path=path
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
-        problem = getattr(error, "problem", None) or str(error)
-        raise ContractError(
-            f"this is not valid YAML ({problem}); check indentation and quoting.",
-            path=path,
-            place=place,
-        ) from None
-    if not isinstance(data, dict):
-        raise ContractError("expected an ODCS v3 contract (a YAML mapping).", path=path)
-    errors = list(_odcs_validator().iter_errors(data))
-    # "Unevaluated properties" listing only real field names is a side effect of another error
-    # in the same object (a bad value); report that error instead.
-    real = [e for e in errors if not _only_known_fields(e)] or errors
-    worst = jsonschema.exceptions.best_match(real)
-    if worst is not None:
-        raise ContractError(
-            _explain_schema_error(worst), path=path, place=_place(worst.absolute_path)
-        )
-    try:
-        return OpenDataContractStandard.model_validate(data)
-    except pydantic.ValidationError as failure:
-        first = failure.errors()[0]
-        raise ContractError(
-            f"{first['msg']} (ODCS v3).", path=path, place=_place(first["loc"])
-        ) from None
-
-
-def _place(parts: Iterable[object]) -> str:
-    """`['schema', 0, 'properties', 3, 'logicalType']` -> `schema[0].properties[3].logicalType`."""
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "the top level"
-
-
-def _unexpected_fields(error: jsonschema.ValidationError) -> list[str]:
-    # The message names the unexpected keys: "('requred' was unexpected)".
-    return re.findall(r"'([^']+)'", error.message.rsplit("(", 1)[-1])
-
-
-def _only_known_fields(error: jsonschema.ValidationError) -> bool:
-    if error.validator not in ("additionalProperties", "unevaluatedProperties"):
-        return False
-    return all(name in _odcs_field_names() for name in _unexpected_fields(error))
-
-
-def _explain_schema_error(error: jsonschema.ValidationError) -> str:
-    if error.validator == "enum":
-        allowed = [str(v) for v in error.validator_value]
-        return (
-            f"{error.instance!r} is not allowed; expected one of {', '.join(allowed)}."
-            + _did_you_mean(str(error.instance), allowed)
-        )
-    if error.validator in ("additionalProperties", "unevaluatedProperties"):
-        extra = _unexpected_fields(error)
-        hints = "".join(_did_you_mean(k, _odcs_field_names()) for k in extra)
-        names = ", ".join(repr(k) for k in extra) or "a field"
-        return f"{names} is not a field the standard allows here.{hints}"
-    if error.validator == "required":
-        return f"{error.message}; the standard requires it here."
-    if error.validator in ("oneOf", "anyOf"):
-        return f"{error.instance!r} is not in a form the standard accepts here."
-    if error.validator == "type":
-        return f"expected {error.validator_value}, found {error.instance!r}."
-    return f"{error.message}."
-
-
-@functools.cache
-def _odcs_field_names() -> tuple[str, ...]:
-    """Every field name the ODCS schema defines anywhere (candidates for "did you mean")."""
-    names: set[str] = set()
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("properties"), dict):
-                names.update(node["properties"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(_odcs_validator().schema)
-    return tuple(sorted(names))
-
-
-def _did_you_mean(name: str, candidates: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f" Did you mean {close[0]!r}?" if close else ""
 
 
 # --- stage 3: resolution into our own model ----------------------------------------------------
@@ -301,7 +177,7 @@ def _custom(properties: Sequence[Any] | None) -> dict[str, Any]:
 def _reference_tables(folder: Path) -> dict[str, _Table]:
     tables: dict[str, _Table] = {}
     for path in _contract_files(folder):
-        model = _load_checked(path)
+        model = load_odcs(path)
         custom = _custom(model.customProperties)
         ref_file = custom.get("referenceFile")
         if not isinstance(ref_file, str) or not (path.parent / ref_file).is_file():
@@ -338,7 +214,7 @@ def _resolve(model: OpenDataContractStandard, path: Path, tables: dict[str, _Tab
     if unknown:
         raise ContractError(
             f"custom property {unknown[0]!r} is not one Shared Outcomes uses; expected one of "
-            f"{', '.join(CUSTOM_PROPERTIES)}." + _did_you_mean(unknown[0], CUSTOM_PROPERTIES),
+            f"{', '.join(CUSTOM_PROPERTIES)}." + did_you_mean(unknown[0], CUSTOM_PROPERTIES),
             path=path,
             place="customProperties",
         )
@@ -405,7 +281,7 @@ def _column_property(custom: dict[str, Any], key: str, names: list[str], path: P
         return None
     if value not in names:
         raise ContractError(
-            f"{value!r} is not a column of this contract." + _did_you_mean(str(value), names),
+            f"{value!r} is not a column of this contract." + did_you_mean(str(value), names),
             path=path,
             place=f"customProperties.{key}",
         )
@@ -513,13 +389,13 @@ def _resolve_reference(
         if table is None:
             raise fail(
                 f"{table_name!r} is not a reference table in data_contracts/reference/."
-                + _did_you_mean(table_name, list(tables)),
+                + did_you_mean(table_name, list(tables)),
                 where,
             )
         if column not in table.columns:
             raise fail(
                 f"the reference table {table_name} has no column {column!r}."
-                + _did_you_mean(column, table.columns),
+                + did_you_mean(column, table.columns),
                 where,
             )
         return ReferenceSpec(table=table_name, column=column, file=table.file)

@@ -1,22 +1,16 @@
 """Validation: an extract (text cells with row numbers) checked against its contract.
 
-Every rule is a vectorised Polars expression giving a boolean "this cell is bad" mask. All of
-them run in one lazy query over the frame as read, so the cells are scanned once and no Python
-code loops over rows; only masks that flag something are then used to fetch row numbers and
-sample values, so a clean extract costs little more than reading it.
-
-Each bad value yields one finding, by precedence: a missing value (`required-missing`), then a
-value of the wrong type (`not-an-integer`, ...), then the rules on valid values (pattern,
-lengths, allowed values, range, reference, uniqueness, key, period). A value that fails its
-pattern is not reported again as an unknown reference. Messages come from `findings`.
+The rules (`rules`) are vectorised Polars expressions, each a boolean "this cell is bad" mask.
+All of them run in one lazy query over the frame as read, so the cells are scanned once and no
+Python code loops over rows; only masks that flag something are then used to fetch row numbers
+and sample values, so a clean extract costs little more than reading it. Messages come from the
+catalogue in `findings`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -30,14 +24,10 @@ from shared_outcomes.report import (
     MAX_SAMPLES,
     Finding,
     Report,
-    Severity,
     failing_rows_csv,
 )
+from shared_outcomes.rules import Cells, Rule, build_rules, is_null, scientific, typed_value
 
-# Spellings of a boolean, in lower, Title and UPPER case (cheaper than lower-casing every cell).
-_TRUE = [v for w in ("true", "yes", "y", "t", "1") for v in (w, w.title(), w.upper())]
-_FALSE = [v for w in ("false", "no", "n", "f", "0") for v in (w, w.title(), w.upper())]
-_EARLIEST = date(1000, 1, 1)
 _PROBLEM_SCHEMA = {"row": pl.Int64, "code": pl.String, "column": pl.String}
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -54,52 +44,6 @@ class Validation:
     def failing_rows_csv(self) -> bytes:
         """Every failing row as sent, with its problems, as CSV for the partner to download."""
         return failing_rows_csv(self.report, self.extract, self.problems)
-
-
-@dataclass(frozen=True)
-class _Rule:
-    """One check: `mask` is true on bad cells; `shown` are the columns quoted as samples.
-
-    A uniqueness rule also has a `fingerprint` (a 64-bit hash of the value or key, null where
-    not checked): sorting the hashes finds "no duplicates" in a fraction of the time the exact
-    check takes, which then runs only when two hashes are equal.
-    """
-
-    code: str
-    column: str | None
-    mask: pl.Expr
-    shown: tuple[str, ...]
-    severity: Severity = "error"
-    detail: dict[str, str] = field(default_factory=dict)
-    fingerprint: pl.Expr | None = None
-
-
-@dataclass(frozen=True)
-class _Cells:
-    """The internal column names for one contract column, in the one query that checks all."""
-
-    index: int
-    spec: ColumnSpec
-
-    @property
-    def raw(self) -> str:  # the text as read
-        return f"__raw_{self.index}"
-
-    @property
-    def null(self) -> str:  # true where the cell has no value (empty or a null marker)
-        return f"__null_{self.index}"
-
-    @property
-    def int(self) -> str:  # integers: the cell cast to Int64 (null unless a plain integer)
-        return f"__int_{self.index}"
-
-    @property
-    def sci(self) -> str:  # integers: the value of a whole number written like 4e3
-        return f"__sci_{self.index}"
-
-    @property
-    def value(self) -> str:  # the typed value; strings are checked as read, without a copy
-        return self.raw if self.spec.logical_type == "string" else self.spec.name
 
 
 def validate_extract(
@@ -139,8 +83,8 @@ def check_frame(frame: pl.DataFrame, contract: Contract, report: Report) -> Vali
     headers = [c for c in frame.columns if c != ROW_COLUMN]
     mapping, header_findings = match_columns(headers, contract)
     report.findings.extend(header_findings)
-    cells = {s.name: _Cells(i, s) for i, s in enumerate(contract.columns) if s.name in mapping}
-    rules = _rules(contract, cells, report.period)
+    cells = {s.name: Cells(i, s) for i, s in enumerate(contract.columns) if s.name in mapping}
+    rules = build_rules(contract, cells, report.period)
     plain = {i: r for i, r in enumerate(rules) if r.fingerprint is None}
     hashed = {i: r for i, r in enumerate(rules) if r.fingerprint is not None}
     markers = contract.null_markers
@@ -149,9 +93,9 @@ def check_frame(frame: pl.DataFrame, contract: Contract, report: Report) -> Vali
         frame.lazy()
         .select(pl.col(ROW_COLUMN), *(pl.col(mapping[n]).alias(c.raw) for n, c in cells.items()))
         .with_columns(pl.col(c.raw).cast(pl.Int64, strict=False).alias(c.int) for c in integers)
-        .with_columns(_scientific(pl.col(c.raw), pl.col(c.int)).alias(c.sci) for c in integers)
-        .with_columns(_typed(c).alias(c.value) for c in cells.values() if c.value != c.raw)
-        .with_columns(_is_null(c, markers).alias(c.null) for c in cells.values())
+        .with_columns(scientific(pl.col(c.raw), pl.col(c.int)).alias(c.sci) for c in integers)
+        .with_columns(typed_value(c).alias(c.value) for c in cells.values() if c.value != c.raw)
+        .with_columns(is_null(c, markers).alias(c.null) for c in cells.values())
         .with_columns(
             *(r.mask.fill_null(False).alias(f"__m{i}") for i, r in plain.items()),
             *(
@@ -195,15 +139,13 @@ def _repeats(fingerprints: pl.Series) -> bool:
     return bool((ordered == ordered.shift(1)).any())
 
 
-def _failing(result: pl.DataFrame, mask: str, rule: _Rule) -> pl.DataFrame:
+def _failing(result: pl.DataFrame, mask: str, rule: Rule) -> pl.DataFrame:
     """The row numbers and shown cells of the rows a rule flags."""
     flags = result.get_column(mask)
     return pl.DataFrame([result.get_column(n).filter(flags) for n in (ROW_COLUMN, *rule.shown)])
 
 
-def _typed_frame(
-    result: pl.DataFrame, contract: Contract, cells: dict[str, _Cells]
-) -> pl.DataFrame:
+def _typed_frame(result: pl.DataFrame, contract: Contract, cells: dict[str, Cells]) -> pl.DataFrame:
     """Contract columns, names and order; missing optional columns null; no-value markers null."""
     columns: list[pl.Series] = []
     for spec in contract.columns:
@@ -266,209 +208,7 @@ def _dtype(spec: ColumnSpec) -> pl.DataType:
     return types[spec.logical_type]
 
 
-def _typed(cells: _Cells) -> pl.Expr:
-    """The column's value in its logical type; null where unparseable (see `_well_formed`)."""
-    spec, text = cells.spec, pl.col(cells.raw)
-    if spec.logical_type == "integer":
-        return pl.coalesce(pl.col(cells.int), pl.col(cells.sci))
-    if spec.logical_type == "number":
-        return text.cast(pl.Float64, strict=False)
-    if spec.logical_type == "date":
-        return text.str.strptime(pl.Date, spec.date_format, strict=False, exact=True)
-    if spec.logical_type == "boolean":
-        return pl.when(_among(text, _TRUE)).then(True).when(_among(text, _FALSE)).then(False)
-    return text
-
-
-def _well_formed(cells: _Cells) -> pl.Expr:
-    """True where the typed value is usable: parsed, a finite number, a date with a real year.
-
-    Kept as a mask rather than nulling the value, which would copy the whole column.
-    """
-    value = pl.col(cells.value)
-    if cells.spec.logical_type == "number":
-        return value.is_finite().fill_null(False)  # "nan" and "inf" parse but are not numbers
-    if cells.spec.logical_type == "date" and "%Y" in (cells.spec.date_format or ""):
-        # chrono reads "16" as the year 16 AD; a four-digit year is what the format asks for.
-        return (value >= pl.lit(_EARLIEST)).fill_null(False)
-    return value.is_not_null()
-
-
-def _scientific(text: pl.Expr, as_int: pl.Expr) -> pl.Expr:
-    """A whole number written in scientific notation (`4e3`, R's and Excel's habit), as Int64.
-
-    Only cells that are not plain integers are parsed again, so a clean column costs one pass.
-    """
-    odd = pl.when(as_int.is_null()).then(text)
-    number = odd.cast(pl.Float64, strict=False)
-    whole = number.is_finite() & (number == number.round()) & (number.abs() < 2.0**63)
-    return pl.when(whole & odd.str.contains("[eE]")).then(number.cast(pl.Int64, strict=False))
-
-
-def _rules(contract: Contract, cells: dict[str, _Cells], period: str | None) -> list[_Rule]:
-    rules: list[_Rule] = []
-    valid: dict[str, pl.Expr] = {}
-    for name, c in cells.items():
-        spec, text, value, missing = c.spec, pl.col(c.raw), pl.col(c.value), pl.col(c.null)
-        shown = (c.raw,)
-        if spec.required or name in contract.primary_key:
-            rules.append(_Rule("required-missing", name, missing, shown))
-        valid[name] = ~missing & _well_formed(c)
-        if spec.logical_type != "string":
-            detail = {"format": spec.date_format_jdk or ""}
-            bad_type = ~missing & ~_well_formed(c)
-            rules.append(
-                _Rule(_TYPE_CODES[spec.logical_type], name, bad_type, shown, detail=detail)
-            )
-        if spec.logical_type == "integer":
-            written_sci = ~missing & pl.col(c.sci).is_not_null()
-            rules.append(
-                _Rule("integer-in-scientific-notation", name, written_sci, shown, "warning")
-            )
-        rules.extend(_value_rules(c, text, value, valid[name]))
-    rules.extend(_key_rules(contract, cells, valid))
-    if period is not None and contract.period_column in valid:
-        period_cells = cells[contract.period_column]
-        rules.append(_period_rule(period_cells, period, valid[contract.period_column]))
-    return rules
-
-
-_TYPE_CODES = {
-    "integer": "not-an-integer",
-    "number": "not-a-number",
-    "date": "not-a-date",
-    "boolean": "not-a-boolean",
-}
-
-
-def _is_null(cells: _Cells, markers: tuple[str, ...]) -> pl.Expr:
-    """No value: an empty cell always, and whatever the contract's null markers say.
-
-    Hashing every cell against the markers is the costliest part of a clean check, so only the
-    cells that could be a marker are looked up: for a typed column those that did not parse
-    (when no marker parses, like `-999` would), for text those no longer than the longest marker.
-    """
-    text, values = pl.col(cells.raw), sorted({"", *markers})
-    if cells.value != cells.raw and not any(_parses(m, cells.spec) for m in values):
-        candidates = pl.when(pl.col(cells.value).is_null()).then(text)
-    else:
-        longest = max(len(m.encode("utf-8")) for m in values)
-        candidates = pl.when(text.str.len_bytes() <= longest).then(text)
-    return text.is_null() | _among(candidates, values).fill_null(False)
-
-
-def _parses(marker: str, spec: ColumnSpec) -> bool:
-    """Whether a null marker is also a valid value of the column's type (a marker like -999)."""
-    c = _Cells(0, spec)
-    probe = pl.DataFrame({c.raw: [marker]}, schema={c.raw: pl.String}).with_columns(
-        pl.col(c.raw).cast(pl.Int64, strict=False).alias(c.int)
-    )
-    probe = probe.with_columns(_scientific(pl.col(c.raw), pl.col(c.int)).alias(c.sci))
-    return probe.select(_typed(c).is_not_null()).item() is True
-
-
-def _among(text: pl.Expr, values: Sequence[str] | pl.Series) -> pl.Expr:
-    """Membership in a set of texts (imploded: a bare collection is ambiguous to Polars 2)."""
-    series = values if isinstance(values, pl.Series) else pl.Series(list(values), dtype=pl.String)
-    return text.is_in(series.implode())
-
-
-def _value_rules(c: _Cells, text: pl.Expr, value: pl.Expr, ok: pl.Expr) -> list[_Rule]:
-    rules: list[_Rule] = []
-    spec, name, shown = c.spec, c.spec.name, (c.raw,)
-    pattern_ok = pl.lit(True)
-    if spec.pattern is not None:
-        pattern_ok = text.str.contains(spec.pattern)
-        detail = {"pattern": spec.pattern, "example": spec.example or ""}
-        rules.append(_Rule("pattern-mismatch", name, ok & ~pattern_ok, shown, detail=detail))
-    if spec.min_length is not None:
-        short = ok & (text.str.len_chars() < spec.min_length)
-        rules.append(_Rule("too-short", name, short, shown, detail={"limit": str(spec.min_length)}))
-    if spec.max_length is not None:
-        long = ok & (text.str.len_chars() > spec.max_length)
-        rules.append(_Rule("too-long", name, long, shown, detail={"limit": str(spec.max_length)}))
-    if spec.allowed_values is not None:
-        allowed = list(spec.allowed_values)
-        not_allowed = ok & ~_among(text, allowed)
-        detail = {"allowed": ", ".join(allowed)}
-        rules.append(_Rule("not-allowed-value", name, not_allowed, shown, detail=detail))
-    for code, bound, compare in (
-        ("below-minimum", spec.minimum, value.__lt__),
-        ("above-maximum", spec.maximum, value.__gt__),
-    ):
-        if bound is not None:
-            limit = bound if isinstance(bound, date) else _tidy_number(bound)
-            out = ok & compare(pl.lit(bound))
-            rules.append(_Rule(code, name, out, shown, detail={"limit": str(limit)}))
-    if spec.reference is not None:
-        codes = spec.reference.values()
-        example = spec.example or (codes[0] if len(codes) else "")
-        unknown = ok & pattern_ok & ~_among(text, codes)
-        detail = {
-            "table": spec.reference.table,
-            "example": example,
-            "target": f"{spec.reference.table}.{spec.reference.column}",
-        }
-        rules.append(_Rule("unknown-reference", name, unknown, shown, detail=detail))
-    return rules
-
-
-def _tidy_number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _key_rules(
-    contract: Contract, cells: dict[str, _Cells], valid: dict[str, pl.Expr]
-) -> list[_Rule]:
-    rules: list[_Rule] = []
-    key = list(contract.primary_key)
-    for name, c in cells.items():
-        if c.spec.unique and key != [name]:
-            value = pl.col(c.value)
-            rules.append(
-                _Rule(
-                    "duplicate-value",
-                    name,
-                    valid[name] & ~pl.when(valid[name]).then(value).is_first_distinct(),
-                    (c.raw,),
-                    fingerprint=pl.when(valid[name]).then(value.hash()),
-                )
-            )
-    if key and all(k in cells for k in key):
-        all_valid = pl.all_horizontal(valid[k] for k in key)
-        values = [pl.col(cells[k].value) for k in key]
-        # Among rows with a complete key, every repeat after the first is a duplicate.
-        first = pl.when(all_valid).then(pl.struct(values) if len(key) > 1 else values[0])
-        hashes = [v.hash(seed=n) for n, v in enumerate(values)]
-        combined = hashes[0] if len(hashes) == 1 else pl.reduce(lambda a, b: a ^ b, hashes)
-        rules.append(
-            _Rule(
-                "duplicate-key",
-                ", ".join(key),
-                all_valid & ~first.is_first_distinct(),
-                tuple(cells[k].raw for k in key),
-                detail={"key": ", ".join(key)},
-                fingerprint=pl.when(all_valid).then(combined),
-            )
-        )
-    return rules
-
-
-def _period_rule(cells: _Cells, period: str, valid: pl.Expr) -> _Rule:
-    value = pl.col(cells.value)
-    year, month = (int(p) for p in period.split("-"))
-    if cells.spec.logical_type == "date":
-        first = date(year, month, 1)
-        after = date(year + month // 12, month % 12 + 1, 1)
-        other = (value < pl.lit(first)) | (value >= pl.lit(after))
-    else:
-        other = ~value.cast(pl.String).str.starts_with(period)
-    return _Rule(
-        "wrong-period", cells.spec.name, valid & other, (cells.raw,), detail={"period": period}
-    )
-
-
-def _finding(bad: pl.DataFrame, rule: _Rule, count: int) -> Finding:
+def _finding(bad: pl.DataFrame, rule: Rule, count: int) -> Finding:
     rows = bad.get_column(ROW_COLUMN).head(MAX_ROWS_LISTED).to_list()
     shown = bad.head(10_000).select(  # enough to find a few distinct values
         pl.concat_str([pl.col(n).cast(pl.String) for n in rule.shown], separator=" / ")
