@@ -28,6 +28,7 @@ import polars as pl
 
 from shared_outcomes.census import RECORD_COLUMN, take_census, unclosed_quote
 from shared_outcomes.errors import UsageError
+from shared_outcomes.header import check_header, frame_names
 from shared_outcomes.report import MAX_ROWS_LISTED, Finding
 from shared_outcomes.sniffing import (
     SAMPLE_BYTES,
@@ -103,16 +104,6 @@ def _warning(code: str, message: str, fix: str | None = None, **kw: object) -> F
 def _listed(rows: list[int]) -> str:
     shown = ", ".join(str(r) for r in rows[:10])
     return shown + (", …" if len(rows) > 10 else "")
-
-
-def _letter(index: int) -> str:
-    """Excel's column letter for a 0-based column index (0 -> A, 26 -> AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _digest(source: Path | bytes) -> str:
@@ -412,29 +403,14 @@ def _ragged(ragged: list[tuple[int, int]], offset: int, width: int) -> Finding:
     )
 
 
-def _unique_names(header: list[str]) -> list[str]:
-    """Frame column names: as written, except blank and repeated names, which get their letter."""
-    names: list[str] = []
-    seen = {ROW_COLUMN}
-    for index, written in enumerate(header):
-        name = written if written.strip() else f"(column {_letter(index)})"
-        if name in seen:
-            name = f"{written} (column {_letter(index)})"
-        while name in seen:
-            name += "'"
-        seen.add(name)
-        names.append(name)
-    return names
-
-
 def _finish(frame: pl.DataFrame, sniffed: Sniffed, result: ReadResult, name: str) -> None:
     """Name the columns, drop blank rows and unnamed empty columns, and report header problems."""
     width = frame.width - 1
     header = (sniffed.header + [""] * width)[:width]
-    names = _unique_names(header)
+    names = frame_names(header, reserved=ROW_COLUMN)
     frame.columns = [ROW_COLUMN, *names]
     frame = _drop_blank_rows(frame, names, result.findings)
-    frame = _check_header(frame, header, names, 1 + sniffed.lead, result.findings)
+    frame = check_header(frame, header, names, 1 + sniffed.lead, result.findings)
     if frame.height == 0 and not any(f.code == "ragged-row" for f in result.findings):
         result.findings.append(
             _error(
@@ -464,48 +440,6 @@ def _drop_blank_rows(
         )
     )
     return frame.filter(_blank_mask(names).not_())
-
-
-def _check_header(
-    frame: pl.DataFrame, header: list[str], names: list[str], row: int, findings: list[Finding]
-) -> pl.DataFrame:
-    """Blank and repeated column names; an unnamed column with no values is simply dropped."""
-    where = {"rows": [row], "count": 1}
-    if not any(h.strip() for h in header):
-        findings.append(
-            _error(
-                "blank-column-name",
-                f"The header row (row {row}) is empty: it should name the columns.",
-                f"Type the column names in row {row}, as the data contract names them.",
-                **where,
-            )
-        )
-        return frame
-    for index, written in enumerate(header):
-        letter = _letter(index)
-        if written.strip():
-            continue
-        if frame.height == 0 or not frame.select(pl.col(names[index]).str.len_bytes().max()).item():
-            frame = frame.drop(names[index])
-            message = (
-                f"Column {letter} has no name in the header row and no values; it was ignored."
-            )
-            fix = "Nothing to do; delete the empty column before saving to keep the file tidy."
-            findings.append(_warning("blank-column-name", message, fix, **where))
-        else:
-            message = f"Column {letter} holds values but has no name in the header row (row {row})."
-            fix = f"Type the column's name in cell {letter}{row}, or delete the column."
-            findings.append(_error("blank-column-name", message, fix, **where))
-    for written in dict.fromkeys(h for h in header if h.strip()):
-        letters = [_letter(i) for i, h in enumerate(header) if h == written]
-        if len(letters) > 1:
-            message = (
-                f"The header names column '{written}' {len(letters)} times "
-                f"(columns {', '.join(letters)})."
-            )
-            fix = "Rename or delete the extra columns so that every column name is unique."
-            findings.append(_error("duplicate-column", message, fix, column=written, **where))
-    return frame
 
 
 def _broken_characters(frame: pl.DataFrame) -> Finding:
