@@ -60,11 +60,16 @@ def suppression_mask(
     present = pl.col(value).is_not_null() & (
         pl.col(in_total).fill_null(False) if in_total else True
     )
-    marked = frame.with_row_index("__row").with_columns(
+    flagged = frame.with_row_index("__row").with_columns(
         __primary=is_small(pl.col(value), limit),
         __already=already,
     )
-    marked = marked.with_columns(
+    primary = flagged.get_column("__primary").alias(f"{value}_suppressed")
+    # Only tables holding a small count need more than primary suppression: work on those.
+    small_tables = flagged.filter(pl.col("__primary")).select(groups).unique()
+    if small_tables.height == 0:
+        return primary
+    marked = flagged.join(small_tables, on=groups, how="semi").with_columns(
         __total_small=(total & pl.col("__primary")).any().over(groups),
         __total_hidden=(total & (pl.col("__primary") | pl.col("__already"))).any().over(groups),
         __hidden_parts=((~total) & present & (pl.col("__primary") | pl.col("__already")))
@@ -89,10 +94,7 @@ def suppression_mask(
         __first=pl.col("__candidate")
         & (pl.col("__candidate").cast(pl.Int32).cum_sum().over(groups) == 1)
     )
-    mask = ordered.select(
-        "__row",
-        __hide=pl.col("__primary")
-        | (need_second & pl.col("__first"))
-        | ((~total) & present & pl.col("__total_small")),
-    ).sort("__row")
-    return mask.get_column("__hide").alias(f"{value}_suppressed")
+    extra = ordered.filter(
+        (need_second & pl.col("__first")) | ((~total) & present & pl.col("__total_small"))
+    ).get_column("__row")
+    return primary.scatter(extra, True) if extra.len() else primary

@@ -13,6 +13,8 @@ through a difference).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from shared_outcomes.definitions import OutcomeDefinition, PartnershipLike
@@ -59,8 +61,52 @@ FIGURE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 _LISTS = ("expected", "submitted", "missing", "missing_due")
 
 
+def parameters(definitions: Sequence[OutcomeDefinition]) -> pl.DataFrame:
+    """One row per outcome with what the figure rules need, so all outcomes run as one frame."""
+    rows = [
+        {
+            "outcome": d.id,
+            "title": d.title,
+            "unit": d.unit,
+            "direction": d.direction,
+            "order": i,
+            "scale": d.scale,
+            "uses_den": d.denominator is not None and d.unit != "count",
+            "threshold": d.threshold,
+            "withhold": d.incomplete == "withhold",
+            "num_counted": d.numerator.is_count,
+            "den_counted": _counted_den(d),
+            "target_value": d.target.value if d.target else None,
+            "target_from": d.target.from_period if d.target else None,
+            "tolerance": d.tolerance,
+            "higher": d.direction == "higher_is_better",
+        }
+        for i, d in enumerate(definitions)
+    ]
+    return pl.DataFrame(rows, schema=_PARAMETERS)
+
+
+_PARAMETERS: dict[str, pl.DataType | type[pl.DataType]] = {
+    "outcome": pl.String,
+    "title": pl.String,
+    "unit": pl.String,
+    "direction": pl.String,
+    "order": pl.Int64,
+    "scale": pl.Float64,
+    "uses_den": pl.Boolean,
+    "threshold": pl.Int64,
+    "withhold": pl.Boolean,
+    "num_counted": pl.Boolean,
+    "den_counted": pl.Boolean,
+    "target_value": pl.Float64,
+    "target_from": pl.String,
+    "tolerance": pl.Float64,
+    "higher": pl.Boolean,
+}
+
+
 def finish_figures(
-    d: OutcomeDefinition,
+    definitions: Sequence[OutcomeDefinition],
     areas: pl.DataFrame,
     total_coverage: pl.DataFrame,
     parts: pl.DataFrame | None,
@@ -68,47 +114,52 @@ def finish_figures(
     *,
     private: bool,
 ) -> pl.DataFrame:
-    """From per-area measures and coverage to the figures (see the module docstring)."""
-    uses_den = d.denominator is not None and d.unit != "count"
-    frame = _with_totals(areas, total_coverage, uses_den)
+    """From per-area measures and coverage to the figures (see the module docstring).
+
+    `areas` has one row per outcome, area and month (num, den, num_prev, den_prev and the
+    coverage lists); `total_coverage` one per outcome and month; `parts` the numerator per
+    outcome, partner, area and month for outcomes fed by several partners, with `listed` true
+    for areas that several of them cover (the others need no list of shares).
+    """
+    params = parameters(definitions)
+    frame = _with_totals(areas.join(params, on="outcome"), total_coverage, params)
     frame = frame.with_columns(
         [pl.col(c).fill_null(pl.lit([], pl.List(pl.String))) for c in _LISTS]
     ).with_columns(provisional=pl.col("missing").list.len() > 0)
+    # Integer keys (outcome order, area index, month number) keep sorts and windows cheap.
+    index = _area_index(partnership)
     frame = frame.with_columns(
-        withheld=pl.col("provisional") & (d.incomplete == "withhold"),
+        withheld=pl.col("provisional") & pl.col("withhold"),
         __key=pl.col("area_code").fill_null(ALL_AREAS),
+        __k=_area_number(pl.col("area_code"), index),
+        __p=_month_number(pl.col("period")),
     )
+    hide_none = pl.Series([False] * frame.height)
+    num_mask = _mask(frame, "num") if private else hide_none
+    den_mask = _mask(frame, "den") if private else hide_none
     frame = frame.with_columns(
-        num_supp=_mask(frame, "num", d.threshold) if private and d.numerator.is_count else False,
-        den_supp=_mask(frame, "den", d.threshold) if private and _counted_den(d) else False,
+        num_supp=num_mask & frame.get_column("num_counted"),
+        den_supp=den_mask & frame.get_column("den_counted"),
     )
     hidden_num = pl.col("withheld") | pl.col("num_supp")
-    raw_value = _scaled(d, pl.col("num"), pl.col("den"), uses_den)
     frame = frame.with_columns(
         numerator=pl.when(hidden_num).then(None).otherwise(pl.col("num")),
         denominator=pl.when(pl.col("den_supp")).then(None).otherwise(pl.col("den")),
-        value=pl.when(hidden_num | pl.col("den_supp")).then(None).otherwise(raw_value),
+        value=pl.when(hidden_num | pl.col("den_supp")).then(None).otherwise(_scaled("")),
         suppressed=pl.col("num_supp") | pl.col("den_supp"),
-        __prev_value=_scaled(d, pl.col("num_prev"), pl.col("den_prev"), uses_den),
+        __prev_value=_scaled("_prev"),
     )
-    frame = _targets_and_changes(d, frame)
-    frame = _revisions(d, frame, private, uses_den)
-    frame = _contributions(frame, parts, d.threshold, private)
-    names = partnership.areas
+    frame = _revisions(_targets_and_changes(frame), private)
+    frame = _contributions(frame, parts, private, index, partnership)
+    names = {**partnership.areas, ALL_AREAS: WHOLE_PARTNERSHIP}
     return (
         frame.with_columns(
-            outcome=pl.lit(d.id),
-            title=pl.lit(d.title),
-            unit=pl.lit(d.unit),
-            direction=pl.lit(d.direction),
             area_code=pl.when(pl.col("__key") == ALL_AREAS).then(None).otherwise(pl.col("__key")),
             area_name=pl.col("__key").replace_strict(
-                {**names, ALL_AREAS: WHOLE_PARTNERSHIP},
-                default=pl.col("__key"),
-                return_dtype=pl.String,
+                names, default=pl.col("__key"), return_dtype=pl.String
             ),
         )
-        .sort("period", pl.col("__key") == ALL_AREAS, "__key")
+        .sort("order", "__p", "__k")
         .select(list(FIGURE_SCHEMA))
     )
 
@@ -119,18 +170,18 @@ def _counted_den(d: OutcomeDefinition) -> bool:
     )
 
 
-def _scaled(d: OutcomeDefinition, num: pl.Expr, den: pl.Expr, uses_den: bool) -> pl.Expr:
-    if not uses_den:
-        return num
-    return pl.when(den > 0).then(num * d.scale / den).otherwise(None)
+def _scaled(suffix: str) -> pl.Expr:
+    num, den = pl.col("num" + suffix), pl.col("den" + suffix)
+    rate = pl.when(den > 0).then(num * pl.col("scale") / den).otherwise(None)
+    return pl.when(pl.col("uses_den")).then(rate).otherwise(num)
 
 
-def _with_totals(areas: pl.DataFrame, coverage: pl.DataFrame, uses_den: bool) -> pl.DataFrame:
-    """Append one partnership-wide row per month, summed over the areas that have the data."""
+def _with_totals(areas: pl.DataFrame, coverage: pl.DataFrame, params: pl.DataFrame) -> pl.DataFrame:
+    """Append one partnership-wide row per outcome and month, summed over the areas with data."""
 
     def in_total(suffix: str) -> pl.Expr:
         has = pl.col("num" + suffix).is_not_null()
-        return has & pl.col("den" + suffix).is_not_null() if uses_den else has
+        return has & (pl.col("den" + suffix).is_not_null() | ~pl.col("uses_den"))
 
     areas = areas.with_columns(in_total=in_total(""), __in_prev=in_total("_prev"))
 
@@ -138,50 +189,44 @@ def _with_totals(areas: pl.DataFrame, coverage: pl.DataFrame, uses_den: bool) ->
         kept = pl.col(name).filter(pl.col(inside))
         return pl.when(kept.count() > 0).then(kept.sum()).otherwise(None).alias(name)
 
-    totals = areas.group_by("period").agg(
+    totals = areas.group_by("outcome", "period").agg(
         summed("num", "in_total"),
         summed("den", "in_total"),
         summed("num_prev", "__in_prev"),
         summed("den_prev", "__in_prev"),
     )
-    totals = totals.join(coverage, on="period", how="left").with_columns(
-        area_code=pl.lit(None, pl.String), in_total=pl.lit(True), __in_prev=pl.lit(True)
+    totals = (
+        totals.join(coverage, on=["outcome", "period"], how="left")
+        .join(params, on="outcome")
+        .with_columns(area_code=pl.lit(None, pl.String), in_total=pl.lit(True))
     )
-    areas = areas.with_columns(is_total=pl.lit(False))
     return pl.concat(
-        [areas, totals.with_columns(is_total=pl.lit(True))], how="diagonal_relaxed"
+        [areas.with_columns(is_total=pl.lit(False)), totals.with_columns(is_total=pl.lit(True))],
+        how="diagonal_relaxed",
     ).drop("__in_prev")
 
 
-def _mask(frame: pl.DataFrame, column: str, threshold: int) -> pl.Series:
+def _mask(frame: pl.DataFrame, column: str) -> pl.Series:
     return suppression_mask(
         frame,
         value=column,
-        group_by=["period"],
+        group_by=["order", "__p"],
         is_total="is_total",
-        threshold=threshold,
-        order_by="__key",
+        threshold="threshold",
+        order_by="__k",
         hidden="withheld",
         in_total="in_total",
     )
 
 
-def _targets_and_changes(d: OutcomeDefinition, frame: pl.DataFrame) -> pl.DataFrame:
-    target = d.target
-    if target is None:
-        frame = frame.with_columns(target=pl.lit(None, pl.Float64))
-    else:
-        frame = frame.with_columns(
-            target=pl.when(pl.col("period") >= target.from_period)
-            .then(pl.lit(target.value))
-            .otherwise(None)
-        )
-    band = pl.col("target").abs() * d.tolerance
+def _targets_and_changes(frame: pl.DataFrame) -> pl.DataFrame:
+    applies = pl.col("target_from").is_not_null() & (pl.col("period") >= pl.col("target_from"))
+    frame = frame.with_columns(target=pl.when(applies).then(pl.col("target_value")).otherwise(None))
     value, goal = pl.col("value"), pl.col("target")
-    if d.direction == "higher_is_better":
-        green, amber = value >= goal, value >= goal - band
-    else:
-        green, amber = value <= goal, value <= goal + band
+    band = goal.abs() * pl.col("tolerance")
+    higher = pl.col("higher")
+    green = pl.when(higher).then(value >= goal).otherwise(value <= goal)
+    amber = pl.when(higher).then(value >= goal - band).otherwise(value <= goal + band)
     status = (
         pl.when(green)
         .then(pl.lit("green"))
@@ -189,26 +234,32 @@ def _targets_and_changes(d: OutcomeDefinition, frame: pl.DataFrame) -> pl.DataFr
         .then(pl.lit("amber"))
         .otherwise(pl.lit("red"))
     )
-    # The grid holds every month for every area, so a shift within an area is a month back.
-    frame = frame.sort("__key", "period")
+    # The grid holds every month for every area, so once sorted by outcome, area and month a
+    # row n places up within the same outcome and area is n months back.
+    frame = frame.sort("order", "__k", "__p")
+
+    def back(n: int) -> pl.Expr:
+        same = (pl.col("order").shift(n) == pl.col("order")) & (
+            pl.col("__k").shift(n) == pl.col("__k")
+        )
+        return pl.when(same).then(value - value.shift(n)).otherwise(None)
+
     return frame.with_columns(
         status=pl.when(value.is_null() | goal.is_null()).then(None).otherwise(status),
-        change_month=value - value.shift(1).over("__key"),
-        change_year=value - value.shift(12).over("__key"),
+        change_month=back(1),
+        change_year=back(12),
     )
 
 
-def _revisions(
-    d: OutcomeDefinition, frame: pl.DataFrame, private: bool, uses_den: bool
-) -> pl.DataFrame:
-    revised = pl.col("num_prev").ne_missing(pl.col("num"))
-    if uses_den:
-        revised = revised | pl.col("den_prev").ne_missing(pl.col("den"))
+def _revisions(frame: pl.DataFrame, private: bool) -> pl.DataFrame:
+    revised = pl.col("num_prev").ne_missing(pl.col("num")) | (
+        pl.col("uses_den") & pl.col("den_prev").ne_missing(pl.col("den"))
+    )
     small_before = pl.lit(False)
-    if private and d.numerator.is_count:
-        small_before = small_before | is_small(pl.col("num_prev"), d.threshold)
-    if private and _counted_den(d):
-        small_before = small_before | is_small(pl.col("den_prev"), d.threshold)
+    if private:
+        small_before = (
+            pl.col("num_counted") & is_small(pl.col("num_prev"), pl.col("threshold"))
+        ) | (pl.col("den_counted") & is_small(pl.col("den_prev"), pl.col("threshold")))
     shown = pl.col("value").is_not_null() & ~small_before
     return frame.with_columns(
         revised=revised,
@@ -218,63 +269,93 @@ def _revisions(
 
 
 def _contributions(
-    frame: pl.DataFrame, parts: pl.DataFrame | None, threshold: int, private: bool
+    frame: pl.DataFrame,
+    parts: pl.DataFrame | None,
+    private: bool,
+    index: dict[str, int],
+    partnership: PartnershipLike,
 ) -> pl.DataFrame:
     """Each partner's part of the numerator, suppressed like any other table of counts."""
-    if parts is None:
+    if parts is None or parts.height == 0:
         return frame.with_columns(contributions=pl.lit(None, pl.List(CONTRIBUTION)))
-    by_area = parts.group_by("partner_id", "area_code", "period").agg(pl.col("value").sum())
-    whole = by_area.group_by("partner_id", "period").agg(pl.col("value").sum())
+    keys = ["order", "__k", "__p"]
+    ranks = {p: i for i, p in enumerate(partnership.partners)}
+    names = {i: p for p, i in ranks.items()}
+    orders = dict(frame.select("outcome", "order").unique().iter_rows())
+    by_area = parts.select(
+        order=pl.col("outcome").replace_strict(orders, return_dtype=pl.Int64),
+        __r=pl.col("partner_id").replace_strict(ranks, default=len(ranks), return_dtype=pl.Int64),
+        __k=_area_number(pl.col("area_code"), index),
+        __p=_month_number(pl.col("period")),
+        value=pl.col("value"),
+        listed=pl.col("listed"),
+    )
+    by_area = by_area.group_by("order", "__r", "__k", "__p", "listed").agg(pl.col("value").sum())
+    whole = by_area.group_by("order", "__r", "__p").agg(pl.col("value").sum())
+    by_area = by_area.filter(pl.col("listed")).drop("listed")
+    figures = frame.select(*keys, "num", "threshold", "num_counted", parent=_hidden_total())
     cells = pl.concat(
-        [by_area.rename({"area_code": "__key"}), whole.with_columns(__key=pl.lit(ALL_AREAS))],
-        how="diagonal_relaxed",
-    ).join(frame.select("__key", "period", "num"), on=["__key", "period"], how="inner")
-    totals = frame.select(
-        "__key",
-        "period",
-        partner_id=pl.lit(None, pl.String),
-        value=pl.col("num"),
-        num=pl.col("num"),
-        is_total=pl.lit(True),
-        hidden=pl.col("withheld") | pl.col("num_supp") | pl.col("num").is_null(),
-    )
+        [by_area, whole.with_columns(__k=pl.lit(len(index), pl.Int64))], how="diagonal_relaxed"
+    ).join(figures, on=keys, how="inner")
+    totals = figures.join(whole.select("order").unique(), on="order", how="semi")
     table = pl.concat(
-        [cells.with_columns(is_total=pl.lit(False), hidden=pl.lit(False)), totals],
+        [cells.with_columns(is_total=pl.lit(False), hidden=pl.lit(False)),
+         totals.with_columns(__r=pl.lit(None, pl.Int64), value=pl.col("num"),
+                             is_total=pl.lit(True), hidden=pl.col("parent"))],
         how="diagonal_relaxed",
-    )
+    )  # fmt: skip
     mask = (
         suppression_mask(
             table,
             value="value",
-            group_by=["__key", "period"],
+            group_by=keys,
             is_total="is_total",
-            threshold=threshold,
-            order_by="partner_id",
+            threshold="threshold",
+            order_by="__r",
             hidden="hidden",
         )
+        & table.get_column("num_counted")
         if private
         else pl.Series([False] * table.height)
     )
-    hide = mask | (table.get_column("is_total").not_() & _parent_hidden(table))
-    table = table.with_columns(__hide=hide).filter(~pl.col("is_total"))
-    listed = (
-        table.sort("partner_id")
-        .group_by("__key", "period")
-        .agg(
-            contributions=pl.struct(
-                "partner_id",
-                numerator=pl.when(pl.col("__hide")).then(None).otherwise(pl.col("value")),
-                share=pl.when(pl.col("__hide") | (pl.col("num") <= 0))
-                .then(None)
-                .otherwise(pl.col("value") / pl.col("num")),
-                suppressed=pl.col("__hide"),
-            )
+    # Parts of a figure whose numerator is hidden are hidden too (for every viewer).
+    hide = pl.col("__hide") | pl.col("parent")
+    table = (
+        table.with_columns(__hide=mask)
+        .filter(~pl.col("is_total"))
+        .select(
+            *keys,
+            "__r",
+            partner_id=pl.col("__r").replace_strict(names, default=None, return_dtype=pl.String),
+            numerator=pl.when(hide).then(None).otherwise(pl.col("value")),
+            share=pl.when(hide | (pl.col("num") <= 0))
+            .then(None)
+            .otherwise(pl.col("value") / pl.col("num")),
+            suppressed=hide,
         )
     )
-    return frame.join(listed, on=["__key", "period"], how="left")
+    listed = (
+        table.sort(*keys, "__r")
+        .group_by(keys, maintain_order=True)
+        .agg(contributions=pl.struct("partner_id", "numerator", "share", "suppressed"))
+    )
+    return frame.join(listed, on=keys, how="left")
 
 
-def _parent_hidden(table: pl.DataFrame) -> pl.Series:
-    """Parts of a figure whose numerator is hidden are hidden too (for every viewer)."""
-    flag = (pl.col("is_total") & pl.col("hidden")).any().over("__key", "period")
-    return table.select(flag.alias("h")).get_column("h")
+def _hidden_total() -> pl.Expr:
+    return pl.col("withheld") | pl.col("num_supp") | pl.col("num").is_null()
+
+
+def _area_index(partnership: PartnershipLike) -> dict[str, int]:
+    return {code: i for i, code in enumerate(partnership.areas)}
+
+
+def _area_number(area: pl.Expr, index: dict[str, int]) -> pl.Expr:
+    """Areas in partnership order; the whole partnership (null) after them all."""
+    return area.replace_strict(index, default=len(index), return_dtype=pl.Int64).fill_null(
+        len(index)
+    )
+
+
+def _month_number(period: pl.Expr) -> pl.Expr:
+    return period.str.slice(0, 4).cast(pl.Int64) * 12 + period.str.slice(5, 2).cast(pl.Int64)

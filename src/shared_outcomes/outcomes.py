@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -72,13 +73,31 @@ def compute_outcomes(
 
         run = _Run(query, partnership, identity, as_at, chosen, getattr(source, "db_path", None))
         run.measures.prefetch([m for d in chosen for m in (d.numerator, d.denominator) if m])
-        frames = [run.figures(d) for d in chosen]
-    figures = pl.concat([f for f in frames if f.height], how="vertical") if frames else None
-    if figures is None or figures.height == 0:
+        found = [(d, i) for d in chosen if (i := run.inputs(d)) is not None]
+    if not found:
         return pl.DataFrame(schema=FIGURE_SCHEMA)
+    figures = finish_figures(
+        [d for d, _ in found],
+        pl.concat([i.areas for _, i in found], how="diagonal_relaxed"),
+        pl.concat([i.totals for _, i in found], how="diagonal_relaxed"),
+        pl.concat([i.parts for _, i in found if i.parts is not None], how="diagonal_relaxed")
+        if any(i.parts is not None for _, i in found)
+        else None,
+        partnership,
+        private=run.private,
+    )
     if period is not None:
         figures = figures.filter(pl.col("period") == period)
     return figures.select(list(FIGURE_SCHEMA))
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """One outcome's inputs to `finish_figures`, each frame with an `outcome` column."""
+
+    areas: pl.DataFrame
+    totals: pl.DataFrame
+    parts: pl.DataFrame | None
 
 
 class _Run:
@@ -105,12 +124,13 @@ class _Run:
 
     # -- one outcome ---------------------------------------------------------------------------
 
-    def figures(self, d: OutcomeDefinition) -> pl.DataFrame:
+    def inputs(self, d: OutcomeDefinition) -> _Inputs | None:
+        """Per area and month: measures and coverage; per month: coverage; partners' parts."""
         current = self.versions.filter(
             (pl.col("version") == 1) & pl.col("dataset").is_in(d.datasets)
         )
         if current.height == 0:
-            return pl.DataFrame(schema=FIGURE_SCHEMA)
+            return None
         periods = months_between(current["period"].min(), current["period"].max())  # type: ignore[arg-type]
         grid = pl.DataFrame({"area_code": self.areas}).join(
             pl.DataFrame({"period": periods}), how="cross"
@@ -119,9 +139,24 @@ class _Run:
         areas = grid.join(coverage, on=["area_code", "period"], how="left")
         for role, measure in (("num", d.numerator), ("den", d.denominator)):
             areas = self.attach(areas, role, measure, has)
-        multi = len(d.expected.get(d.numerator.name, ())) > 1
-        parts = self.contribution_rows(d.numerator) if multi else None
-        return finish_figures(d, areas, total, parts, self.partnership, private=self.private)
+        feeding = d.expected.get(d.numerator.name, ())
+        parts = None
+        if len(feeding) > 1:
+            # Areas with one partner need no list of shares: that partner is the numerator.
+            shared = [
+                a
+                for a in self.areas
+                if sum(a in self.partnership.partners[p].areas for p in feeding) > 1
+            ]
+            parts = self.contribution_rows(d.numerator).with_columns(
+                listed=pl.col("area_code").is_in(shared)
+            )
+        name = pl.lit(d.id).alias("outcome")
+        return _Inputs(
+            areas.with_columns(name),
+            total.with_columns(name),
+            None if parts is None else parts.with_columns(name),
+        )
 
     def contribution_rows(self, measure: Measure) -> pl.DataFrame:
         """Current values per partner, area and month, for each partner's share."""
