@@ -69,6 +69,22 @@ class Cells:
     def value(self) -> str:  # the typed value; strings are checked as read, without a copy
         return self.raw if self.spec.logical_type == "string" else self.spec.name
 
+    @property
+    def ok(self) -> str:  # a usable value: present and well formed (the rules on values apply)
+        return f"__ok_{self.index}"
+
+    @property
+    def matches(self) -> str:  # the text matches the column's pattern
+        return f"__pat_{self.index}"
+
+
+def shared_flags(cells: Cells) -> list[pl.Expr]:
+    """Flags several rules read, computed once before the rules: usable value, pattern match."""
+    flags = [(~pl.col(cells.null) & well_formed(cells)).alias(cells.ok)]
+    if cells.spec.pattern is not None:
+        flags.append(pl.col(cells.raw).str.contains(cells.spec.pattern).alias(cells.matches))
+    return flags
+
 
 def typed_value(cells: Cells) -> pl.Expr:
     """The column's value in its logical type; null where unparseable (see `_well_formed`)."""
@@ -117,18 +133,18 @@ def build_rules(contract: Contract, cells: dict[str, Cells], period: str | None)
         shown = (c.raw,)
         if spec.required or name in contract.primary_key:
             rules.append(Rule("required-missing", name, missing, shown))
-        valid[name] = ~missing & well_formed(c)
+        valid[name] = pl.col(c.ok)
         if spec.logical_type != "string":
             detail = {"format": spec.date_format_jdk or ""}
-            bad_type = ~missing & ~well_formed(c)
+            bad_type = ~missing & ~valid[name]
             rules.append(Rule(_TYPE_CODES[spec.logical_type], name, bad_type, shown, detail=detail))
         if spec.logical_type == "integer":
             written_sci = ~missing & pl.col(c.sci).is_not_null()
             rules.append(
                 Rule("integer-in-scientific-notation", name, written_sci, shown, "warning")
             )
-        rules.extend(_valuebuild_rules(c, text, value, valid[name]))
-    rules.extend(_keybuild_rules(contract, cells, valid))
+        rules.extend(_value_rules(c, text, value, valid[name]))
+    rules.extend(_key_rules(contract, cells, valid))
     if period is not None and contract.period_column in valid:
         period_cells = cells[contract.period_column]
         rules.append(_period_rule(period_cells, period, valid[contract.period_column]))
@@ -175,12 +191,12 @@ def _among(text: pl.Expr, values: Sequence[str] | pl.Series) -> pl.Expr:
     return text.is_in(series.implode())
 
 
-def _valuebuild_rules(c: Cells, text: pl.Expr, value: pl.Expr, ok: pl.Expr) -> list[Rule]:
+def _value_rules(c: Cells, text: pl.Expr, value: pl.Expr, ok: pl.Expr) -> list[Rule]:
     rules: list[Rule] = []
     spec, name, shown = c.spec, c.spec.name, (c.raw,)
     pattern_ok = pl.lit(True)
     if spec.pattern is not None:
-        pattern_ok = text.str.contains(spec.pattern)
+        pattern_ok = pl.col(c.matches)
         detail = {"pattern": spec.pattern, "example": spec.example or ""}
         rules.append(Rule("pattern-mismatch", name, ok & ~pattern_ok, shown, detail=detail))
     if spec.min_length is not None:
@@ -219,7 +235,7 @@ def _tidy_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _keybuild_rules(
+def _key_rules(
     contract: Contract, cells: dict[str, Cells], valid: dict[str, pl.Expr]
 ) -> list[Rule]:
     rules: list[Rule] = []

@@ -27,7 +27,15 @@ from shared_outcomes.report import (
     Report,
     failing_rows_csv,
 )
-from shared_outcomes.rules import Cells, Rule, build_rules, is_null, scientific, typed_value
+from shared_outcomes.rules import (
+    Cells,
+    Rule,
+    build_rules,
+    is_null,
+    scientific,
+    shared_flags,
+    typed_value,
+)
 
 _PROBLEM_SCHEMA = {"row": pl.Int64, "code": pl.String, "column": pl.String}
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -97,6 +105,7 @@ def check_frame(frame: pl.DataFrame, contract: Contract, report: Report) -> Vali
         .with_columns(scientific(pl.col(c.raw), pl.col(c.int)).alias(c.sci) for c in integers)
         .with_columns(typed_value(c).alias(c.value) for c in cells.values() if c.value != c.raw)
         .with_columns(is_null(c, markers).alias(c.null) for c in cells.values())
+        .with_columns(flag for c in cells.values() for flag in shared_flags(c))
         .with_columns(
             *(r.mask.fill_null(False).alias(f"__m{i}") for i, r in plain.items()),
             *(
