@@ -17,29 +17,27 @@ Layout of one warehouse (a DuckDB file plus two folders beside it, see `archive`
 
 **Why rows live in Parquet.** The rows of a submission are written once, as one Parquet file,
 and never change; `ds_<dataset>` and `current_<dataset>` are views over those files (typed with
-casts per the contract), rebuilt in the same transaction that registers the submission. DuckDB's
-own table insert measured four to eight times slower than reading the CSV, Parquet about half
-(see bench/bench_load.py). A load is still atomic: files are written (temp file, fsync, rename)
-before the transaction commits, and a file no committed submission names is swept on the next
-open. This is the layout of DuckLake (catalog in a database, data in Parquet), which is the way
-to several servers: attach a DuckLake catalog on Postgres (`ATTACH 'ducklake:postgres:...'` with
-a shared `DATA_PATH`), keep `submissions`/`agg_*` there and write rows with `INSERT INTO` the
-lake's tables; only `_Store` and the load in this module change, not the facade or its callers.
+casts per the contract), rebuilt in the transaction that registers the submission. DuckDB's own
+table insert measured four to eight times slower than reading the CSV; Parquet keeps a load
+near the read (bench/bench_load.py). A load is still atomic: its files are written (temp file,
+fsync, rename) before the transaction commits, and a file no committed submission names is
+swept on the next open.
 
-**Concurrency.** DuckDB lets one process write a file (or several only read it). Every unit of
-work opens its own short connection: a reader read-only, a writer read-write. Across processes a
-lock conflict is retried with bounded backoff (`busy_timeout`, 30 s by default) and then raises
-`WarehouseBusy`; within a process one lock per database keeps threads from fighting (DuckDB
-refuses mixed read-only/read-write connections to one file in one process). Readers never see
-half a submission because every load is one transaction.
+**Several servers later.** This is DuckLake's layout (catalog in a database, data in Parquet):
+to share one warehouse between servers, `ATTACH 'ducklake:postgres:...'` with a shared
+`DATA_PATH`, keep `submissions` and `agg_*` in the catalog and write rows with `INSERT INTO` the
+lake's tables. Only `warehouse_connections.Connections` and the load in this module change;
+the facade and everything above it stay as they are.
+
+**Concurrency** (see `warehouse_connections`): short connections per unit of work, a bounded
+retry on another process's lock, then `WarehouseBusy`. Readers never see half a submission
+because every load is one transaction.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -52,7 +50,8 @@ import duckdb
 import polars as pl
 
 from shared_outcomes.archive import Archive, RowFiles
-from shared_outcomes.errors import WarehouseBusy, WarehouseError
+from shared_outcomes.errors import WarehouseError
+from shared_outcomes.warehouse_connections import Connections
 from shared_outcomes.warehouse_schema import (
     REGISTER_COLUMNS,
     ColumnLike,
@@ -106,81 +105,6 @@ class StoreResult:
         return self.submission.supersedes if self.status == "loaded" else None
 
 
-_PROCESS_LOCKS: dict[Path, threading.RLock] = {}
-_PROCESS_LOCKS_GUARD = threading.Lock()
-
-
-def _process_lock(path: Path) -> threading.RLock:
-    with _PROCESS_LOCKS_GUARD:
-        return _PROCESS_LOCKS.setdefault(path, threading.RLock())
-
-
-def _is_lock_conflict(error: duckdb.Error) -> bool:
-    text = str(error)
-    return "Could not set lock" in text or "Conflicting lock" in text
-
-
-class _Store:
-    """Short connections to one DuckDB file: the in-process lock and the cross-process retry."""
-
-    def __init__(self, db_path: Path, busy_timeout: float) -> None:
-        self.db_path = db_path
-        self.busy_timeout = busy_timeout
-        self._lock = _process_lock(db_path)
-        self._held = threading.local()  # a connection this thread holds (`hold`)
-
-    @contextmanager
-    def connect(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection for one unit of work (this thread's held one, if it holds one)."""
-        with self._lock:
-            held: duckdb.DuckDBPyConnection | None = getattr(self._held, "con", None)
-            if held is not None:
-                yield held
-                return
-            con = self._open(write=write)
-            try:
-                yield con
-            finally:
-                con.close()
-
-    @contextmanager
-    def hold(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Keep one read-write connection for several units of work in this thread."""
-        with self._lock:
-            con = self._open(write=True)
-            self._held.con = con
-            try:
-                yield con
-            finally:
-                self._held.con = None
-                con.close()
-
-    def _open(self, *, write: bool) -> duckdb.DuckDBPyConnection:
-        deadline = time.monotonic() + self.busy_timeout
-        delay = 0.02
-        while True:
-            try:
-                return duckdb.connect(str(self.db_path), read_only=not write)
-            except duckdb.IOException as error:
-                if not _is_lock_conflict(error):
-                    raise WarehouseError(
-                        f"cannot open the database {self.db_path}: {error}. Check the path "
-                        "and that the file is a Shared Outcomes database."
-                    ) from error
-                if time.monotonic() >= deadline:
-                    raise WarehouseBusy(
-                        f"the database {self.db_path} stayed in use by another program for "
-                        f"{self.busy_timeout:g} s (another load or ingest is probably running). "
-                        "Try again when it has finished."
-                    ) from error
-            except duckdb.Error as error:
-                raise WarehouseError(
-                    f"cannot open the database {self.db_path}: {error}."
-                ) from error
-            time.sleep(min(delay, max(deadline - time.monotonic(), 0.0)))
-            delay = min(delay * 2, 0.5)
-
-
 def _utc_naive(moment: datetime) -> datetime:
     """Timestamps are stored as naive UTC (TIMESTAMP), read back as aware UTC."""
     if moment.tzinfo is None:
@@ -226,7 +150,7 @@ class Warehouse:
         self.layouts = dict(layouts)
         self.archive = Archive(archive_dir)
         self.row_files = RowFiles(rows_dir_for(db_path))
-        self._store = _Store(db_path, busy_timeout)
+        self._store = Connections(db_path, busy_timeout)
         self._bulk = _BulkFlag()
 
     @classmethod
@@ -488,8 +412,3 @@ class Warehouse:
             raise WarehouseError(
                 f"the warehouse has no dataset {dataset!r} (known: {known})."
             ) from None
-
-
-def report_dict(report_json: str | None) -> dict[str, Any] | None:
-    """A stored report as a dict (None when there is none)."""
-    return None if report_json is None else dict(json.loads(report_json))

@@ -1,0 +1,95 @@
+"""The warehouse's connections to its DuckDB file: short, locked within a process, retried across.
+
+DuckDB lets one process open a file read-write (or several open it read-only). Every unit of
+work here opens its own short connection and closes it, so a Streamlit server and a CLI ingest
+in another process take turns. A lock conflict with another process is retried with bounded
+exponential backoff and then raises `WarehouseBusy`; within one process an `RLock` per file
+serialises threads (DuckDB also refuses read-only and read-write connections to one file in one
+process at the same time). A thread may `hold` one connection for several units of work.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from shared_outcomes.errors import WarehouseBusy, WarehouseError
+
+_PROCESS_LOCKS: dict[Path, threading.RLock] = {}
+_PROCESS_LOCKS_GUARD = threading.Lock()
+
+
+def _process_lock(path: Path) -> threading.RLock:
+    with _PROCESS_LOCKS_GUARD:
+        return _PROCESS_LOCKS.setdefault(path, threading.RLock())
+
+
+def _is_lock_conflict(error: duckdb.Error) -> bool:
+    text = str(error)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+class Connections:
+    """Short connections to one DuckDB file: the in-process lock and the cross-process retry."""
+
+    def __init__(self, db_path: Path, busy_timeout: float) -> None:
+        self.db_path = db_path
+        self.busy_timeout = busy_timeout
+        self._lock = _process_lock(db_path)
+        self._held = threading.local()  # a connection this thread holds (`hold`)
+
+    @contextmanager
+    def connect(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for one unit of work (this thread's held one, if it holds one)."""
+        with self._lock:
+            held: duckdb.DuckDBPyConnection | None = getattr(self._held, "con", None)
+            if held is not None:
+                yield held
+                return
+            con = self._open(write=write)
+            try:
+                yield con
+            finally:
+                con.close()
+
+    @contextmanager
+    def hold(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Keep one read-write connection for several units of work in this thread."""
+        with self._lock:
+            con = self._open(write=True)
+            self._held.con = con
+            try:
+                yield con
+            finally:
+                self._held.con = None
+                con.close()
+
+    def _open(self, *, write: bool) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.busy_timeout
+        delay = 0.02
+        while True:
+            try:
+                return duckdb.connect(str(self.db_path), read_only=not write)
+            except duckdb.IOException as error:
+                if not _is_lock_conflict(error):
+                    raise WarehouseError(
+                        f"cannot open the database {self.db_path}: {error}. Check the path "
+                        "and that the file is a Shared Outcomes database."
+                    ) from error
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(
+                        f"the database {self.db_path} stayed in use by another program for "
+                        f"{self.busy_timeout:g} s (another load or ingest is probably running). "
+                        "Try again when it has finished."
+                    ) from error
+            except duckdb.Error as error:
+                raise WarehouseError(
+                    f"cannot open the database {self.db_path}: {error}."
+                ) from error
+            time.sleep(min(delay, max(deadline - time.monotonic(), 0.0)))
+            delay = min(delay * 2, 0.5)
