@@ -23,6 +23,8 @@ that have both (never an average of rates).
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ import polars as pl
 
 from shared_outcomes.access import Identity
 from shared_outcomes.definitions import Measure, OutcomeDefinition, PartnershipLike
+from shared_outcomes.errors import UsageError
 from shared_outcomes.figures import FIGURE_SCHEMA, finish_figures
 from shared_outcomes.measures import MeasureReader, Query, versions_sql
 from shared_outcomes.timeliness import deadline, months_between
@@ -65,6 +68,7 @@ def compute_outcomes(
     `period` keeps one month (changes are still computed against earlier months); `as_at` uses
     the submissions as they stood at that moment; `outcomes` keeps some definitions only.
     """
+    check_request(definitions, period=period, outcomes=outcomes)
     chosen = [definitions[i] for i in outcomes] if outcomes else list(definitions.values())
     with source.reading() as con:
 
@@ -89,6 +93,25 @@ def compute_outcomes(
     if period is not None:
         figures = figures.filter(pl.col("period") == period)
     return figures.select(list(FIGURE_SCHEMA))
+
+
+def check_request(
+    definitions: Mapping[str, OutcomeDefinition],
+    *,
+    period: str | None = None,
+    outcomes: Sequence[str] | None = None,
+) -> None:
+    """A month must be YYYY-MM and every outcome asked for must be defined (`UsageError`)."""
+    if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+        raise UsageError(f"{period!r} is not a month: write it as YYYY-MM, e.g. 2016-03.")
+    for name in outcomes or ():
+        if name not in definitions:
+            close = difflib.get_close_matches(name, list(definitions), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise UsageError(
+                f"there is no shared outcome {name!r}.{hint} "
+                f"The outcomes are: {', '.join(sorted(definitions))}."
+            )
 
 
 @dataclass(frozen=True)

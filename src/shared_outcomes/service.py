@@ -307,6 +307,23 @@ class Workspace:
         stored = self.warehouse.report_json(submission_id)
         return Report.model_validate_json(stored) if stored else None
 
+    def figures(
+        self,
+        identity: Identity,
+        *,
+        period: str | None = None,
+        as_at: datetime | None = None,
+        outcomes: list[str] | None = None,
+    ) -> pl.DataFrame:
+        """Every shared figure as `identity` may see it; see `outcomes.compute_outcomes`."""
+        from shared_outcomes.outcomes import compute_outcomes
+
+        access.require(identity, Action.VIEW_SHARED_FIGURES)
+        return compute_outcomes(
+            self.warehouse, self.definitions, self.partnership, identity,
+            period=period, as_at=as_at, outcomes=outcomes,
+        )  # fmt: skip
+
     # -- the drop folder and the demo -----------------------------------------------------------
 
     def ingest(
