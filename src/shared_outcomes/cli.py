@@ -310,6 +310,59 @@ def history(
     raise typer.Exit(run_safely(body))
 
 
+@app.command()
+def outcomes(
+    db: DbOption = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="One month, YYYY-MM (table: default latest).")
+    ] = None,
+    output: Annotated[
+        str, typer.Option("--format", help="table, json or csv.", case_sensitive=False)
+    ] = "table",
+    as_at: Annotated[
+        str | None,
+        typer.Option(
+            "--as-at",
+            help="Figures as the data stood then: YYYY-MM-DD (end of day, "
+            "UTC) or an ISO timestamp.",
+        ),
+    ] = None,
+    outcome: Annotated[
+        list[str] | None, typer.Option("--outcome", help="Only this outcome id (repeatable).")
+    ] = None,
+) -> None:
+    """Shared outcomes by area and month, with coverage; small counts suppressed."""
+
+    def body() -> int:
+        from shared_outcomes.access import Identity, Role
+        from shared_outcomes.outcomes import parse_as_at
+        from shared_outcomes.scorecard import figures_csv, figures_json, figures_table
+
+        kind = output.lower()
+        if kind not in ("table", "json", "csv"):
+            raise UsageError(f"--format {output!r} is not known: use table, json or csv.")
+        moment = parse_as_at(as_at)
+        # The command line shows the shared view: small counts suppressed, as in any export.
+        viewer = Identity("cli", "command line (shared view)", Role.LEADERSHIP)
+        figures = _open_workspace(db).figures(
+            viewer, period=check_period(period), as_at=moment, outcomes=outcome or None
+        )
+        if kind == "json":
+            sys.stdout.write(figures_json(figures) + "\n")
+        elif kind == "csv":
+            sys.stdout.write(figures_csv(figures))
+        else:
+            shown = figures
+            if period is None and figures.height:
+                shown = figures.filter(figures["period"] == figures["period"].max())
+            month = str(shown["period"].max()) if shown.height else "no figures yet"
+            title = f"Shared outcomes, {month}" + (f" (as at {as_at})" if as_at else "")
+            Console(width=max(Console().width, 160)).print(figures_table(shown, title=title))
+        return EXIT_OK
+
+    raise typer.Exit(run_safely(body))
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -28,7 +28,7 @@ import re
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -112,6 +112,23 @@ def check_request(
                 f"there is no shared outcome {name!r}.{hint} "
                 f"The outcomes are: {', '.join(sorted(definitions))}."
             )
+
+
+def parse_as_at(text: str | None) -> datetime | None:
+    """`YYYY-MM-DD` (the end of that day, UTC) or an ISO timestamp (UTC unless it says)."""
+    if text is None:
+        return None
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            day = datetime.fromisoformat(text)
+            return day.replace(hour=23, minute=59, second=59, microsecond=999999, tzinfo=UTC)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"--as-at {text!r} is not a date: write YYYY-MM-DD (e.g. 2017-03-01) or an ISO "
+            "timestamp (e.g. 2017-03-01T09:00)."
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
