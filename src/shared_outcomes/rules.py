@@ -9,13 +9,14 @@ values; a value failing its pattern is not reported again as an unknown referenc
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
 
-from shared_outcomes.contracts import ColumnSpec, Contract
+from shared_outcomes.contracts import ColumnSpec, Contract, ReferenceSpec
 from shared_outcomes.report import Severity
 
 # Spellings of a boolean, in lower, Title and UPPER case (cheaper than lower-casing every cell).
@@ -77,13 +78,34 @@ class Cells:
     def matches(self) -> str:  # the text matches the column's pattern
         return f"__pat_{self.index}"
 
+    @property
+    def known(self) -> str:  # the text is a code of the reference table (and fits the pattern)
+        return f"__ref_{self.index}"
+
 
 def shared_flags(cells: Cells) -> list[pl.Expr]:
-    """Flags several rules read, computed once before the rules: usable value, pattern match."""
+    """Flags several rules read, computed once before the rules: usable value, pattern, reference.
+
+    With both a pattern and a reference, a code of the reference that fits the pattern passes
+    both, so the (costlier) pattern only runs on the few cells that are not such a code.
+    """
+    spec, text = cells.spec, pl.col(cells.raw)
     flags = [(~pl.col(cells.null) & well_formed(cells)).alias(cells.ok)]
-    if cells.spec.pattern is not None:
-        flags.append(pl.col(cells.raw).str.contains(cells.spec.pattern).alias(cells.matches))
+    if spec.reference is not None:
+        flags.append(_among(text, _codes(spec.reference, spec.pattern)).alias(cells.known))
+    if spec.pattern is not None and spec.reference is not None:
+        others = pl.when(~_among(text, _codes(spec.reference, spec.pattern))).then(text)
+        flags.append(others.str.contains(spec.pattern).fill_null(True).alias(cells.matches))
+    elif spec.pattern is not None:
+        flags.append(text.str.contains(spec.pattern).alias(cells.matches))
     return flags
+
+
+@functools.cache
+def _codes(reference: ReferenceSpec, pattern: str | None) -> pl.Series:
+    """The reference codes, less those that do not fit the column's pattern."""
+    codes = reference.values()
+    return codes if pattern is None else codes.filter(codes.str.contains(pattern))
 
 
 def typed_value(cells: Cells) -> pl.Expr:
@@ -219,9 +241,9 @@ def _value_rules(c: Cells, text: pl.Expr, value: pl.Expr, ok: pl.Expr) -> list[R
             out = ok & compare(pl.lit(bound))
             rules.append(Rule(code, name, out, shown, detail={"limit": str(limit)}))
     if spec.reference is not None:
-        codes = spec.reference.values()
+        codes = _codes(spec.reference, spec.pattern)
         example = spec.example or (codes[0] if len(codes) else "")
-        unknown = ok & pattern_ok & ~_among(text, codes)
+        unknown = ok & pattern_ok & ~pl.col(c.known)
         detail = {
             "table": spec.reference.table,
             "example": example,
