@@ -212,7 +212,8 @@ def test_definition_sql_binds_filter_values_as_parameters() -> None:
     )
     filtered = next(d for d in loaded.values() if d.numerator.filters)
     sql = picture.definition_sql(filtered)
-    assert "-- numerator" in sql and "SELECT" in sql
+    assert "FROM submissions" in sql and "-- numerator" in sql
+    assert f'"agg_{filtered.numerator.name}"' in sql
     for condition in filtered.numerator.filters:
-        assert f'"{condition.column}" IN (?' in sql
-        assert repr(condition.values[0]) in sql
+        assert f'"{condition.column}" IN (?' in sql  # a placeholder: values are bound
+        assert repr(condition.values[0]) in sql  # and listed for the reader

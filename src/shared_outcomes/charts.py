@@ -155,7 +155,7 @@ def contributions_chart(frame: pl.DataFrame, *, title: str, description: str) ->
         alt.Chart(frame)
         .mark_bar(color=OKABE_ITO[0])
         .encode(
-            y=alt.Y("partner:N", title="Partner", sort="-x"),
+            y=alt.Y("partner:N", title="Partner", sort="-x", axis=alt.Axis(labelLimit=320)),
             x=alt.X("share:Q", title="Share of the numerator (%)", axis=alt.Axis(format="%")),
             tooltip=[
                 alt.Tooltip("partner:N", title="Partner"),
@@ -167,10 +167,11 @@ def contributions_chart(frame: pl.DataFrame, *, title: str, description: str) ->
 
 
 #: Timeliness states in display order, each with a colour and a symbol shown in the cell.
+# Light enough that the black symbol in each cell keeps a 4.5:1 contrast.
 TIMELINESS = {
-    "on time": ("#0072B2", "✔"),
+    "on time": ("#56B4E9", "✔"),
     "late": ("#E69F00", "◷"),
-    "resubmitted": ("#56B4E9", "↻"),
+    "resubmitted": ("#009E73", "↻"),
     "rejected": ("#D55E00", "✖"),
     "missing": ("#FFFFFF", "?"),
     "not due": ("#EEEEEE", ""),
@@ -185,7 +186,7 @@ def timeliness_chart(frame: pl.DataFrame, *, title: str, description: str) -> Ch
     )
     base = alt.Chart(data).encode(
         x=alt.X("period:O", title="Month", axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("partner:N", title="Partner"),
+        y=alt.Y("partner:N", title="Partner", axis=alt.Axis(labelLimit=320)),
     )
     cells = base.mark_rect(stroke="#666666", strokeWidth=0.5).encode(
         color=alt.Color(

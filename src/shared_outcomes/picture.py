@@ -361,14 +361,18 @@ def export_frame(figures: pl.DataFrame, outcome: str, areas: Mapping[str, str]) 
 
 
 def definition_sql(definition: OutcomeDefinition) -> str:
-    """The SQL behind an outcome (per measure over the load-time aggregates), values shown.
+    """The SQL behind an outcome: which submissions count, then each measure over the aggregates.
 
-    These are the statements `outcomes.compute_outcomes` runs; the values it binds as
-    parameters are listed under each one so that an analyst can rerun them in a notebook.
+    These are the statements `outcomes.compute_outcomes` runs (from `measures`); the values it
+    binds as parameters are listed under each, so an analyst can rerun them in a notebook.
     """
-    from shared_outcomes.outcomes import measure_sql
+    from shared_outcomes.measures import measures_sql, versions_sql
 
-    parts = []
+    sql, params = versions_sql(list(definition.datasets), None)
+    parts = [
+        "-- the current and the previous version of each partner's extract per month\n"
+        f"{sql};\n-- bound parameters, in order: {', '.join(repr(p) for p in params)}"
+    ]
     for role, measure in (
         ("numerator", definition.numerator),
         ("denominator", definition.denominator),
@@ -381,7 +385,10 @@ def definition_sql(definition: OutcomeDefinition) -> str:
                 f"by {measure.area_column}"
             )
             continue
-        sql, params = measure_sql(measure, None)
-        shown = ", ".join(repr(p) for p in params)
-        parts.append(f"-- {role}\n{sql};\n-- bound parameters, in order: {shown}")
+        sql, params = measures_sql(measure.name, measure.area_column, [measure], [0])
+        filters = ", ".join(repr(p) for p in params[:-3]) or "none"
+        parts.append(
+            f"-- {role}, per submission and area\n{sql};\n-- bound parameters: the filter "
+            f"values ({filters}), then the lowest, highest and list of the submission ids above"
+        )
     return "\n\n".join(parts)

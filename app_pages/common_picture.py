@@ -1,0 +1,78 @@
+"""Common picture: every shared outcome on one screen, grouped by shared problem."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import streamlit as st
+
+from app_pages._shell import acting_identity, guarded, page_header, projector_mode, workspace
+from shared_outcomes import charts, picture
+
+page_header(
+    "Common picture",
+    "Every shared outcome against its shared target, what changed since last month, and whose "
+    "data is still missing.",
+)
+
+with guarded():
+    ws = workspace()
+    me = acting_identity()
+    large = projector_mode()
+    figures = ws.figures(me)
+    names = {pid: p.name for pid, p in ws.partnership.partners.items()}
+    latest = picture.latest_period(figures)
+    if latest is None:
+        st.info("No figures yet: no partner has submitted data for any shared outcome.")
+        st.stop()
+
+    st.markdown(f"**Latest month:** {picture.month_label(latest)}")
+    groups = picture.outcome_cards(figures, ws.definitions, names, latest)
+    per_row = 2 if large else 3
+    for problem, cards in groups.items():
+        st.header(problem)
+        for start in range(0, len(cards), per_row):
+            columns = st.columns(per_row)
+            for column, card in zip(columns, cards[start : start + per_row], strict=False):
+                with column.container(border=True, key=f"card-{card.outcome}"):
+                    st.subheader(card.title)
+                    month = picture.month_label(card.period) if card.period else "no data"
+                    st.metric(f"Latest figure ({month})", card.value)
+                    st.markdown(
+                        f"**{card.rag.label}** · target {card.target}  \n"
+                        f"Change since the month before: {card.change}"
+                    )
+                    if card.complete:
+                        st.caption(f":material/check_circle: {card.coverage}")
+                    else:
+                        st.markdown(f":material/schedule: **{card.coverage}**")
+                    if card.revised:
+                        st.caption(f":material/edit_note: {card.revised}")
+                    if card.trend.height > 1:
+                        st.altair_chart(
+                            charts.sparkline(
+                                card.trend,
+                                title=f"Last {card.trend.height} months",
+                                description=card.summary,
+                            ),
+                            width="stretch",
+                        )
+                        with st.expander("Figures by month"):
+                            st.table(card.trend, hide_index=True)
+
+    st.header("Since the last meeting")
+    register_times = [s.submitted_at for s in ws.submissions(me)]
+    newest = max(register_times).date() if register_times else datetime.now(UTC).date()
+    meeting = st.date_input(
+        "Date of the last meeting",
+        value=newest - timedelta(days=30),
+        max_value=newest,
+        key="meeting",
+        help="Figures are compared with the picture as it stood at the end of that day.",
+        format="DD/MM/YYYY",
+    )
+    as_at = datetime.combine(meeting, time.max, tzinfo=UTC)
+    changes = picture.changes_since(ws.figures(me, as_at=as_at), figures, ws.definitions)
+    st.markdown(picture.changes_summary(changes, meeting.strftime("%d %B %Y")))
+    if changes.height:
+        st.table(changes, hide_index=True)

@@ -1,0 +1,68 @@
+"""Data quality and timeliness: who submitted what, when, and how clean it was."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from app_pages._shell import acting_identity, guarded, page_header, show_chart, workspace
+from shared_outcomes import charts, timeliness, views
+from shared_outcomes.access import Action, decide
+
+page_header(
+    "Data quality and timeliness",
+    "For each dataset: which partners' extracts arrived on time, late, rejected or not at all, "
+    "the latest submissions with their reports, and each partner's record.",
+)
+
+with guarded():
+    ws = workspace()
+    me = acting_identity()
+    partners = ws.partnership.partners
+    register = timeliness.register_frame(ws.submissions(me))
+    today = datetime.now(UTC).date()
+    months = timeliness.latest_months(register, count=12)
+
+    dataset = st.selectbox(
+        "Dataset",
+        options=sorted(ws.contracts),
+        format_func=lambda d: ws.contracts[d].title,
+        key="dq_dataset",
+    )
+    title = ws.contracts[dataset].title
+    grid = timeliness.timeliness_grid(register, partners, dataset, months, today)
+    summary = timeliness.timeliness_summary(grid, title)
+    st.header("Extracts by partner and month")
+    show_chart(
+        charts.timeliness_chart(
+            grid, title=f"{title}: submissions by partner and month", description=summary
+        ),
+        summary=summary,
+        table=grid.pivot(on="period", index="partner", values="state"),
+        legend="✔ on time · ◷ late · ↻ resubmitted (corrected) · ✖ rejected · ? missing "
+        "· blank: not yet due",
+    )
+
+    st.header("Each partner's record")
+    st.caption(f"Every dataset a partner submits, over the {len(months)} months shown.")
+    st.table(timeliness.partner_record(register, partners, months, today), hide_index=True)
+
+    st.header("Recent submissions")
+    recent = timeliness.recent_submissions_table(register, partners)
+    st.table(recent, hide_index=True)
+    ids = recent["Submission"].to_list()
+    if ids:
+        chosen = st.selectbox("Show the report of submission", options=ids, key="dq_report")
+        row = register.filter(register["submission_id"] == chosen).row(0, named=True)
+        decision = decide(me, Action.VIEW_SUBMISSION_REPORTS, partner=row["partner_id"])
+        if not decision.allowed:
+            st.info(decision.reason, icon=":material/lock:")
+        else:
+            report = ws.submission_report(me, chosen)
+            if report is None:
+                st.info("No report was stored with this submission.")
+            else:
+                st.markdown(views.report_headline(report))
+                if report.findings:
+                    st.table(views.findings_table(report), hide_index=True)

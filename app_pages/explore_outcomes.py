@@ -1,0 +1,128 @@
+"""Explore: one shared outcome by area, month and partner, with its definition and downloads."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages._shell import acting_identity, guarded, page_header, show_chart, workspace
+from shared_outcomes import charts, picture, views
+from shared_outcomes.exports import to_parquet, to_safe_csv
+
+page_header(
+    "Explore",
+    "Pick a shared outcome: its trend by area against the target, the areas compared for a "
+    "month, each partner's contribution, and how it is defined. The filters are kept in the "
+    "address bar, so a view can be shared as a link.",
+)
+
+with guarded():
+    ws = workspace()
+    me = acting_identity()
+    definitions = {d.id: d for d in views.sorted_definitions(ws.definitions)}
+    if not definitions:
+        st.info("No shared outcomes are defined yet (data_contracts/outcomes/).")
+        st.stop()
+    outcome = st.selectbox(
+        "Shared outcome",
+        options=list(definitions),
+        format_func=lambda i: definitions[i].title,
+        key="outcome",
+        bind="query-params",
+    )
+    d = definitions[outcome]
+    figures = ws.figures(me, outcomes=[outcome])
+    areas = ws.partnership.areas
+    names = {pid: p.name for pid, p in ws.partnership.partners.items()}
+    choices = picture.area_options(figures, areas)
+    chosen = st.multiselect(
+        "Areas on the trend chart",
+        options=list(choices),
+        default=["all"],
+        format_func=lambda code: choices[code],
+        key="areas",
+        bind="query-params",
+        max_selections=charts.MAX_SERIES,
+        help=f"Up to {charts.MAX_SERIES} lines, so each keeps a distinct colour and dash.",
+    )
+    periods = sorted(set(figures["period"].drop_nulls().to_list()), reverse=True)
+    if not periods:
+        st.info(f"No figures yet for {d.title}: no partner has submitted its data.")
+        st.stop()
+    month = st.selectbox(
+        "Month for the area comparison and contributions",
+        options=periods,
+        format_func=picture.month_label,
+        key="month",
+        bind="query-params",
+    )
+    unit_title = views.UNIT_TITLE[d.unit].capitalize()
+    target = d.target.value if d.target else None
+
+    st.header("Trend by area")
+    trend = picture.trend_frame(figures, outcome, chosen or ["all"], areas)
+    summary = picture.trend_summary(trend, d.unit, target)
+    show_chart(
+        charts.trend_chart(
+            trend,
+            title=f"{d.title}: trend",
+            unit_title=unit_title,
+            target=target,
+            description=summary,
+        ),
+        summary=summary,
+        table=trend,
+        legend="Dashed grey line: the shared target." if target is not None else None,
+    )
+
+    st.header(f"Areas compared, {picture.month_label(month)}")
+    by_area = picture.areas_frame(figures, outcome, month, areas)
+    summary = picture.areas_summary(by_area, d.unit, month)
+    show_chart(
+        charts.areas_chart(
+            by_area,
+            title=f"{d.title} by area, {picture.month_label(month)}",
+            unit_title=unit_title,
+            target=target,
+            description=summary,
+        ),
+        summary=summary,
+        table=by_area.drop("status_colour"),
+    )
+
+    st.header(f"Partner contributions, {picture.month_label(month)}")
+    shares = picture.contributions_frame(figures, outcome, month, names)
+    summary = picture.contributions_summary(shares, month)
+    if shares.height:
+        show_chart(
+            charts.contributions_chart(
+                shares,
+                title=f"Share of the numerator by partner, {picture.month_label(month)}",
+                description=summary,
+            ),
+            summary=summary,
+            table=shares,
+        )
+    else:
+        st.markdown(summary)
+
+    st.header("Definition")
+    st.markdown(views.describe_definition(d, ws.partnership))
+    with st.expander("The SQL behind this outcome"):
+        st.code(picture.definition_sql(d), language="sql")
+
+    st.header("Download the figures")
+    st.caption(
+        "Every area and month of this outcome, with coverage. Small numbers are suppressed "
+        "as your role requires (disclosure control)."
+    )
+    export = picture.export_frame(figures, outcome, areas)
+    left, right = st.columns(2)
+    left.download_button(
+        "Download as CSV", data=to_safe_csv(export), file_name=f"{outcome}.csv", mime="text/csv"
+    )
+    right.download_button(
+        "Download as Parquet",
+        data=to_parquet(export),
+        file_name=f"{outcome}.parquet",
+        mime="application/vnd.apache.parquet",
+    )

@@ -1,0 +1,109 @@
+"""Submit an extract: choose dataset and month, upload, read the report, confirm, load."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from app_pages._shell import acting_identity, guarded, page_header, workspace
+from shared_outcomes import picture, timeliness, views
+from shared_outcomes.report import report_json
+
+page_header(
+    "Submit an extract",
+    "Check your monthly CSV extract against its data contract, read the report, and load it "
+    "into the shared warehouse once it is clean.",
+)
+
+with guarded():
+    ws = workspace()
+    me = acting_identity()
+    choice = views.submission_choices(me, ws.partnership, ws.contracts)
+    if choice.refusal:
+        st.warning(choice.refusal, icon=":material/block:")
+        st.stop()
+
+    partner_id = st.selectbox(
+        "Partner",
+        options=list(choice.partners),
+        format_func=lambda pid: choice.partners[pid],
+        disabled=len(choice.partners) == 1,
+        help="You submit for the partner you are signed in for.",
+    )
+    datasets = choice.datasets[partner_id]
+    dataset = st.selectbox(
+        "Dataset", options=list(datasets), format_func=lambda d: datasets[d], key="dataset"
+    )
+    register = timeliness.register_frame(ws.submissions(me))
+    months = views.month_options(datetime.now(UTC).date(), picture.latest_period(register))
+    period = st.selectbox(
+        "Month the extract is for", options=months, index=1, key="period", help="YYYY-MM"
+    )
+    limit_mb = int(st.get_option("server.maxUploadSize"))
+    st.markdown(
+        f"Upload a **CSV file of at most {limit_mb} MB** (the server's upload limit). "
+        "A blank template for each dataset is on the Standards page."
+    )
+    upload = st.file_uploader(f"Extract file (CSV, up to {limit_mb} MB)", type=["csv"], key="file")
+
+    if upload is not None:
+        data = upload.getvalue()
+        key = ("checked", partner_id, dataset, period, upload.name, upload.size, upload.file_id)
+        if st.session_state.get("checked_key") != key:
+            with st.status(f"Checking {upload.name} ({upload.size:,} bytes)…") as status:
+                checked = ws.validate(
+                    data, dataset=dataset, partner=partner_id, period=period, file_name=upload.name
+                )
+                status.update(label="Checked.", state="complete", expanded=False)
+            st.session_state["checked_key"] = key
+            st.session_state["checked"] = checked
+            st.session_state.pop("loaded", None)
+        checked = st.session_state["checked"]
+        report = checked.report
+
+        st.header("Report")
+        if report.accepted:
+            st.success(views.report_headline(report), icon=":material/check_circle:")
+        else:
+            st.error(views.report_headline(report), icon=":material/error:")
+        if report.findings:
+            st.table(views.findings_table(report), hide_index=True)
+        if report.errors:
+            st.download_button(
+                "Download the failing rows (CSV)",
+                data=checked.failing_rows_csv(),
+                file_name=f"{dataset}_{period}_failing_rows.csv",
+                mime="text/csv",
+            )
+        st.download_button(
+            "Download the full report (JSON)",
+            data=report_json(report),
+            file_name=f"{dataset}_{period}_report.json",
+            mime="application/json",
+        )
+
+        if report.accepted:
+            confirmed = st.checkbox(
+                f"I confirm this is {choice.partners[partner_id]}'s {datasets[dataset]} "
+                f"extract for {period}, and it should replace any earlier version.",
+                key="confirm",
+            )
+            if st.button("Load into the shared warehouse", type="primary", disabled=not confirmed):
+                with st.status("Loading…") as status:
+                    result = ws.submit(
+                        me,
+                        data,
+                        dataset=dataset,
+                        partner=partner_id,
+                        period=period,
+                        file_name=upload.name,
+                    )
+                    status.update(label="Done.", state="complete", expanded=False)
+                st.session_state["loaded"] = (result.status, result.summary)
+            if "loaded" in st.session_state:
+                status_word, sentence = st.session_state["loaded"]
+                if status_word == "rejected":
+                    st.error(sentence, icon=":material/error:")
+                else:
+                    st.success(sentence, icon=":material/cloud_done:")

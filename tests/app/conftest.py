@@ -1,0 +1,67 @@
+"""AppTest fixtures: the app over a temp copy of the sample database, one demo user chosen."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+# `streamlit run` puts the app's folder on sys.path (so pages import app_pages._shell); do the same.
+# The browser tests' helpers (sample database, good and bad extracts) are shared with these.
+for folder in (ROOT, ROOT / "tests" / "e2e"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+from e2e_support import build_recent_sample  # noqa: E402
+
+PAGE_FILES = {
+    "Common picture": "app_pages/common_picture.py",
+    "Explore": "app_pages/explore_outcomes.py",
+    "Submit an extract": "app_pages/submit_extract.py",
+    "Data quality and timeliness": "app_pages/data_quality.py",
+    "Standards": "app_pages/standards_catalogue.py",
+}
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample partnership's last months in a database, built once for the session."""
+    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    build_recent_sample(db)
+    return db
+
+
+@pytest.fixture
+def app_db(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the sample database, which the app finds through SHARED_OUTCOMES_DB."""
+    db = tmp_path / demo_db.name
+    shutil.copy2(demo_db, db)
+    for suffix in ("_archive", "_rows"):  # the warehouse keeps files beside the database
+        folder = demo_db.parent / (demo_db.stem + suffix)
+        if folder.is_dir():
+            shutil.copytree(folder, tmp_path / folder.name)
+    monkeypatch.setenv("SHARED_OUTCOMES_DB", str(db))
+    monkeypatch.setenv("SHARED_OUTCOMES_HOME", str(ROOT))
+    return db
+
+
+@pytest.fixture
+def open_page(app_db: Path) -> Callable[..., AppTest]:
+    """Run the app on one page, acting as a given demo user."""
+
+    def run(page: str, user: str = "demo-analyst") -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        at.session_state["demo_user"] = user
+        at.run()
+        if page != "Common picture":
+            at.switch_page(PAGE_FILES[page])
+            at.run()
+        return at
+
+    return run

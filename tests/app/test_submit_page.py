@@ -1,0 +1,74 @@
+"""The upload flow in AppTest: a bad file shows its errors and loads nothing; a good one loads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from e2e_support import make_extracts
+from streamlit.testing.v1 import AppTest
+
+from shared_outcomes.access import SYSTEM
+from shared_outcomes.service import Workspace
+from shared_outcomes.settings import load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _register(db: Path) -> list[tuple[int, str]]:
+    ws = Workspace.open(load_settings(db=db, root=ROOT))
+    return [(s.submission_id, s.status) for s in ws.submissions(SYSTEM)]
+
+
+def _choose_and_upload(at: AppTest, dataset: str, period: str, name: str, data: bytes) -> None:
+    at.selectbox(key="dataset").set_value(dataset)
+    at.selectbox(key="period").set_value(period)
+    at.run()
+    at.file_uploader(key="file").set_value((name, data, "text/csv"))
+    at.run()
+
+
+def test_a_bad_extract_shows_its_errors_first_and_loads_nothing(
+    open_page: Callable[..., AppTest], app_db: Path
+) -> None:
+    files = make_extracts()
+    before = _register(app_db)
+    at = open_page("Submit an extract", f"demo-{files.partner}")
+    assert "200 MB" in " ".join(m.value for m in at.markdown)  # the upload limit is stated
+    _choose_and_upload(at, files.dataset, files.period, "bad.csv", files.bad)
+
+    assert not at.exception
+    assert at.error[0].value.startswith("Rejected: 2 problems")
+    findings = at.table[0].value
+    assert list(findings["Severity"]) == ["Error", "Error"]
+    assert set(findings["Column"]) == {"area_code", "applicant_age"}
+    assert set(findings["Rows"]) == {"3", "4"}  # spreadsheet rows: header is row 1
+    assert all(findings["How to fix it"])
+    assert not [b for b in at.button if b.label == "Load into the shared warehouse"]
+    assert _register(app_db) == before
+
+
+def test_a_good_extract_loads_only_after_confirmation(
+    open_page: Callable[..., AppTest], app_db: Path
+) -> None:
+    files = make_extracts()
+    before = _register(app_db)
+    at = open_page("Submit an extract", f"demo-{files.partner}")
+    _choose_and_upload(at, files.dataset, files.period, "good.csv", files.good)
+
+    assert not at.exception and not at.error
+    assert at.success[0].value.startswith("Accepted:")
+    load = next(b for b in at.button if b.label == "Load into the shared warehouse")
+    assert load.disabled  # not before the confirmation
+    assert _register(app_db) == before
+
+    at.checkbox(key="confirm").check()
+    at.run()
+    next(b for b in at.button if b.label == "Load into the shared warehouse").click()
+    at.run()
+
+    assert not at.exception
+    assert any("loaded as submission" in s.value for s in at.success)
+    after = _register(app_db)
+    assert len(after) == len(before) + 1
+    assert after[0][1] == "accepted"
