@@ -1,0 +1,146 @@
+"""Helpers shared by the browser tests: the running app, page paths, screenshots, waiting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+
+# The app's page paths (url_path in app.py) and the title each must carry.
+PAGES = {
+    "": "Common picture",  # the default page lives at the root
+    "explore": "Explore",
+    "submit": "Submit an extract",
+    "data-quality": "Data quality and timeliness",
+    "standards": "Standards",
+}
+
+
+@dataclass(frozen=True)
+class App:
+    """A running app: its base URL and the database it serves."""
+
+    url: str
+    db_path: Path
+
+    def page_url(self, path: str, query: str = "") -> str:
+        return f"{self.url}/{path}" + (f"?{query}" if query else "")
+
+
+def screenshot(tab: Page, name: str) -> Path:
+    """Save a full-page screenshot under test-artifacts/ (gitignored; CI keeps it)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    # Streamlit scrolls inside its main area, so grow the viewport to the content for the shot.
+    size = tab.viewport_size or {"width": 1366, "height": 900}
+    height = tab.evaluate(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+        " return m ? m.scrollHeight : document.body.scrollHeight; }"
+    )
+    tab.set_viewport_size({"width": size["width"], "height": min(max(height, 600), 8000)})
+    tab.wait_for_timeout(1500)  # charts render once they are in view
+    tab.screenshot(path=str(path), full_page=True)
+    tab.set_viewport_size(size)
+    return path
+
+
+def wait_for_app(tab: Page) -> None:
+    """Wait until Streamlit has finished running the page's script."""
+    tab.wait_for_selector("[data-testid='stApp']")
+    tab.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+    tab.wait_for_timeout(300)
+
+
+@dataclass(frozen=True)
+class Extracts:
+    """A partner's latest sample extract, made into a corrected (good) and a broken (bad) file."""
+
+    partner: str
+    partner_name: str
+    dataset: str
+    period: str
+    good: bytes
+    bad: bytes
+
+
+def make_extracts(
+    partner: str = "bolton_council",
+    partner_name: str = "Bolton Council",
+    dataset: str = "homelessness_cases",
+) -> Extracts:
+    """Build both files from the sample partnership (so they follow its contract as it is).
+
+    The good file keeps the first half of the records of the partner's latest month, so loading
+    it as a resubmission changes that month's figures; the bad file also breaks an area code
+    and an age, which the report must name by row and column.
+    """
+    latest = sorted((ROOT / "sample_data" / "extracts" / partner).glob(f"{dataset}_*.csv"))[-1]
+    period = latest.stem.rsplit("_", 1)[1]
+    lines = latest.read_text(encoding="utf-8-sig").splitlines()
+    header, records = lines[0], lines[1:]
+    kept = records[: max(2, len(records) // 2)]
+    good = "\n".join([header, *kept]) + "\n"
+    columns = header.split(",")
+    broken = [line.split(",") for line in kept]
+    broken[1][columns.index("area_code")] = "E0800000X"
+    broken[2][columns.index("applicant_age")] = "forty"
+    bad = "\n".join([header, *(",".join(cells) for cells in broken)]) + "\n"
+    return Extracts(partner, partner_name, dataset, period, good.encode(), bad.encode())
+
+
+def choose(tab: Page, label: str, option: str) -> None:
+    """Pick `option` in the selectbox labelled `label`, as a person would (click, type, Enter)."""
+    box = tab.locator("[data-testid='stSelectbox']").filter(has_text=label)
+    box.locator("input").click()
+    tab.keyboard.type(option)
+    tab.keyboard.press("Enter")
+    wait_for_app(tab)
+
+
+def go_to(tab: Page, title: str) -> None:
+    """Follow the sidebar's navigation link (the session, and so the demo user, is kept)."""
+    tab.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title).click()
+    tab.wait_for_function("(t) => document.title.startsWith(t)", arg=title)
+    wait_for_app(tab)
+
+
+def build_recent_sample(db: Path, months: int = 4) -> None:
+    """The sample partnership's last `months` months (resubmissions included) in a new database.
+
+    The whole sample takes minutes to load on a shared two-core machine; the pages need only a
+    few months of it to show every outcome, trend, revision and coverage gap.
+    """
+    from datetime import UTC, datetime, time, timedelta
+
+    from shared_outcomes.access import SYSTEM
+    from shared_outcomes.ingest import parse_drop_name, sample_files
+    from shared_outcomes.service import Workspace
+    from shared_outcomes.settings import load_settings
+
+    ws = Workspace.open(load_settings(db=db, root=ROOT))
+    files = [
+        (path, again, *parse_drop_name(path.parent.parent, path))
+        for path, again in sample_files(ws.settings.sample_dir)
+    ]
+    last = max(period for *_, period in files)
+    year, month = (int(part) for part in last.split("-"))
+    first = f"{year - (1 if month <= months - 1 else 0):04d}-{(month - months) % 12 + 1:02d}"
+    for path, again, partner, dataset, period in files:
+        if period < first:
+            continue
+        due = ws.partnership.partners[partner].due_date(period)
+        day = due + timedelta(days=3) if again else due - timedelta(days=2)
+        ws.submit(
+            SYSTEM,
+            path,
+            dataset=dataset,
+            partner=partner,
+            period=period,
+            submitted_at=datetime.combine(day, time(9, 30), tzinfo=UTC),
+        )
