@@ -209,3 +209,26 @@ def test_a_writer_waits_for_the_lock_and_then_succeeds(tmp_path: Path, contract:
         holder.wait(timeout=30)
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM submissions").fetchone() == (1,)
+
+
+def test_threads_of_one_process_also_wait_a_bounded_time(tmp_path: Path, contract: Contract):
+    db = tmp_path / "threads.duckdb"
+    holder = Warehouse.open(db, {"visits": contract})
+    impatient = Warehouse(db.resolve(), {}, archive_dir=tmp_path / "a", busy_timeout=0.3)
+    busy, release = threading.Event(), threading.Event()
+
+    def long_build() -> None:
+        with holder.bulk():
+            busy.set()
+            release.wait(timeout=30)
+
+    thread = threading.Thread(target=long_build)
+    thread.start()
+    try:
+        assert busy.wait(timeout=30)
+        with pytest.raises(WarehouseBusy, match="busy with other work in this program"):
+            impatient.history("p1", "visits")
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert impatient.history("p1", "visits") == []

@@ -44,9 +44,22 @@ class Connections:
         self._held = threading.local()  # a connection this thread holds (`hold`)
 
     @contextmanager
+    def _turn(self) -> Iterator[None]:
+        """This process's turn on the file, waiting at most `busy_timeout` for other threads."""
+        if not self._lock.acquire(timeout=self.busy_timeout):
+            raise WarehouseBusy(
+                f"the database {self.db_path} stayed busy with other work in this program for "
+                f"{self.busy_timeout:g} s (a large load or the demo build). Try again shortly."
+            )
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    @contextmanager
     def connect(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection for one unit of work (this thread's held one, if it holds one)."""
-        with self._lock:
+        with self._turn():
             held: duckdb.DuckDBPyConnection | None = getattr(self._held, "con", None)
             if held is not None:
                 yield held
@@ -60,7 +73,7 @@ class Connections:
     @contextmanager
     def hold(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """Keep one read-write connection for several units of work in this thread."""
-        with self._lock:
+        with self._turn():
             con = self._open(write=True)
             self._held.con = con
             try:
