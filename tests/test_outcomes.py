@@ -16,6 +16,7 @@ Admissions (nhs): 2020-01 A1 2, A2 4, A3 9; 2020-02 A1 3, A2 7, A3 10; 2020-03 A
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 from collections.abc import Iterator
@@ -33,7 +34,7 @@ from hypothesis import strategies as st
 
 from shared_outcomes.access import Identity, Role
 from shared_outcomes.contracts import Contract, load_contracts
-from shared_outcomes.definitions import OutcomeDefinition, load_definitions
+from shared_outcomes.definitions import Filter, OutcomeDefinition, load_definitions
 from shared_outcomes.measures import measures_sql
 from shared_outcomes.outcomes import compute_outcomes
 from shared_outcomes.warehouse import Warehouse
@@ -399,3 +400,57 @@ def test_figures_do_not_change_when_rows_are_reordered_or_split_across_submissio
         other.submit("cases", "council_c", "2020-01", split)
     for identity in (ANALYST, LEADER):
         assert compute(one, identity).equals(compute(other, identity))
+
+
+def test_a_hostile_filter_value_is_only_ever_a_bound_parameter(
+    contracts: dict[str, Contract], definitions: dict[str, OutcomeDefinition]
+) -> None:
+    # The resolver refuses such a value (tests/test_definitions.py); even a Measure built by
+    # hand, past the resolver, cannot change the statement: the value is bound, not spliced.
+    hostile = "prevention') OR 1=1; DROP TABLE submissions; --"
+    numerator = dataclasses.replace(
+        definitions[PREVENTIONS].numerator, filters=(Filter("duty_type", (hostile,)),)
+    )
+    source = MemorySource(contracts)
+    source.submit("cases", "council_a", "2020-01", cases("2020-01", A1=7))
+    sql, params = measures_sql("cases", "area_code", [numerator], [1])
+    assert hostile not in sql and hostile in params
+    assert source.con.execute(sql, params).fetchall() == [(1, "A1", None)]
+    assert source.con.execute("SELECT count(*) FROM submissions").fetchone() == (1,)
+
+
+def test_shares_are_listed_where_several_partners_cover_an_area(
+    contracts: dict[str, Contract],
+) -> None:
+    shared = Partnership(
+        partners={
+            **PARTNERSHIP.partners,
+            "council_a": Partner("council_a", "Council A", ["cases"], 10, ["A1", "A2"]),
+        },
+        areas=PARTNERSHIP.areas,
+    )
+    definitions = load_definitions(
+        FIXTURES / "outcomes", contracts, shared, reference_dir=FIXTURES / "reference"
+    )
+    source = MemorySource(contracts)
+    source.submit("cases", "council_a", "2020-01", cases("2020-01", A1=8, A2=3))
+    source.submit("cases", "council_b", "2020-01", cases("2020-01", A2=10, A3=15))
+
+    def shares(identity: Identity, area: str | None) -> Any:
+        frame = compute_outcomes(source, definitions, shared, identity, outcomes=[PREVENTIONS])
+        row = frame.filter(pl.col("area_code").eq_missing(area)).to_dicts()[0]
+        if row["contributions"] is None:
+            return None
+        return [(c["partner_id"], c["numerator"], c["share"]) for c in row["contributions"]]
+
+    assert shares(ANALYST, "A2") == [
+        ("council_a", 3, pytest.approx(3 / 13)),
+        ("council_b", 10, pytest.approx(10 / 13)),
+    ]
+    assert shares(ANALYST, "A1") is None  # one partner covers A1: it is the whole numerator
+    # For the shared view council_a's 3 is small and council_b's 10 would give it back.
+    assert shares(LEADER, "A2") == [("council_a", None, None), ("council_b", None, None)]
+    assert shares(LEADER, None) == [
+        ("council_a", 11, pytest.approx(11 / 36)),
+        ("council_b", 25, pytest.approx(25 / 36)),
+    ]
