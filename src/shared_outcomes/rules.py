@@ -189,7 +189,7 @@ def is_null(cells: Cells, markers: tuple[str, ...]) -> pl.Expr:
     (when no marker parses, like `-999` would), for text those no longer than the longest marker.
     """
     text, values = pl.col(cells.raw), sorted({"", *markers})
-    if cells.value != cells.raw and not any(_parses(m, cells.spec) for m in values):
+    if cells.value != cells.raw and not _any_parses(values, cells.spec):
         candidates = pl.when(pl.col(cells.value).is_null()).then(text)
     else:
         longest = max(len(m.encode("utf-8")) for m in values)
@@ -197,14 +197,16 @@ def is_null(cells: Cells, markers: tuple[str, ...]) -> pl.Expr:
     return text.is_null() | _among(candidates, values).fill_null(False)
 
 
-def _parses(marker: str, spec: ColumnSpec) -> bool:
+def _any_parses(markers: list[str], spec: ColumnSpec) -> bool:
     """Whether a null marker is also a valid value of the column's type (a marker like -999)."""
     c = Cells(0, spec)
-    probe = pl.DataFrame({c.raw: [marker]}, schema={c.raw: pl.String}).with_columns(
-        pl.col(c.raw).cast(pl.Int64, strict=False).alias(c.int)
+    probe = (
+        pl.LazyFrame({c.raw: markers}, schema={c.raw: pl.String})
+        .with_columns(pl.col(c.raw).cast(pl.Int64, strict=False).alias(c.int))
+        .with_columns(scientific(pl.col(c.raw), pl.col(c.int)).alias(c.sci))
+        .select(typed_value(c).is_not_null().any())
     )
-    probe = probe.with_columns(scientific(pl.col(c.raw), pl.col(c.int)).alias(c.sci))
-    return probe.select(typed_value(c).is_not_null()).item() is True
+    return probe.collect().item() is True
 
 
 def _among(text: pl.Expr, values: Sequence[str] | pl.Series) -> pl.Expr:
