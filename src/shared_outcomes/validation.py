@@ -104,6 +104,7 @@ def check_frame(frame: pl.DataFrame, contract: Contract, report: Report) -> Vali
         .with_columns(pl.col(c.raw).cast(pl.Int64, strict=False).alias(c.int) for c in integers)
         .with_columns(scientific(pl.col(c.raw), pl.col(c.int)).alias(c.sci) for c in integers)
         .with_columns(typed_value(c).alias(c.value) for c in cells.values() if c.value != c.raw)
+        .drop(c.int for c in integers)  # folded into the typed value: free its memory early
         .with_columns(is_null(c, markers).alias(c.null) for c in cells.values())
         .with_columns(flag for c in cells.values() for flag in shared_flags(c))
         .with_columns(
