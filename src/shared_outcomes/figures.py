@@ -1,14 +1,16 @@
 """Figures: area measures turned into the shared figures a viewer may see.
 
-Input: one row per area and month with the numerator and denominator (current, and before the
-latest revision) and the coverage lists. This module adds the partnership-wide row (summed
-numerators and denominators over the areas that have both: never an average of rates), withholds
-incomplete figures where the definition says so, applies disclosure control for viewers who may
-not see small counts, scales the value per unit, sets the target and RAG status, the changes
-since the previous month and a year earlier, the revision (from, to) and each partner's
-contribution to the numerator. Everything is vectorised Polars; the order of the steps matters
-(changes and revisions are computed from what the viewer sees, so hidden numbers cannot leak
-through a difference).
+Input: one row per outcome, area and month with the numerator and denominator (current, and
+before the latest revision), and the coverage lists apart. This module adds the
+partnership-wide row (summed numerators and denominators over the areas that have both: never an
+average of rates), withholds incomplete figures where the definition says so, applies disclosure
+control for viewers who may not see small counts, scales the value per unit, sets the target and
+RAG status, the changes since the previous month and a year earlier, the revision (from, to) and
+each partner's contribution to the numerator. Everything is vectorised Polars; the order of the
+steps matters (changes and revisions are computed from what the viewer sees, so hidden numbers
+cannot leak through a difference). The work runs on integer keys (outcome order, area index,
+month number); names, titles and coverage lists are joined on at the end, so the sorts and
+windows never move strings or lists around.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import polars as pl
 from shared_outcomes.definitions import OutcomeDefinition, PartnershipLike
 from shared_outcomes.disclosure import is_small, suppression_mask
 
-ALL_AREAS = "\x00all"  # the partnership-wide row's key inside the computation (null outside)
 WHOLE_PARTNERSHIP = "Whole partnership"
 
 CONTRIBUTION = pl.Struct(
@@ -59,16 +60,13 @@ FIGURE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "contributions": pl.List(CONTRIBUTION),
 }
 _LISTS = ("expected", "submitted", "missing", "missing_due")
+_KEYS = ["order", "__k", "__p"]
 
 
 def parameters(definitions: Sequence[OutcomeDefinition]) -> pl.DataFrame:
     """One row per outcome with what the figure rules need, so all outcomes run as one frame."""
     rows = [
         {
-            "outcome": d.id,
-            "title": d.title,
-            "unit": d.unit,
-            "direction": d.direction,
             "order": i,
             "scale": d.scale,
             "uses_den": d.denominator is not None and d.unit != "count",
@@ -77,7 +75,7 @@ def parameters(definitions: Sequence[OutcomeDefinition]) -> pl.DataFrame:
             "num_counted": d.numerator.is_count,
             "den_counted": _counted_den(d),
             "target_value": d.target.value if d.target else None,
-            "target_from": d.target.from_period if d.target else None,
+            "target_from": _month(d.target.from_period) if d.target else None,
             "tolerance": d.tolerance,
             "higher": d.direction == "higher_is_better",
         }
@@ -87,10 +85,6 @@ def parameters(definitions: Sequence[OutcomeDefinition]) -> pl.DataFrame:
 
 
 _PARAMETERS: dict[str, pl.DataType | type[pl.DataType]] = {
-    "outcome": pl.String,
-    "title": pl.String,
-    "unit": pl.String,
-    "direction": pl.String,
     "order": pl.Int64,
     "scale": pl.Float64,
     "uses_den": pl.Boolean,
@@ -99,16 +93,63 @@ _PARAMETERS: dict[str, pl.DataType | type[pl.DataType]] = {
     "num_counted": pl.Boolean,
     "den_counted": pl.Boolean,
     "target_value": pl.Float64,
-    "target_from": pl.String,
+    "target_from": pl.Int64,
     "tolerance": pl.Float64,
     "higher": pl.Boolean,
 }
 
 
+class _Keys:
+    """Integer keys for outcome ids, area codes (the partnership after them all) and months."""
+
+    def __init__(self, definitions: Sequence[OutcomeDefinition], partnership: PartnershipLike):
+        self.definitions = list(definitions)
+        self.orders = {d.id: i for i, d in enumerate(definitions)}
+        self.areas = {code: i for i, code in enumerate(partnership.areas)}
+        self.whole = len(self.areas)
+        self.names = dict(partnership.areas)
+        self.partners = list(partnership.partners)
+
+    def add(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Replace `outcome`, `area_code` and `period` by `order`, `__k` and `__p`."""
+        return frame.with_columns(
+            order=pl.col("outcome").replace_strict(self.orders, return_dtype=pl.Int64),
+            __k=pl.col("area_code")
+            .replace_strict(self.areas, default=self.whole, return_dtype=pl.Int64)
+            .fill_null(self.whole),
+            __p=_month_number(pl.col("period")),
+        ).drop("outcome", "area_code", "period")
+
+    def names_back(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Outcome id, title, unit, direction, area code and name, and month, from the keys."""
+        ds = self.definitions
+        codes = {i: c for c, i in self.areas.items()}
+
+        def by_order(values: list[str]) -> pl.Expr:
+            return pl.col("order").replace_strict(dict(enumerate(values)), return_dtype=pl.String)
+
+        year, month = (pl.col("__p") - 1) // 12, (pl.col("__p") - 1) % 12 + 1
+        return frame.with_columns(
+            outcome=by_order([d.id for d in ds]),
+            title=by_order([d.title for d in ds]),
+            unit=by_order([d.unit for d in ds]),
+            direction=by_order([d.direction for d in ds]),
+            area_code=pl.col("__k").replace_strict(codes, default=None, return_dtype=pl.String),
+            area_name=pl.col("__k").replace_strict(
+                {i: self.names.get(c, c) for i, c in codes.items()},
+                default=WHOLE_PARTNERSHIP,
+                return_dtype=pl.String,
+            ),
+            period=pl.concat_str(
+                year.cast(pl.String), pl.lit("-"), month.cast(pl.String).str.zfill(2)
+            ),
+        )
+
+
 def finish_figures(
     definitions: Sequence[OutcomeDefinition],
     areas: pl.DataFrame,
-    total_coverage: pl.DataFrame,
+    coverage: pl.DataFrame,
     parts: pl.DataFrame | None,
     partnership: PartnershipLike,
     *,
@@ -116,24 +157,20 @@ def finish_figures(
 ) -> pl.DataFrame:
     """From per-area measures and coverage to the figures (see the module docstring).
 
-    `areas` has one row per outcome, area and month (num, den, num_prev, den_prev and the
-    coverage lists); `total_coverage` one per outcome and month; `parts` the numerator per
-    outcome, partner, area and month for outcomes fed by several partners, with `listed` true
-    for areas that several of them cover (the others need no list of shares).
+    `areas` has one row per outcome, area and month (num, den, num_prev, den_prev); `coverage`
+    the lists (expected, submitted, missing, missing_due) per outcome, area (null: the whole
+    partnership) and month; `parts` the numerator per outcome, partner, area and month for
+    outcomes fed by several partners, with `listed` true for areas that several of them cover
+    (the others need no list of shares).
     """
-    params = parameters(definitions)
-    frame = _with_totals(areas.join(params, on="outcome"), total_coverage, params)
-    frame = frame.with_columns(
-        [pl.col(c).fill_null(pl.lit([], pl.List(pl.String))) for c in _LISTS]
-    ).with_columns(provisional=pl.col("missing").list.len() > 0)
-    # Integer keys (outcome order, area index, month number) keep sorts and windows cheap.
-    index = _area_index(partnership)
-    frame = frame.with_columns(
-        withheld=pl.col("provisional") & pl.col("withhold"),
-        __key=pl.col("area_code").fill_null(ALL_AREAS),
-        __k=_area_number(pl.col("area_code"), index),
-        __p=_month_number(pl.col("period")),
+    keys = _Keys(definitions, partnership)
+    lists = keys.add(coverage)
+    frame = _with_totals(keys.add(areas).join(parameters(definitions), on="order"), keys.whole)
+    missing = lists.select(*_KEYS, __missing=pl.col("missing").list.len())
+    frame = frame.join(missing, on=_KEYS, how="left").with_columns(
+        provisional=pl.col("__missing").fill_null(0) > 0
     )
+    frame = frame.with_columns(withheld=pl.col("provisional") & pl.col("withhold"))
     hide_none = pl.Series([False] * frame.height)
     num_mask = _mask(frame, "num") if private else hide_none
     den_mask = _mask(frame, "den") if private else hide_none
@@ -150,18 +187,16 @@ def finish_figures(
         __prev_value=_scaled("_prev"),
     )
     frame = _revisions(_targets_and_changes(frame), private)
-    frame = _contributions(frame, parts, private, index, partnership)
-    names = {**partnership.areas, ALL_AREAS: WHOLE_PARTNERSHIP}
-    return (
-        frame.with_columns(
-            area_code=pl.when(pl.col("__key") == ALL_AREAS).then(None).otherwise(pl.col("__key")),
-            area_name=pl.col("__key").replace_strict(
-                names, default=pl.col("__key"), return_dtype=pl.String
-            ),
-        )
-        .sort("order", "__p", "__k")
-        .select(list(FIGURE_SCHEMA))
+    listed = _contributions(frame, None if parts is None else keys.add(parts), private, keys)
+    frame = (
+        frame.sort("order", "__p", "__k")
+        .join(lists, on=_KEYS, how="left", maintain_order="left")
+        .join(listed, on=_KEYS, how="left", maintain_order="left")
     )
+    frame = keys.names_back(frame).with_columns(
+        pl.col(c).fill_null(pl.lit([], pl.List(pl.String))) for c in _LISTS
+    )
+    return frame.select(list(FIGURE_SCHEMA))
 
 
 def _counted_den(d: OutcomeDefinition) -> bool:
@@ -176,7 +211,7 @@ def _scaled(suffix: str) -> pl.Expr:
     return pl.when(pl.col("uses_den")).then(rate).otherwise(num)
 
 
-def _with_totals(areas: pl.DataFrame, coverage: pl.DataFrame, params: pl.DataFrame) -> pl.DataFrame:
+def _with_totals(areas: pl.DataFrame, whole: int) -> pl.DataFrame:
     """Append one partnership-wide row per outcome and month, summed over the areas with data."""
 
     def in_total(suffix: str) -> pl.Expr:
@@ -189,20 +224,19 @@ def _with_totals(areas: pl.DataFrame, coverage: pl.DataFrame, params: pl.DataFra
         kept = pl.col(name).filter(pl.col(inside))
         return pl.when(kept.count() > 0).then(kept.sum()).otherwise(None).alias(name)
 
-    totals = areas.group_by("outcome", "period").agg(
+    params = [c for c in _PARAMETERS if c != "order"]
+    totals = areas.group_by("order", "__p").agg(
         summed("num", "in_total"),
         summed("den", "in_total"),
         summed("num_prev", "__in_prev"),
         summed("den_prev", "__in_prev"),
+        *(pl.col(c).first() for c in params),
     )
-    totals = (
-        totals.join(coverage, on=["outcome", "period"], how="left")
-        .join(params, on="outcome")
-        .with_columns(area_code=pl.lit(None, pl.String), in_total=pl.lit(True))
+    totals = totals.with_columns(
+        __k=pl.lit(whole, pl.Int64), in_total=pl.lit(True), is_total=pl.lit(True)
     )
     return pl.concat(
-        [areas.with_columns(is_total=pl.lit(False)), totals.with_columns(is_total=pl.lit(True))],
-        how="diagonal_relaxed",
+        [areas.with_columns(is_total=pl.lit(False)), totals], how="diagonal_relaxed"
     ).drop("__in_prev")
 
 
@@ -220,7 +254,7 @@ def _mask(frame: pl.DataFrame, column: str) -> pl.Series:
 
 
 def _targets_and_changes(frame: pl.DataFrame) -> pl.DataFrame:
-    applies = pl.col("target_from").is_not_null() & (pl.col("period") >= pl.col("target_from"))
+    applies = pl.col("target_from").is_not_null() & (pl.col("__p") >= pl.col("target_from"))
     frame = frame.with_columns(target=pl.when(applies).then(pl.col("target_value")).otherwise(None))
     value, goal = pl.col("value"), pl.col("target")
     band = goal.abs() * pl.col("tolerance")
@@ -269,34 +303,29 @@ def _revisions(frame: pl.DataFrame, private: bool) -> pl.DataFrame:
 
 
 def _contributions(
-    frame: pl.DataFrame,
-    parts: pl.DataFrame | None,
-    private: bool,
-    index: dict[str, int],
-    partnership: PartnershipLike,
+    frame: pl.DataFrame, parts: pl.DataFrame | None, private: bool, keys: _Keys
 ) -> pl.DataFrame:
-    """Each partner's part of the numerator, suppressed like any other table of counts."""
+    """Each partner's part of the numerator (suppressed like any table of counts), per figure."""
     if parts is None or parts.height == 0:
-        return frame.with_columns(contributions=pl.lit(None, pl.List(CONTRIBUTION)))
-    keys = ["order", "__k", "__p"]
-    ranks = {p: i for i, p in enumerate(partnership.partners)}
-    names = {i: p for p, i in ranks.items()}
-    orders = dict(frame.select("outcome", "order").unique().iter_rows())
-    by_area = parts.select(
-        order=pl.col("outcome").replace_strict(orders, return_dtype=pl.Int64),
-        __r=pl.col("partner_id").replace_strict(ranks, default=len(ranks), return_dtype=pl.Int64),
-        __k=_area_number(pl.col("area_code"), index),
-        __p=_month_number(pl.col("period")),
-        value=pl.col("value"),
-        listed=pl.col("listed"),
+        return pl.DataFrame(
+            schema={"order": pl.Int64, "__k": pl.Int64, "__p": pl.Int64,
+                    "contributions": pl.List(CONTRIBUTION)}
+        )  # fmt: skip
+    # Partners in the partnership's order (any others after them).
+    found = parts.get_column("partner_id").unique().sort().to_list()
+    ids = list(dict.fromkeys([*(p for p in keys.partners if p in set(found)), *found]))
+    ranks = {p: i for i, p in enumerate(ids)}
+    by_area = (
+        parts.with_columns(__r=pl.col("partner_id").replace_strict(ranks, return_dtype=pl.Int64))
+        .group_by("order", "__r", "__k", "__p", "listed")
+        .agg(pl.col("value").sum())
     )
-    by_area = by_area.group_by("order", "__r", "__k", "__p", "listed").agg(pl.col("value").sum())
     whole = by_area.group_by("order", "__r", "__p").agg(pl.col("value").sum())
     by_area = by_area.filter(pl.col("listed")).drop("listed")
-    figures = frame.select(*keys, "num", "threshold", "num_counted", parent=_hidden_total())
+    figures = frame.select(*_KEYS, "num", "threshold", "num_counted", parent=_hidden_total())
     cells = pl.concat(
-        [by_area, whole.with_columns(__k=pl.lit(len(index), pl.Int64))], how="diagonal_relaxed"
-    ).join(figures, on=keys, how="inner")
+        [by_area, whole.with_columns(__k=pl.lit(keys.whole, pl.Int64))], how="diagonal_relaxed"
+    ).join(figures, on=_KEYS, how="inner")
     totals = figures.join(whole.select("order").unique(), on="order", how="semi")
     table = pl.concat(
         [cells.with_columns(is_total=pl.lit(False), hidden=pl.lit(False)),
@@ -308,7 +337,7 @@ def _contributions(
         suppression_mask(
             table,
             value="value",
-            group_by=keys,
+            group_by=_KEYS,
             is_total="is_total",
             threshold="threshold",
             order_by="__r",
@@ -324,9 +353,9 @@ def _contributions(
         table.with_columns(__hide=mask)
         .filter(~pl.col("is_total"))
         .select(
-            *keys,
+            *_KEYS,
             "__r",
-            partner_id=pl.col("__r").replace_strict(names, default=None, return_dtype=pl.String),
+            partner_id=pl.col("__r").replace_strict(dict(enumerate(ids)), return_dtype=pl.String),
             numerator=pl.when(hide).then(None).otherwise(pl.col("value")),
             share=pl.when(hide | (pl.col("num") <= 0))
             .then(None)
@@ -334,27 +363,20 @@ def _contributions(
             suppressed=hide,
         )
     )
-    listed = (
-        table.sort(*keys, "__r")
-        .group_by(keys, maintain_order=True)
+    return (
+        table.sort(*_KEYS, "__r")
+        .group_by(_KEYS, maintain_order=True)
         .agg(contributions=pl.struct("partner_id", "numerator", "share", "suppressed"))
     )
-    return frame.join(listed, on=keys, how="left")
 
 
 def _hidden_total() -> pl.Expr:
     return pl.col("withheld") | pl.col("num_supp") | pl.col("num").is_null()
 
 
-def _area_index(partnership: PartnershipLike) -> dict[str, int]:
-    return {code: i for i, code in enumerate(partnership.areas)}
-
-
-def _area_number(area: pl.Expr, index: dict[str, int]) -> pl.Expr:
-    """Areas in partnership order; the whole partnership (null) after them all."""
-    return area.replace_strict(index, default=len(index), return_dtype=pl.Int64).fill_null(
-        len(index)
-    )
+def _month(period: str) -> int:
+    year, month = period.split("-")
+    return int(year) * 12 + int(month)
 
 
 def _month_number(period: pl.Expr) -> pl.Expr:

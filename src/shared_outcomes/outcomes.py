@@ -83,7 +83,7 @@ def compute_outcomes(
     figures = finish_figures(
         [d for d, _ in found],
         pl.concat([i.areas for _, i in found], how="diagonal_relaxed"),
-        pl.concat([i.totals for _, i in found], how="diagonal_relaxed"),
+        pl.concat([i.coverage for _, i in found], how="diagonal_relaxed"),
         pl.concat([i.parts for _, i in found if i.parts is not None], how="diagonal_relaxed")
         if any(i.parts is not None for _, i in found)
         else None,
@@ -136,7 +136,7 @@ class _Inputs:
     """One outcome's inputs to `finish_figures`, each frame with an `outcome` column."""
 
     areas: pl.DataFrame
-    totals: pl.DataFrame
+    coverage: pl.DataFrame
     parts: pl.DataFrame | None
 
 
@@ -160,6 +160,7 @@ class _Run:
         self.measures = MeasureReader(query, self.versions, db_key)
         self.areas = list(partnership.areas)
         self._coverage: dict[object, tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]] = {}
+        self._sums: dict[Measure, pl.DataFrame] = {}
         self.dues = _deadlines(partnership, self.versions)
 
     # -- one outcome ---------------------------------------------------------------------------
@@ -176,9 +177,10 @@ class _Run:
             pl.DataFrame({"period": periods}), how="cross"
         )
         coverage, has, total = self.coverage(d, periods)
-        areas = grid.join(coverage, on=["area_code", "period"], how="left")
+        areas = grid.join(has, on=["area_code", "period"], how="left")
         for role, measure in (("num", d.numerator), ("den", d.denominator)):
-            areas = self.attach(areas, role, measure, has)
+            areas = self.attach(areas, role, measure)
+        areas = areas.drop(has.columns[2:])
         feeding = d.expected.get(d.numerator.name, ())
         parts = None
         if len(feeding) > 1:
@@ -192,9 +194,13 @@ class _Run:
                 listed=pl.col("area_code").is_in(shared)
             )
         name = pl.lit(d.id).alias("outcome")
+        lists = pl.concat(
+            [coverage, total.with_columns(area_code=pl.lit(None, pl.String))],
+            how="diagonal_relaxed",
+        )
         return _Inputs(
             areas.with_columns(name),
-            total.with_columns(name),
+            lists.with_columns(name),
             None if parts is None else parts.with_columns(name),
         )
 
@@ -243,7 +249,11 @@ class _Run:
             orient="row",
         )
         by_area = covers.join(needs, on=["partner_id", "dataset"], how="inner")
-        has = by_area.group_by("area_code", "period", "dataset").agg(pl.col("ok").any())
+        # One column per dataset: does any partner expected for the area have data there?
+        has = by_area.group_by("area_code", "period").agg(
+            pl.col("ok").filter(pl.col("dataset") == ds).any().alias("__has_" + ds)
+            for ds in d.expected
+        )
         per_partner = needs.group_by("partner_id", "period", "order").agg(pl.col("ok").all())
         per_partner = per_partner.join(self.dues, on=["partner_id", "period"], how="left")
         in_area = (
@@ -257,41 +267,47 @@ class _Run:
             _coverage_lists(per_partner, ["period"]),
         )
 
-    def attach(
-        self, areas: pl.DataFrame, role: str, measure: Measure | None, has: pl.DataFrame
-    ) -> pl.DataFrame:
+    def attach(self, areas: pl.DataFrame, role: str, measure: Measure | None) -> pl.DataFrame:
         """Add `<role>` (current) and `<role>_prev` (before the latest revision) per area, month."""
         if measure is None:
             return areas.with_columns(
                 pl.lit(None, pl.Float64).alias(role), pl.lit(None, pl.Float64).alias(role + "_prev")
             )
-        rows = self.measures.rows(measure)
+        sums = self.sums(measure).rename({"now": role, "prev": role + "_prev"})
         if measure.source == "reference":
-            values = rows.group_by("area_code").agg(pl.col("value").sum())
-            return (
-                areas.join(values, on="area_code", how="left")
-                .with_columns(pl.col("value").alias(role), pl.col("value").alias(role + "_prev"))
-                .drop("value")
-            )
-        revised = self.versions.filter(
-            (pl.col("version") == 2) & (pl.col("dataset") == measure.name)
-        ).select("partner_id", "period", replaced=pl.lit(True))
-        keyed = rows.join(revised, on=["partner_id", "period"], how="left")
-        before = keyed.filter(
-            (pl.col("version") == 2) | ((pl.col("version") == 1) & pl.col("replaced").is_null())
-        )
-        now = rows.filter(pl.col("version") == 1)
-        present = has.filter(pl.col("dataset") == measure.name).select(
-            "area_code", "period", pl.col("ok").alias("__has")
-        )
-        for name, part in ((role, now), (role + "_prev", before)):
-            summed = part.group_by("area_code", "period").agg(pl.col("value").sum().alias(name))
-            areas = areas.join(summed, on=["area_code", "period"], how="left")
-        areas = areas.join(present, on=["area_code", "period"], how="left")
-        zero_if_sent = pl.when(pl.col("__has").fill_null(False)).then(0.0)
+            return areas.join(sums, on="area_code", how="left")
+        areas = areas.join(sums, on=["area_code", "period"], how="left")
+        # No rows for an area from partners who did submit means zero, not unknown.
+        zero_if_sent = pl.when(pl.col("__has_" + measure.name).fill_null(False)).then(0.0)
         return areas.with_columns(
             pl.col(role).fill_null(zero_if_sent), pl.col(role + "_prev").fill_null(zero_if_sent)
-        ).drop("__has")
+        )
+
+    def sums(self, measure: Measure) -> pl.DataFrame:
+        """A measure per area and month: now, and before the latest revision (read once)."""
+        if measure in self._sums:
+            return self._sums[measure]
+        rows = self.measures.rows(measure)
+        if measure.source == "reference":
+            found = rows.group_by("area_code").agg(
+                pl.col("value").sum().alias("now"), pl.col("value").sum().alias("prev")
+            )
+        else:
+            replaced = self.versions.filter(
+                (pl.col("version") == 2) & (pl.col("dataset") == measure.name)
+            ).select("partner_id", "period", replaced=pl.lit(True))
+            version = pl.col("version")
+            before = (version == 2) | ((version == 1) & pl.col("replaced").is_null())
+            found = (
+                rows.join(replaced, on=["partner_id", "period"], how="left")
+                .group_by("area_code", "period")
+                .agg(
+                    pl.col("value").filter(version == 1).sum().alias("now"),
+                    pl.col("value").filter(before).sum().alias("prev"),
+                )
+            )
+        self._sums[measure] = found
+        return found
 
 
 def _deadlines(partnership: PartnershipLike, versions: pl.DataFrame) -> pl.DataFrame:
