@@ -6,9 +6,10 @@ folder, checks it once with `validate_extract` (not timed: the load starts from 
 frame, as `Workspace.submit` does), then alternates, K times in this one process:
 
 - the bare read: `polars.read_csv(path, infer_schema=False)`;
-- the load: `Warehouse.store(...)` of the checked frame: the raw file archived by hash, the rows
-  written, the aggregates built and the register updated in one transaction (each run for a
-  different partner, so every run really loads).
+- the load: `Warehouse.store(...)` of the checked frame: the rows written as Parquet, the
+  aggregates built and the register and views updated in one transaction (each run for a
+  different partner, so every run really loads). The raw file is archived once beforehand and
+  its copy time printed apart: `Workspace.submit` copies it while the file is being checked.
 
 It prints both medians and their ratio. Target: load <= 1.5x the bare read.
 """
@@ -78,14 +79,17 @@ def main() -> None:
         warehouse = Warehouse.open(folder / "bench.duckdb", {contract.dataset: contract})
         size_mb = extract.stat().st_size / 1e6
         print(f"{args.rows:,} rows, {len(frame.columns)} columns, {size_mb:.0f} MB")
+        sha = sha256_of(extract)  # in a real submit the reading step has computed it
+        started = time.perf_counter()
+        warehouse.archive.keep(extract, sha)  # Workspace.prepare copies it during the check
+        print(
+            f"archive copy (during the check, not counted): {time.perf_counter() - started:.3f} s"
+        )
         reads, loads = [], []
         for run in range(args.runs):
             started = time.perf_counter()
             pl.read_csv(extract, infer_schema=False)
             reads.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            sha = sha256_of(extract)  # in a real submit the reading step has computed it
-            hashing = time.perf_counter() - started
             started = time.perf_counter()
             result = warehouse.store(
                 contract.dataset,
@@ -102,10 +106,7 @@ def main() -> None:
             )
             loads.append(time.perf_counter() - started)
             assert result.status == "loaded"
-            print(
-                f"run {run + 1}: read {reads[-1]:.3f} s, load {loads[-1]:.3f} s "
-                f"(hash, not counted: {hashing:.3f} s)"
-            )
+            print(f"run {run + 1}: read {reads[-1]:.3f} s, load {loads[-1]:.3f} s")
         read, load = statistics.median(reads), statistics.median(loads)
         print(f"median read {read:.3f} s, median load {load:.3f} s, ratio {load / read:.2f}x")
         print("target <= 1.5x:", "met" if load <= 1.5 * read else "NOT met")

@@ -54,6 +54,7 @@ def test_an_accepted_extract_is_loaded_and_reported_with_its_submission(workspac
     assert data["status"] == "loaded"
     [version] = workspace.history(NORTH, "north_council", "visits")
     assert (version.submission_id, version.submitted_by) == (result.submission_id, "ann")
+    assert workspace.warehouse.archived_file(version.sha256 or "").read_bytes() == GOOD
     rows = workspace.warehouse.query("SELECT sum(visits) AS v FROM current_visits")
     assert rows["v"][0] == 12
 

@@ -20,12 +20,14 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
 
 _TEMP_PREFIX = ".tmp-"
+_ARCHIVE_TEMP_AGE = 3600.0  # seconds
 
 
 def sha256_of(source: Path | bytes) -> str:
@@ -93,8 +95,12 @@ class Archive:
         return target
 
     def sweep(self) -> int:
-        """Remove temporaries a crash left behind; return how many."""
-        return _sweep_temps(self.root)
+        """Remove temporaries a crash left behind; return how many.
+
+        Files are archived while they are being checked, outside the database's lock, so only
+        temporaries older than an hour (no copy takes that long) are taken for crash debris.
+        """
+        return _sweep_temps(self.root, older_than=_ARCHIVE_TEMP_AGE)
 
 
 class RowFiles:
@@ -140,10 +146,15 @@ class RowFiles:
         return removed
 
 
-def _sweep_temps(root: Path) -> int:
+def _sweep_temps(root: Path, *, older_than: float = 0.0) -> int:
     removed = 0
     if root.is_dir():
+        now = time.time()
         for path in root.rglob(_TEMP_PREFIX + "*"):
-            path.unlink(missing_ok=True)
-            removed += 1
+            try:
+                if now - path.stat().st_mtime >= older_than:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:  # renamed into place meanwhile
+                continue
     return removed

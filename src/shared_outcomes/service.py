@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -218,7 +219,14 @@ class Workspace:
         if current and current.sha256 == sha256 and current.contract_version == contract.version:
             return self._unchanged(current)
         prepared = self.prepare(
-            identity, source, dataset=dataset, partner=partner, period=period, file_name=file_name
+            identity,
+            source,
+            dataset=dataset,
+            partner=partner,
+            period=period,
+            file_name=file_name,
+            sha256=sha256,
+            archive=True,
         )
         return self.store_prepared(identity, prepared, submitted_at=submitted_at)
 
@@ -231,16 +239,26 @@ class Workspace:
         partner: str,
         period: str,
         file_name: str | None = None,
+        sha256: str | None = None,
+        archive: bool = False,
     ) -> PreparedSubmission:
-        """The refusal checks and the contract check, without touching the database."""
+        """The refusal checks and the contract check, without touching the database.
+
+        With `archive`, the raw file is archived while it is being checked (a thread copies it
+        while Polars checks), so the load that follows does not wait for the copy.
+        """
         self.check_submission(identity, dataset=dataset, partner=partner, period=period)
         contract = self.contract(dataset)
         if isinstance(source, Path):
             file_name = file_name or source.name
-        sha256 = _sha256(source)
-        checked = validate_extract(
-            source, contract, partner=partner, period=period, file_name=file_name
-        )
+        sha256 = sha256 or _sha256(source)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive") as pool:
+            archived = pool.submit(self.warehouse.archive.keep, source, sha256) if archive else None
+            checked = validate_extract(
+                source, contract, partner=partner, period=period, file_name=file_name
+            )
+            if archived is not None:
+                archived.result()
         report = checked.report.model_copy(update={"sha256": sha256})
         return PreparedSubmission(
             source, contract, partner, period, file_name, sha256, report, checked.frame

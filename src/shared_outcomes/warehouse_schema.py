@@ -310,7 +310,8 @@ class DatasetLayout:
             *(pl.col(n).sum().alias(f"sum_{n}") for n in self.sum_columns),
             *(pl.col(n).count().alias(f"count_{n}") for n in self.sum_columns),
         ]
-        out = typed.group_by(group).agg(measures) if group else typed.select(measures)
+        rows = typed.lazy()
+        out = rows.group_by(group).agg(measures) if group else rows.select(measures)
         sum_types = {"BIGINT": pl.Int64(), "DOUBLE": pl.Float64()}
         return out.select(
             pl.lit(submission_id, dtype=pl.Int64).alias("submission_id"),
@@ -324,7 +325,7 @@ class DatasetLayout:
                 .alias(f"sum_{n}")
                 for n in self.sum_columns
             ),
-        )
+        ).collect()
 
     def insert_aggregates(
         self, con: duckdb.DuckDBPyConnection, typed: pl.DataFrame, submission_id: int, partner: str
