@@ -119,20 +119,22 @@ def check_frame(frame: pl.DataFrame, contract: Contract, report: Report) -> Vali
     )
     # From here on, only Series operations: an eager select on the collected frame would first
     # re-align its columns' chunks, copying them all.
-    counts = {i: int(result.get_column(f"__m{i}").sum()) for i in plain}
+    masks = {i: result.get_column(f"__m{i}") for i in plain}
     # Each uniqueness check sorts its hashes on one thread (half the CPU of a parallel sort);
     # the checks run side by side (Polars releases the GIL).
     with ThreadPoolExecutor(max_workers=2) as pool:
         repeats = pool.map(_repeats, [result.get_column(f"__h{i}") for i in hashed])
         exact = [i for i, repeated in zip(hashed, repeats, strict=True) if repeated]
-    if exact:  # two equal hashes: find the real duplicates exactly (slow path, rare)
-        result = result.with_columns(rules[i].mask.fill_null(False).alias(f"__m{i}") for i in exact)
-        counts.update({i: int(result.get_column(f"__m{i}").sum()) for i in exact})
+    for i in exact:  # two equal hashes: find the real duplicates exactly (rare)
+        names = dict.fromkeys(rules[i].mask.meta.root_names())
+        needed = pl.DataFrame([result.get_column(n) for n in names])
+        masks[i] = needed.select(rules[i].mask.fill_null(False)).to_series()
     problems = [_listed_problems(report)]
-    for i in sorted(counts):
-        if counts[i]:
-            bad = _failing(result, f"__m{i}", rules[i])
-            report.findings.append(_finding(bad, rules[i], counts[i]))
+    for i in sorted(masks):
+        count = int(masks[i].sum())
+        if count:
+            bad = _failing(result, masks[i], rules[i])
+            report.findings.append(_finding(bad, rules[i], count))
             problems.append(
                 bad.select(
                     pl.col(ROW_COLUMN).cast(pl.Int64).alias("row"),
@@ -151,9 +153,8 @@ def _repeats(fingerprints: pl.Series) -> bool:
     return bool((ordered == ordered.shift(1)).any())
 
 
-def _failing(result: pl.DataFrame, mask: str, rule: Rule) -> pl.DataFrame:
+def _failing(result: pl.DataFrame, flags: pl.Series, rule: Rule) -> pl.DataFrame:
     """The row numbers and shown cells of the rows a rule flags."""
-    flags = result.get_column(mask)
     return pl.DataFrame([result.get_column(n).filter(flags) for n in (ROW_COLUMN, *rule.shown)])
 
 
