@@ -188,10 +188,9 @@ def finish_figures(
     )
     frame = _revisions(_targets_and_changes(frame), private)
     listed = _contributions(frame, None if parts is None else keys.add(parts), private, keys)
-    frame = (
-        frame.sort("order", "__p", "__k")
-        .join(lists, on=_KEYS, how="left", maintain_order="left")
-        .join(listed, on=_KEYS, how="left", maintain_order="left")
+    # Sorted by outcome, area (the partnership last) and month since `_targets_and_changes`.
+    frame = frame.join(lists, on=_KEYS, how="left", maintain_order="left").join(
+        listed, on=_KEYS, how="left", maintain_order="left"
     )
     frame = keys.names_back(frame).with_columns(
         pl.col(c).fill_null(pl.lit([], pl.List(pl.String))) for c in _LISTS
@@ -315,11 +314,11 @@ def _contributions(
     found = parts.get_column("partner_id").unique().sort().to_list()
     ids = list(dict.fromkeys([*(p for p in keys.partners if p in set(found)), *found]))
     ranks = {p: i for i, p in enumerate(ids)}
-    by_area = (
-        parts.with_columns(__r=pl.col("partner_id").replace_strict(ranks, return_dtype=pl.Int64))
-        .group_by("order", "__r", "__k", "__p", "listed")
-        .agg(pl.col("value").sum())
-    )
+    # Measure rows are already one per partner, area and month.
+    by_area = parts.select(
+        "order", "__k", "__p", "listed", "value",
+        __r=pl.col("partner_id").replace_strict(ranks, return_dtype=pl.Int64),
+    )  # fmt: skip
     whole = by_area.group_by("order", "__r", "__p").agg(pl.col("value").sum())
     by_area = by_area.filter(pl.col("listed")).drop("listed")
     figures = frame.select(*_KEYS, "num", "threshold", "num_counted", parent=_hidden_total())
@@ -363,9 +362,10 @@ def _contributions(
             suppressed=hide,
         )
     )
+    # A group keeps the frame's row order, so sorting by partner alone orders every list.
     return (
-        table.sort(*_KEYS, "__r")
-        .group_by(_KEYS, maintain_order=True)
+        table.sort("__r")
+        .group_by(_KEYS)
         .agg(contributions=pl.struct("partner_id", "numerator", "share", "suppressed"))
     )
 

@@ -326,8 +326,9 @@ def _deadlines(partnership: PartnershipLike, versions: pl.DataFrame) -> pl.DataF
 
 
 def _coverage_lists(per_partner: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    ordered = per_partner.sort([*keys, "order"])
-    return ordered.group_by(keys, maintain_order=True).agg(
+    # A group keeps the frame's row order, so sorting by accountable order orders every list.
+    ordered = per_partner.sort("order")
+    return ordered.group_by(keys).agg(
         expected=pl.col("partner_id"),
         submitted=pl.col("partner_id").filter(pl.col("ok")),
         missing=pl.col("partner_id").filter(~pl.col("ok")),
