@@ -118,3 +118,15 @@ def test_a_broken_contract_exits_2_naming_the_file(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert "claimant_count.odcs.yaml" in result.stderr
     assert "schema[0].properties[0].logicalType" in result.stderr
+
+
+def test_values_that_look_like_markup_are_printed_as_written(tmp_path: Path) -> None:
+    text = REAL.read_text(encoding="utf-8").replace("Bolton,", "[/oops] [bold],", 1)
+    path = tmp_path / "[red]claimant.csv"
+    path.write_text(text.replace("5295", "[/x]", 1), encoding="utf-8")
+    result = run(path, "--dataset", "claimant_count")
+    assert result.returncode == 1
+    assert "'[/x]'" in result.stdout
+    missing = run(tmp_path / "[/nope].csv", "--dataset", "claimant_count")
+    assert missing.returncode == 2
+    assert "[/nope].csv does not exist" in missing.stderr

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from shared_outcomes.contracts import find_contract
 from shared_outcomes.errors import SharedOutcomesError, UsageError
@@ -61,7 +62,8 @@ def _stderr() -> Console:
 
 def fail(title: str, message: str) -> NoReturn:
     """Print a clean error (title and what to do) on stderr and exit with the usage code."""
-    _stderr().print(f"[bold red]{title}[/bold red]: {message}", highlight=False, markup=True)
+    # Escaped: a message can quote a partner's file name or value, e.g. "[/x].csv".
+    _stderr().print(f"[bold red]{escape(title)}[/bold red]: {escape(message)}", highlight=False)
     raise typer.Exit(EXIT_USAGE)
 
 

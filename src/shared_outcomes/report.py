@@ -14,6 +14,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from shared_outcomes.exports import to_safe_csv
 
@@ -108,12 +109,18 @@ def render_report_text(report: Report, *, width: int = 120) -> str:
         table.add_column(header, style=style, no_wrap=header in ("severity", "code"))
     table.add_column("what is wrong, and how to fix it", ratio=1)
     for finding in sorted(report.findings, key=lambda f: f.severity != "error"):
+        # Text cells, never markup: a partner's value such as "[/x]" is shown as written.
         table.add_row(
-            finding.severity,
-            finding.code,
-            finding.column or "",
-            _rows_summary(finding),
-            finding.message + (f"\n{finding.fix}" if finding.fix else ""),
+            *map(
+                Text,
+                (
+                    finding.severity,
+                    finding.code,
+                    finding.column or "",
+                    _rows_summary(finding),
+                    finding.message + (f"\n{finding.fix}" if finding.fix else ""),
+                ),
+            )
         )
     console.print(table)
     return buffer.getvalue()
