@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import itertools
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -454,3 +455,20 @@ def test_shares_are_listed_where_several_partners_cover_an_area(
         ("council_a", 11, pytest.approx(11 / 36)),
         ("council_b", 25, pytest.approx(25 / 36)),
     ]
+
+
+def test_a_rebuilt_database_at_the_same_path_is_never_read_from_the_cache(
+    tmp_path: Path, contracts: dict[str, Contract], definitions: dict[str, OutcomeDefinition]
+) -> None:
+    def whole_numerator(count: int, when: str) -> Any:
+        for leftover in tmp_path.iterdir():  # a fresh database where the last one was
+            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+        store = Store(tmp_path, contracts)
+        store.submit("cases", "council_a", "2020-01", cases("2020-01", A1=count), when)
+        frame = compute_outcomes(
+            store.warehouse, definitions, PARTNERSHIP, ANALYST, outcomes=[PREVENTIONS]
+        )
+        return frame.filter(pl.col("area_code") == "A1").get_column("numerator").item()
+
+    assert whole_numerator(7, "2020-02-01") == 7
+    assert whole_numerator(9, "2020-02-02") == 9  # same path, same submission id 1

@@ -99,11 +99,19 @@ def measures_sql(
     return sql, params
 
 
+_IDS: dict[str, pl.DataType | type[pl.DataType]] = {"submission_id": pl.Int64, "token": pl.String}
+_CACHED: dict[str, pl.DataType | type[pl.DataType]] = {
+    "submission_id": pl.Int64,
+    "area_code": pl.String,
+    "value": pl.Float64,
+}
+
+
 @dataclass
 class _Cached:
-    """One measure's values for the submissions read so far."""
+    """One measure's values for the submissions read so far (`ids`: which, by token)."""
 
-    tokens: set[str] = field(default_factory=set)
+    ids: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_IDS))
     parts: list[pl.DataFrame] = field(default_factory=list)
 
     def rows(self) -> pl.DataFrame:
@@ -111,12 +119,21 @@ class _Cached:
             self.parts = [pl.concat(self.parts, how="vertical")]
         return self.parts[0] if self.parts else pl.DataFrame(schema=_CACHED)
 
+    def missing(self, needed: pl.DataFrame) -> pl.DataFrame:
+        """The submissions of `needed` not cached, or cached under another token (dropped)."""
+        todo = needed.join(self.ids, on=["submission_id", "token"], how="anti")
+        stale = self.ids.join(todo, on="submission_id", how="semi")
+        if stale.height:  # the same id now names another file: a rebuilt database
+            gone = stale.get_column("submission_id")
+            self.ids = self.ids.filter(~pl.col("submission_id").is_in(gone.implode()))
+            self.parts = [self.rows().filter(~pl.col("submission_id").is_in(gone.implode()))]
+        return todo
 
-_CACHED: dict[str, pl.DataType | type[pl.DataType]] = {
-    "token": pl.String,
-    "area_code": pl.String,
-    "value": pl.Float64,
-}
+    def add(self, ids: pl.DataFrame, rows: pl.DataFrame) -> None:
+        self.ids = pl.concat([self.ids, ids.select(list(_IDS))], how="vertical")
+        self.parts.append(rows.select(list(_CACHED)))
+
+
 _LOCK = threading.Lock()
 _DATABASES: dict[object, dict[Measure, _Cached]] = {}
 
@@ -156,27 +173,24 @@ class MeasureReader:
             if m.source == "dataset" and "agg_" + m.name in self.tables:
                 by_dataset.setdefault(m.name, []).append(m)
         for dataset, group in by_dataset.items():
-            needed = self.versions.filter(pl.col("dataset") == dataset)
+            needed = self.versions.filter(pl.col("dataset") == dataset).select(list(_IDS))
             with _LOCK:
                 cached = [self.cache.setdefault(m, _Cached()) for m in group]
-                known = set.intersection(*(c.tokens for c in cached))
-            todo = needed.filter(~pl.col("token").is_in(list(known)))
+                wanted = [c.missing(needed) for c in cached]
+            todo = pl.concat(wanted, how="vertical").unique()
             if todo.height == 0:
                 continue
             ids = todo.get_column("submission_id").to_list()
             sql, params = measures_sql(dataset, group[0].area_column, group, ids)
-            read = self.query(sql, params).join(
-                todo.select("submission_id", "token"), on="submission_id"
-            )
-            tokens = set(todo.get_column("token").to_list())
+            read = self.query(sql, params).cast({"submission_id": pl.Int64})
             with _LOCK:
-                for i, cache in enumerate(cached):
-                    fresh = tokens - cache.tokens
-                    part = read.filter(pl.col("token").is_in(list(fresh))).select(
-                        "token", "area_code", value=pl.col(f"m{i}")
+                for i, (cache, fresh) in enumerate(zip(cached, wanted, strict=True)):
+                    values = read.select("submission_id", "area_code", value=pl.col(f"m{i}"))
+                    new = values.filter(
+                        pl.col("value").is_not_null()
+                        & pl.col("submission_id").is_in(fresh.get_column("submission_id").implode())
                     )
-                    cache.parts.append(part.filter(pl.col("value").is_not_null()))
-                    cache.tokens |= fresh
+                    cache.add(fresh, new)
 
     def rows(self, measure: Measure) -> pl.DataFrame:
         """Per partner, month, version and area: the measure's value."""
@@ -188,7 +202,7 @@ class MeasureReader:
                 with _LOCK:
                     cached = self.cache.get(measure, _Cached()).rows()
                 rows = cached.join(
-                    self.versions.filter(pl.col("dataset") == measure.name), on="token"
+                    self.versions.filter(pl.col("dataset") == measure.name), on="submission_id"
                 )
             self._done[measure] = rows.select(list(ROWS)).cast(ROWS)  # type: ignore[arg-type]
         return self._done[measure]
