@@ -183,7 +183,15 @@ def main() -> None:
         read_memory = medians["read"]["peak_mb"] / medians["bare"]["peak_mb"]
         print(f"reading alone (read_extract): time {read_time:.2f}x memory {read_memory:.2f}x")
         cpu_ratio = medians["validate"]["cpu_s"] / medians["bare"]["cpu_s"]
-        print(f"CPU time (informative; wall time is the target): validate {cpu_ratio:.2f}x")
+        best_ratio = min(s["seconds"] for s in samples["validate"]) / min(
+            s["seconds"] for s in samples["bare"]
+        )
+        # On a shared machine other processes stretch wall times; CPU time and the best run
+        # show what the code itself costs.
+        print(
+            f"informative: CPU time {cpu_ratio:.2f}x, "
+            f"best-of-{args.runs} wall time {best_ratio:.2f}x"
+        )
         time_ratio = medians["validate"]["seconds"] / medians["bare"]["seconds"]
         memory_ratio = medians["validate"]["peak_mb"] / medians["bare"]["peak_mb"]
         print(
