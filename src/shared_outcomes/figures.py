@@ -104,21 +104,19 @@ class _Keys:
 
     def __init__(self, definitions: Sequence[OutcomeDefinition], partnership: PartnershipLike):
         self.definitions = list(definitions)
-        self.orders = {d.id: i for i, d in enumerate(definitions)}
         self.areas = {code: i for i, code in enumerate(partnership.areas)}
         self.whole = len(self.areas)
         self.names = dict(partnership.areas)
         self.partners = list(partnership.partners)
 
     def add(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """Replace `outcome`, `area_code` and `period` by `order`, `__k` and `__p`."""
+        """Replace `area_code` and `period` by `__k` and `__p` (`order` is already there)."""
         return frame.with_columns(
-            order=pl.col("outcome").replace_strict(self.orders, return_dtype=pl.Int64),
             __k=pl.col("area_code")
             .replace_strict(self.areas, default=self.whole, return_dtype=pl.Int64)
             .fill_null(self.whole),
             __p=_month_number(pl.col("period")),
-        ).drop("outcome", "area_code", "period")
+        ).drop("area_code", "period")
 
     def names_back(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Outcome id, title, unit, direction, area code and name, and month, from the keys."""
@@ -157,19 +155,21 @@ def finish_figures(
 ) -> pl.DataFrame:
     """From per-area measures and coverage to the figures (see the module docstring).
 
-    `areas` has one row per outcome, area and month (num, den, num_prev, den_prev); `coverage`
-    the lists (expected, submitted, missing, missing_due) per outcome, area (null: the whole
+    `areas` has one row per outcome (`order`, its place in `definitions`), area and month
+    (num, den, num_prev, den_prev, and `__missing`: partners not yet submitted); `coverage` the
+    lists (expected, submitted, missing, missing_due) per outcome, area (null: the whole
     partnership) and month; `parts` the numerator per outcome, partner, area and month for
     outcomes fed by several partners, with `listed` true for areas that several of them cover
     (the others need no list of shares).
     """
     keys = _Keys(definitions, partnership)
     lists = keys.add(coverage)
-    frame = _with_totals(keys.add(areas).join(parameters(definitions), on="order"), keys.whole)
-    missing = lists.select(*_KEYS, __missing=pl.col("missing").list.len())
-    frame = frame.join(missing, on=_KEYS, how="left").with_columns(
-        provisional=pl.col("__missing").fill_null(0) > 0
+    waiting = lists.filter(pl.col("__k") == keys.whole).select(
+        "order", "__p", __missing=pl.col("missing").list.len()
     )
+    frame = _with_totals(
+        keys.add(areas).join(parameters(definitions), on="order"), keys.whole, waiting
+    ).with_columns(provisional=pl.col("__missing").fill_null(0) > 0)
     frame = frame.with_columns(withheld=pl.col("provisional") & pl.col("withhold"))
     hide_none = pl.Series([False] * frame.height)
     num_mask = _mask(frame, "num") if private else hide_none
@@ -210,7 +210,7 @@ def _scaled(suffix: str) -> pl.Expr:
     return pl.when(pl.col("uses_den")).then(rate).otherwise(num)
 
 
-def _with_totals(areas: pl.DataFrame, whole: int) -> pl.DataFrame:
+def _with_totals(areas: pl.DataFrame, whole: int, waiting: pl.DataFrame) -> pl.DataFrame:
     """Append one partnership-wide row per outcome and month, summed over the areas with data."""
 
     def in_total(suffix: str) -> pl.Expr:
@@ -231,7 +231,7 @@ def _with_totals(areas: pl.DataFrame, whole: int) -> pl.DataFrame:
         summed("den_prev", "__in_prev"),
         *(pl.col(c).first() for c in params),
     )
-    totals = totals.with_columns(
+    totals = totals.join(waiting, on=["order", "__p"], how="left").with_columns(
         __k=pl.lit(whole, pl.Int64), in_total=pl.lit(True), is_total=pl.lit(True)
     )
     return pl.concat(

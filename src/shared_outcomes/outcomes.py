@@ -77,15 +77,15 @@ def compute_outcomes(
 
         run = _Run(query, partnership, identity, as_at, chosen, getattr(source, "db_path", None))
         run.measures.prefetch([m for d in chosen for m in (d.numerator, d.denominator) if m])
-        found = [(d, i) for d in chosen if (i := run.inputs(d)) is not None]
+        found = [i for order, d in enumerate(chosen) if (i := run.inputs(d, order)) is not None]
     if not found:
         return pl.DataFrame(schema=FIGURE_SCHEMA)
     figures = finish_figures(
-        [d for d, _ in found],
-        pl.concat([i.areas for _, i in found], how="diagonal_relaxed"),
-        pl.concat([i.coverage for _, i in found], how="diagonal_relaxed"),
-        pl.concat([i.parts for _, i in found if i.parts is not None], how="diagonal_relaxed")
-        if any(i.parts is not None for _, i in found)
+        chosen,
+        pl.concat([i.areas for i in found], how="diagonal_relaxed"),
+        pl.concat([i.coverage for i in found], how="diagonal_relaxed"),
+        pl.concat([i.parts for i in found if i.parts is not None], how="diagonal_relaxed")
+        if any(i.parts is not None for i in found)
         else None,
         partnership,
         private=run.private,
@@ -165,7 +165,7 @@ class _Run:
 
     # -- one outcome ---------------------------------------------------------------------------
 
-    def inputs(self, d: OutcomeDefinition) -> _Inputs | None:
+    def inputs(self, d: OutcomeDefinition, order: int) -> _Inputs | None:
         """Per area and month: measures and coverage; per month: coverage; partners' parts."""
         current = self.versions.filter(
             (pl.col("version") == 1) & pl.col("dataset").is_in(d.datasets)
@@ -180,7 +180,7 @@ class _Run:
         areas = grid.join(has, on=["area_code", "period"], how="left")
         for role, measure in (("num", d.numerator), ("den", d.denominator)):
             areas = self.attach(areas, role, measure)
-        areas = areas.drop(has.columns[2:])
+        areas = areas.drop([c for c in has.columns if c.startswith("__has_")])
         feeding = d.expected.get(d.numerator.name, ())
         parts = None
         if len(feeding) > 1:
@@ -193,7 +193,7 @@ class _Run:
             parts = self.contribution_rows(d.numerator).with_columns(
                 listed=pl.col("area_code").is_in(shared)
             )
-        name = pl.lit(d.id).alias("outcome")
+        name = pl.lit(order, pl.Int64).alias("order")
         lists = pl.concat(
             [coverage, total.with_columns(area_code=pl.lit(None, pl.String))],
             how="diagonal_relaxed",
@@ -253,6 +253,15 @@ class _Run:
         has = by_area.group_by("area_code", "period").agg(
             pl.col("ok").filter(pl.col("dataset") == ds).any().alias("__has_" + ds)
             for ds in d.expected
+        )
+        # How many partners the area still waits for (its figure is provisional if any).
+        has = has.join(
+            by_area.group_by("area_code", "period", "partner_id")
+            .agg(pl.col("ok").all())
+            .group_by("area_code", "period")
+            .agg(__missing=(~pl.col("ok")).sum()),
+            on=["area_code", "period"],
+            how="left",
         )
         per_partner = needs.group_by("partner_id", "period", "order").agg(pl.col("ok").all())
         per_partner = per_partner.join(self.dues, on=["partner_id", "period"], how="left")
