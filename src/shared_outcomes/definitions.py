@@ -2,10 +2,11 @@
 
 Two stages, as in SQLMesh's metrics: `OutcomeSpec` (in `outcome_specs`, re-exported here) is
 the file as written (pydantic, `extra="forbid"`, so a misspelt key is an error, not a silently
-ignored line); `OutcomeDefinition` is that spec resolved against the data contracts, the reference tables and the partnership it
-names. Only resolved names ever reach SQL: every dataset, column and reference in a definition is
-checked here against a contract, and filter values must be among the column's allowed values, so
-a definition cannot smuggle SQL into a query (the values are bound parameters all the same).
+ignored line); `OutcomeDefinition` is that spec resolved against the data contracts, the
+reference tables and the partnership it names. Only resolved names ever reach SQL: every
+dataset, column and reference in a definition is checked here against a contract, and filter
+values must be among the column's allowed values, so a definition cannot smuggle SQL into a
+query (the values are bound parameters all the same).
 Whatever is wrong raises one `DefinitionError` naming the file, the place in it and what was
 expected, with a "did you mean" where a name is close.
 """
