@@ -122,6 +122,24 @@ _COLUMNS = ", ".join(REGISTER_COLUMNS)
 _SELECT_REGISTER = "SELECT " + _COLUMNS + " FROM submissions"  # noqa: S608 - fixed names
 
 
+@dataclass(frozen=True)
+class _Incoming:
+    """One submission on its way into the register (the arguments of `Warehouse.store`)."""
+
+    layout: DatasetLayout
+    partner: str
+    period: str
+    source: Path | bytes
+    sha256: str
+    file_name: str | None
+    contract_version: str | None
+    rows: int
+    submitted_by: str
+    report_json: str
+    frame: pl.DataFrame | None
+    moment: datetime
+
+
 class _BulkFlag(threading.local):
     """This thread's bulk load, if any, with the aggregate rows it inserts at the end."""
 
@@ -289,21 +307,17 @@ class Warehouse:
         The raw file is archived and the rows written before the commit; an exception or a crash
         before the commit leaves no trace in the register or the tables.
         """
-        layout = self._layout(dataset)
-        moment = _utc_naive(submitted_at or datetime.now(UTC))
+        incoming = _Incoming(
+            self._layout(dataset), partner, period, source, sha256, file_name, contract_version,
+            rows, submitted_by, report_json, frame, _utc_naive(submitted_at or datetime.now(UTC)),
+        )  # fmt: skip
         with self._store.connect(write=True) as con:
             if self._bulk.active:
-                return self._store_in(
-                    con, layout, partner, period, source, sha256, file_name,
-                    contract_version, rows, submitted_by, report_json, frame, moment,
-                )  # fmt: skip
+                return self._store_in(con, incoming)
             con.begin()
             try:
-                result = self._store_in(
-                    con, layout, partner, period, source, sha256, file_name,
-                    contract_version, rows, submitted_by, report_json, frame, moment,
-                )  # fmt: skip
-                layout.rebuild_views(con, self.row_files.root)
+                result = self._store_in(con, incoming)
+                incoming.layout.rebuild_views(con, self.row_files.root)
             except BaseException:
                 con.rollback()
                 raise
@@ -335,63 +349,57 @@ class Warehouse:
                 self._bulk.active = False
                 self._bulk.aggregates = {}
 
-    def _store_in(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        layout: DatasetLayout,
-        partner: str,
-        period: str,
-        source: Path | bytes,
-        sha256: str,
-        file_name: str | None,
-        contract_version: str | None,
-        rows: int,
-        submitted_by: str,
-        report_json: str,
-        frame: pl.DataFrame | None,
-        moment: datetime,
-    ) -> StoreResult:
+    def _store_in(self, con: duckdb.DuckDBPyConnection, new: _Incoming) -> StoreResult:
+        """Register `new` inside the caller's transaction (see `store`)."""
         current = con.execute(
             _SELECT_REGISTER + " WHERE partner_id = ? AND dataset = ? AND period = ? "
             "AND status = 'accepted'",
-            [partner, layout.dataset, period],
+            [new.partner, new.layout.dataset, new.period],
         ).fetchone()
         previous = None if current is None else _submission(current)
-        if frame is not None and previous is not None and previous.sha256 == sha256:
+        if new.frame is not None and previous is not None and previous.sha256 == new.sha256:
             return StoreResult("unchanged", previous)
-        accepted = frame is not None
+        accepted = new.frame is not None
         row = con.execute(
             "INSERT INTO submissions (partner_id, dataset, period, contract_version, sha256, "
             "file_name, rows, submitted_by, submitted_at, status, report_json, supersedes) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + ", ".join(REGISTER_COLUMNS),
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + _COLUMNS,
             [
-                partner, layout.dataset, period, contract_version, sha256, file_name, rows,
-                submitted_by, moment, "accepted" if accepted else "rejected", report_json,
+                new.partner, new.layout.dataset, new.period, new.contract_version, new.sha256,
+                new.file_name, new.rows, new.submitted_by, new.moment,
+                "accepted" if accepted else "rejected", new.report_json,
                 previous.submission_id if accepted and previous else None,
             ],
         ).fetchone()  # fmt: skip
         assert row is not None  # RETURNING always yields the inserted row
         submission = _submission(row)
-        if frame is None:
-            self.archive.keep(source, sha256, sync=not self._bulk.active)
+        if new.frame is None:
+            self.archive.keep(new.source, new.sha256, sync=not self._bulk.active)
             return StoreResult("rejected", submission)
         if previous is not None:
             con.execute(
                 "UPDATE submissions SET status = 'superseded' WHERE submission_id = ?",
                 [previous.submission_id],
             )
-        sid = submission.submission_id
+        self._write_rows(con, new, new.frame, submission.submission_id)
+        return StoreResult("loaded", submission)
+
+    def _write_rows(
+        self, con: duckdb.DuckDBPyConnection, new: _Incoming, frame: pl.DataFrame, sid: int
+    ) -> None:
+        """Archive the file, write the row file and the aggregates of an accepted submission."""
+        layout = new.layout
         typed = layout.typed_frame(frame, sid)
         sync = not self._bulk.active  # a bulk load syncs once, before its commit
         if typed.height < _OVERLAP_FROM_ROWS:
-            self.archive.keep(source, sha256, sync=sync)
+            self.archive.keep(new.source, new.sha256, sync=sync)
             relative = self.row_files.write(typed, layout.dataset, sid, sync=sync)
-            aggregates = layout.aggregate(typed, sid, partner)
+            aggregates = layout.aggregate(typed, sid, new.partner)
         else:  # archive, row file and aggregates overlap: file writes and Polars drop the GIL
             with ThreadPoolExecutor(max_workers=2, thread_name_prefix="load") as pool:
-                archived = pool.submit(self.archive.keep, source, sha256, sync=sync)
+                archived = pool.submit(self.archive.keep, new.source, new.sha256, sync=sync)
                 written = pool.submit(self.row_files.write, typed, layout.dataset, sid, sync=sync)
-                aggregates = layout.aggregate(typed, sid, partner)
+                aggregates = layout.aggregate(typed, sid, new.partner)
                 archived.result()
                 relative = written.result()
         if self._bulk.active:
@@ -402,7 +410,6 @@ class Warehouse:
             "INSERT INTO row_files (submission_id, dataset, path, columns) VALUES (?, ?, ?, ?)",
             [sid, layout.dataset, relative, layout.column_names],
         )
-        return StoreResult("loaded", submission)
 
     def _layout(self, dataset: str) -> DatasetLayout:
         try:
