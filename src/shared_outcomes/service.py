@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +29,7 @@ from shared_outcomes.archive import sha256_of
 from shared_outcomes.contracts import Contract, load_contracts
 from shared_outcomes.definitions import OutcomeDefinition, load_definitions
 from shared_outcomes.errors import UsageError
-from shared_outcomes.partnership import Partnership, load_partnership
+from shared_outcomes.partnership import PERIOD_PATTERN, Partnership, load_partnership
 from shared_outcomes.report import Report, report_json
 from shared_outcomes.settings import Settings
 from shared_outcomes.validation import Validation, validate_extract
@@ -179,15 +180,12 @@ class Workspace:
         if dataset not in found.datasets:
             raise UsageError(
                 f"{found.name} does not submit {dataset}; per partners.yaml it submits "
-                f"{', '.join(found.datasets)}. Check --dataset, or ask the centre to add it."
+                f"{', '.join(found.datasets)}. Check the dataset, or ask the centre to add it."
             )
         self._check_month(period)
 
     def _check_month(self, period: str) -> None:
-        parts = period.split("-")
-        if len(parts) != 2 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
-            raise UsageError(f"{period!r} is not a month: write it as YYYY-MM, e.g. 2016-03.")
-        if not 1 <= int(parts[1]) <= 12 or len(parts[1]) != 2:
+        if not re.fullmatch(PERIOD_PATTERN, period):
             raise UsageError(f"{period!r} is not a month: write it as YYYY-MM, e.g. 2016-03.")
         today = self._today()
         if period > f"{today.year:04d}-{today.month:02d}":
