@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -40,6 +40,9 @@ from shared_outcomes.warehouse import (
     Warehouse,
     rows_dir_for,
 )
+
+if TYPE_CHECKING:
+    from shared_outcomes.ingest import IngestOutcome
 
 #: Seconds a writer waits for another process's lock before `WarehouseBusy` (env override).
 BUSY_TIMEOUT_ENV_VAR = "SHARED_OUTCOMES_BUSY_TIMEOUT"
@@ -344,7 +347,7 @@ class Workspace:
 
     def ingest(
         self, identity: Identity, folder: Path, progress: Progress | None = None
-    ) -> list[Any]:
+    ) -> list[IngestOutcome]:
         """Submit every file of a drop folder; see `ingest.ingest_folder`."""
         from shared_outcomes.ingest import ingest_folder
 
