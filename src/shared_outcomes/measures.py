@@ -113,14 +113,17 @@ class _Cached:
 
     ids: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_IDS))
     parts: list[pl.DataFrame] = field(default_factory=list)
+    seen: tuple[int, int] | None = None  # the last `needed` fully cached (height, row hashes)
 
     def rows(self) -> pl.DataFrame:
         if len(self.parts) > 1:
             self.parts = [pl.concat(self.parts, how="vertical")]
         return self.parts[0] if self.parts else pl.DataFrame(schema=_CACHED)
 
-    def missing(self, needed: pl.DataFrame) -> pl.DataFrame:
+    def missing(self, needed: pl.DataFrame, fingerprint: tuple[int, int]) -> pl.DataFrame:
         """The submissions of `needed` not cached, or cached under another token (dropped)."""
+        if fingerprint == self.seen:  # the same versions as last time: nothing new
+            return needed.clear()
         todo = needed.join(self.ids, on=["submission_id", "token"], how="anti")
         stale = self.ids.join(todo, on="submission_id", how="semi")
         if stale.height:  # the same id now names another file: a rebuilt database
@@ -130,8 +133,14 @@ class _Cached:
         return todo
 
     def add(self, ids: pl.DataFrame, rows: pl.DataFrame) -> None:
-        self.ids = pl.concat([self.ids, ids.select(list(_IDS))], how="vertical")
-        self.parts.append(rows.select(list(_CACHED)))
+        """Keep these submissions' values (called under the lock; another thread may have
+        added some of them meanwhile, and they must not count twice)."""
+        fresh = ids.select(list(_IDS)).join(self.ids, on="submission_id", how="anti")
+        if fresh.height == 0:
+            return
+        self.ids = pl.concat([self.ids, fresh], how="vertical")
+        kept = rows.join(fresh.select("submission_id"), on="submission_id", how="semi")
+        self.parts.append(kept.select(list(_CACHED)))
 
 
 _LOCK = threading.Lock()
@@ -174,11 +183,14 @@ class MeasureReader:
                 by_dataset.setdefault(m.name, []).append(m)
         for dataset, group in by_dataset.items():
             needed = self.versions.filter(pl.col("dataset") == dataset).select(list(_IDS))
+            fingerprint = (needed.height, int(needed.hash_rows(seed=7).sum()))
             with _LOCK:
                 cached = [self.cache.setdefault(m, _Cached()) for m in group]
-                wanted = [c.missing(needed) for c in cached]
+                wanted = [c.missing(needed, fingerprint) for c in cached]
             todo = pl.concat(wanted, how="vertical").unique()
             if todo.height == 0:
+                for cache in cached:
+                    cache.seen = fingerprint
                 continue
             ids = todo.get_column("submission_id").to_list()
             sql, params = measures_sql(dataset, group[0].area_column, group, ids)
@@ -191,6 +203,7 @@ class MeasureReader:
                         & pl.col("submission_id").is_in(fresh.get_column("submission_id").implode())
                     )
                     cache.add(fresh, new)
+                    cache.seen = fingerprint  # only once the values are in
 
     def rows(self, measure: Measure) -> pl.DataFrame:
         """Per partner, month, version and area: the measure's value."""

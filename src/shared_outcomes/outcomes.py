@@ -302,18 +302,26 @@ class _Run:
                 pl.col("value").sum().alias("now"), pl.col("value").sum().alias("prev")
             )
         else:
+            keys = ["area_code", "period"]
+            now = (
+                rows.filter(pl.col("version") == 1)
+                .group_by(keys)
+                .agg(pl.col("value").sum().alias("now"))
+            )
+            # Before the latest revision = now, plus (previous - current) for the revised
+            # partners' months only: few rows, so the figure before costs almost nothing.
             replaced = self.versions.filter(
                 (pl.col("version") == 2) & (pl.col("dataset") == measure.name)
-            ).select("partner_id", "period", replaced=pl.lit(True))
-            version = pl.col("version")
-            before = (version == 2) | ((version == 1) & pl.col("replaced").is_null())
+            ).select("partner_id", "period")
+            revised = rows.join(replaced, on=["partner_id", "period"], how="semi")
+            change = (
+                pl.when(pl.col("version") == 2).then(pl.col("value")).otherwise(-pl.col("value"))
+            )
+            delta = revised.group_by(keys).agg(change.sum().alias("delta"))
             found = (
-                rows.join(replaced, on=["partner_id", "period"], how="left")
-                .group_by("area_code", "period")
-                .agg(
-                    pl.col("value").filter(version == 1).sum().alias("now"),
-                    pl.col("value").filter(before).sum().alias("prev"),
-                )
+                now.join(delta, on=keys, how="full", coalesce=True)
+                .with_columns(pl.col("now").fill_null(0.0))
+                .select(*keys, "now", prev=pl.col("now") + pl.col("delta").fill_null(0.0))
             )
         self._sums[measure] = found
         return found
