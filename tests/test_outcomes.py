@@ -472,3 +472,19 @@ def test_a_rebuilt_database_at_the_same_path_is_never_read_from_the_cache(
 
     assert whole_numerator(7, "2020-02-01") == 7
     assert whole_numerator(9, "2020-02-02") == 9  # same path, same submission id 1
+
+
+def test_a_resubmission_that_drops_an_area_revises_it_to_zero(
+    contracts: dict[str, Contract], definitions: dict[str, OutcomeDefinition]
+) -> None:
+    source = MemorySource(contracts)
+    source.submit("cases", "council_a", "2020-01", cases("2020-01", A1=6))
+    source.submit("cases", "council_b", "2020-01", cases("2020-01", A2=6, A3=9))
+    source.submit("cases", "council_b", "2020-01", cases("2020-01", A2=6))  # A3 withdrawn
+    frame = compute_outcomes(source, definitions, PARTNERSHIP, ANALYST, outcomes=[PREVENTIONS])
+    got = {r["area_code"]: r for r in frame.to_dicts()}
+    a3 = got["A3"]
+    assert (a3["numerator"], a3["value"]) == (0, 0.0)  # council_b sent no A3 case this time
+    assert a3["revised"] and a3["revised_from"] == pytest.approx(0.9)  # 9 per 10,000
+    assert not got["A2"]["revised"]
+    assert got[None]["revised_from"] == pytest.approx(21 / 13) and got[None]["numerator"] == 12
