@@ -8,14 +8,15 @@ it (from what to what), and the disclosure control applied for the viewer.
 
 **Why SQL over `agg_<dataset>`.** The warehouse writes, in each load's transaction, one row per
 submission, area, month and enum value with `n_rows` and `sum_<col>`; every filter of a
-definition is on an enum column, so a figure never scans raw rows and its cost grows with the
-number of submissions, not of rows. The SQL is built only from names the definition resolved
-against its contract (quoted as identifiers); filter values and the as-at moment are bound
-parameters. The month comes from the register (`submissions.period`), not from the rows.
+definition is on an enum column, so a figure never scans raw rows. `measures` compiles the SQL
+(names the definition resolved against its contract, quoted; filter values, ids and the as-at
+moment bound) and keeps each submission's values once read, so a computation's cost follows the
+number of figures, not of rows stored. The month comes from the register, not from the rows.
 
 **Which submissions.** The latest version per partner, dataset and month that is not rejected
 (as at a moment: submitted by then). Version 2 (the one it replaced) gives the figure before the
-latest revision. Everything after the SQL is vectorised Polars over small frames.
+latest revision. This module prepares, per outcome, the area × month grid with its measures and
+coverage; `figures` applies the rules to every outcome at once.
 
 **Partnership-wide figures** (area_code null) add up numerators and denominators over the areas
 that have both (never an average of rates).
