@@ -24,13 +24,16 @@ with guarded():
         st.warning(choice.refusal, icon=":material/block:")
         st.stop()
 
-    partner_id = st.selectbox(
-        "Partner",
-        options=list(choice.partners),
-        format_func=lambda pid: choice.partners[pid],
-        disabled=len(choice.partners) == 1,
-        help="You submit for the partner you are signed in for.",
-    )
+    if len(choice.partners) == 1:  # a partner's submitter: the partner comes from the sign-in
+        partner_id = next(iter(choice.partners))
+        st.markdown(f"**Submitting for:** {choice.partners[partner_id]} (from your sign-in)")
+    else:  # an administrator may submit for any partner
+        partner_id = st.selectbox(
+            "Partner",
+            options=list(choice.partners),
+            format_func=lambda pid: choice.partners[pid],
+            key="partner",
+        )
     datasets = choice.datasets[partner_id]
     dataset = st.selectbox(
         "Dataset", options=list(datasets), format_func=lambda d: datasets[d], key="dataset"

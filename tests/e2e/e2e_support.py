@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import yaml
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,11 +52,18 @@ def screenshot(tab: Page, name: str) -> Path:
 
 
 def wait_for_app(tab: Page) -> None:
-    """Wait until Streamlit has finished running the page's script."""
+    """Wait until Streamlit has finished running the page's script and drawn its heading.
+
+    The "running" indicator appears a moment after a rerun starts, so wait a little first, then
+    for it to go, then for the page's h1 and the sidebar's demo sign-in.
+    """
     tab.wait_for_selector("[data-testid='stApp']")
+    tab.wait_for_timeout(500)
     tab.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
     )
+    tab.wait_for_selector("[data-testid='stMain'] h1", timeout=60_000)
+    tab.wait_for_selector("[data-testid='stSidebar'] [data-testid='stSelectbox']", timeout=60_000)
     tab.wait_for_timeout(300)
 
 
@@ -144,3 +154,62 @@ def build_recent_sample(db: Path, months: int = 4) -> None:
             period=period,
             submitted_at=datetime.combine(day, time(9, 30), tzinfo=UTC),
         )
+
+
+# --- accessibility: axe-core and the allow-list ---------------------------------------------
+
+ALLOWLIST = Path(__file__).with_name("a11y_allowlist.yaml")
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BLOCKING = {"serious", "critical"}
+_matched: set[int] = set()  # allow-list entries that matched a violation in this run
+
+
+def allowlist() -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = yaml.safe_load(ALLOWLIST.read_text())["entries"] or []
+    for entry in entries:
+        assert {"rule", "selector", "reason"} <= set(entry), f"incomplete entry: {entry}"
+        assert entry["reason"].strip(), f"an allow-list entry needs its reason: {entry}"
+    return entries
+
+
+def _allowed(tab: Page, rule: str, target: str, entries: list[dict[str, Any]]) -> bool:
+    """Whether the offending element is exactly one an entry names for this rule."""
+    for index, entry in enumerate(entries):
+        if entry["rule"] != rule:
+            continue
+        if tab.evaluate(
+            "([target, selector]) => { const el = document.querySelector(target);"
+            " return !!el && el.matches(selector); }",
+            [target, entry["selector"]],
+        ):
+            _matched.add(index)
+            return True
+    return False
+
+
+def blocking_violations(tab: Page) -> list[str]:
+    """Serious/critical WCAG A/AA violations on the page, minus allow-listed elements."""
+    results = Axe().run(
+        tab,
+        options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]},
+    )
+    entries = allowlist()
+    found = []
+    for violation in results.response["violations"]:
+        if violation["impact"] not in BLOCKING:
+            continue
+        for node in violation["nodes"]:
+            target = node["target"][0] if node["target"] else ""
+            if isinstance(target, str) and _allowed(tab, violation["id"], target, entries):
+                continue
+            found.append(
+                f"{violation['id']} ({violation['impact']}): {violation['help']} "
+                f"at {node['target']} ({node.get('html', '')[:200]}): "
+                f"{node.get('failureSummary', '').strip()[:300]}"
+            )
+    return found
+
+
+def allowlist_matched() -> set[int]:
+    """Indexes of the allow-list entries some page needed in this run."""
+    return set(_matched)

@@ -1,0 +1,80 @@
+"""The journey in Chromium: every page opens; a bad then a good extract; the picture changes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from e2e_support import (
+    PAGES,
+    App,
+    blocking_violations,
+    choose,
+    go_to,
+    make_extracts,
+    screenshot,
+    wait_for_app,
+)
+from playwright.sync_api import Page, expect
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_opens_without_an_error(app: App, page: Page, path: str) -> None:
+    page.goto(app.page_url(path))
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name=PAGES[path], level=1)).to_be_visible()
+    expect(page.get_by_text("synthetic", exact=False).first).to_be_visible()
+    assert page.locator("[data-testid='stException']").count() == 0
+    errors = page.locator("[data-testid='stAlertContentError']").all_inner_texts()
+    assert errors == []
+    screenshot(page, f"page-{path or 'common-picture'}")
+
+
+def test_submit_bad_then_good_extract_and_see_the_common_picture_change(
+    app: App, page: Page
+) -> None:
+    files = make_extracts()
+    page.goto(app.page_url(""))
+    wait_for_app(page)
+    before = page.locator("[data-testid='stMain']").inner_text()
+    assert "Revised from" not in before
+
+    choose(page, "Act as demo user", f"Demo: submitter at {files.partner_name}")
+    go_to(page, "Submit an extract")
+    choose(page, "Dataset", files.dataset.replace("_", " "))
+    choose(page, "Month the extract is for", files.period)
+    expect(page.get_by_text("200 MB", exact=False).first).to_be_visible()
+
+    upload = page.locator("[data-testid='stFileUploader'] input[type='file']")
+    upload.set_input_files(
+        files=[{"name": "bad_extract.csv", "mimeType": "text/csv", "buffer": files.bad}]
+    )
+    alert = page.get_by_role("alert").filter(has_text="Rejected")
+    expect(alert).to_be_visible(timeout=60_000)
+    wait_for_app(page)
+    report = page.locator("[data-testid='stMain']").inner_text()
+    assert "area_code" in report and "applicant_age" in report
+    expect(page.get_by_role("button", name="Load into the shared warehouse")).to_have_count(0)
+    expect(page.get_by_text("Download the failing rows (CSV)")).to_be_visible()
+    screenshot(page, "flow-1-bad-extract-report")
+    assert blocking_violations(page) == []  # the report, its table and alert pass axe too
+
+    upload.set_input_files(
+        files=[{"name": "good_extract.csv", "mimeType": "text/csv", "buffer": files.good}]
+    )
+    expect(page.get_by_text(re.compile(r"^Accepted: "))).to_be_visible(timeout=60_000)
+    wait_for_app(page)
+    load = page.get_by_role("button", name="Load into the shared warehouse")
+    expect(load).to_be_disabled()
+    page.get_by_text("I confirm this is", exact=False).click()
+    expect(load).to_be_enabled()
+    load.click()
+    expect(page.get_by_text(re.compile(r"loaded as submission \d+"))).to_be_visible(timeout=60_000)
+    screenshot(page, "flow-2-good-extract-loaded")
+    assert blocking_violations(page) == []
+
+    go_to(page, "Common picture")
+    after = page.locator("[data-testid='stMain']").inner_text()
+    screenshot(page, "flow-3-common-picture-after")
+    assert after != before
+    assert "Revised from" in after
