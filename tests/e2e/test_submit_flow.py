@@ -15,7 +15,7 @@ from e2e_support import (
     screenshot,
     wait_for_app,
 )
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 
 @pytest.mark.parametrize("path", list(PAGES))
@@ -78,3 +78,26 @@ def test_submit_bad_then_good_extract_and_see_the_common_picture_change(
     screenshot(page, "flow-3-common-picture-after")
     assert after != before
     assert "Revised from" in after
+
+
+def test_explore_filters_live_in_the_url_so_a_view_can_be_shared(
+    app: App, page: Page, browser: Browser
+) -> None:
+    page.goto(app.page_url("explore"))
+    wait_for_app(page)
+    choose(page, "Shared outcome", "Benefit claimants per 1,000 households")
+    choose(page, "Month for the area comparison", "Sep 2017")
+    page.wait_for_url(re.compile(r"month=Sep"))
+    link = page.url
+    assert "outcome=Benefit" in link
+
+    # Someone else opens the link in their own browser session: they see the same view.
+    other = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    other.goto(link)
+    wait_for_app(other)
+    expect(other.get_by_role("combobox", name="Shared outcome")).to_have_value(
+        "Benefit claimants per 1,000 households"
+    )
+    expect(other.get_by_role("heading", name="Areas compared, Sep 2017")).to_be_visible()
+    screenshot(other, "explore-shared-link")
+    other.context.close()
