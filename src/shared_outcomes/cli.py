@@ -138,8 +138,18 @@ def _open_workspace(db: Path | None) -> Workspace:
     return Workspace.open(load_settings(db=db))
 
 
+AsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="Act as this user: an id from the users file (in demo mode, a demo user id such as "
+        "demo-analyst). Required when a users file exists, except for `outcomes`.",
+    ),
+]
+
+
 def _cli_submitter(partner: str) -> Identity:
-    """Until sign-in exists, the CLI submits as a submitter of the partner named."""
+    """Demo mode without --as: the CLI submits as a submitter of the partner named."""
     from shared_outcomes.access import Identity, Role
 
     return Identity(
@@ -148,6 +158,16 @@ def _cli_submitter(partner: str) -> Identity:
         role=Role.PARTNER_SUBMITTER,
         partner_id=partner,
     )
+
+
+def _acting(
+    workspace: Workspace, user: str | None, default: Callable[[], Identity], *, always: bool = False
+) -> Identity:
+    """Who the command acts as: `--as USER`, else `default()` (in demo mode, or `always`)."""
+    if user is None and always:
+        return default()
+    found = workspace.signin.cli_identity(user)
+    return default() if found is None else found
 
 
 @contextmanager
@@ -179,17 +199,20 @@ def submit(
     period: Annotated[str, typer.Option("--period", help="Submission month, YYYY-MM.")],
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
+    acting_as: AsOption = None,
 ) -> None:
-    """Check FILE and load it: exit 0 loaded or unchanged, 1 rejected, 2 usage error."""
+    """Check FILE and load it: exit 0 loaded or unchanged, 1 rejected, 2 usage error.
+
+    Acts as --as USER; in demo mode (no users file) without --as, as a submitter of --partner.
+    """
 
     def body() -> int:
         month = check_period(period) or period
         if not file.is_file():
             raise UsageError(f"{file} does not exist or is not a file: check the path.")
         workspace = _open_workspace(db)
-        result = workspace.submit(
-            _cli_submitter(partner), file, dataset=dataset, partner=partner, period=month
-        )
+        me = _acting(workspace, acting_as, lambda: _cli_submitter(partner))
+        result = workspace.submit(me, file, dataset=dataset, partner=partner, period=month)
         if as_json:
             sys.stdout.write(result.to_json() + "\n")
         else:
@@ -269,13 +292,19 @@ def history(
     dataset: Annotated[str, typer.Option("--dataset", help="Dataset id.")],
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the versions as JSON.")] = False,
+    acting_as: AsOption = None,
 ) -> None:
-    """Every version PARTNER sent for DATASET, newest first (rejected attempts included)."""
+    """Every version PARTNER sent for DATASET, newest first (rejected attempts included).
+
+    Acts as --as USER; in demo mode without --as, as a submitter of --partner.
+    """
 
     def body() -> int:
         from rich.table import Table
 
-        versions = _open_workspace(db).history(_cli_submitter(partner), partner, dataset)
+        workspace = _open_workspace(db)
+        me = _acting(workspace, acting_as, lambda: _cli_submitter(partner))
+        versions = workspace.history(me, partner, dataset)
         if as_json:
             rows = [
                 dataclasses.asdict(v) | {"submitted_at": v.submitted_at.isoformat()}
@@ -332,8 +361,20 @@ def outcomes(
     outcome: Annotated[
         list[str] | None, typer.Option("--outcome", help="Only this outcome id (repeatable).")
     ] = None,
+    acting_as: AsOption = None,
+    unsuppressed: Annotated[
+        bool,
+        typer.Option(
+            "--unsuppressed",
+            help="Show small counts (analysts and admins only; refused for other roles).",
+        ),
+    ] = False,
 ) -> None:
-    """Shared outcomes by area and month, with coverage; small counts suppressed."""
+    """Shared outcomes by area and month, with coverage; small counts suppressed.
+
+    Without --as, the shared view (as leadership sees it); --unsuppressed needs --as a user
+    whose role may see small counts.
+    """
 
     def body() -> int:
         from shared_outcomes.access import Identity, Role
@@ -344,10 +385,21 @@ def outcomes(
         if kind not in ("table", "json", "csv"):
             raise UsageError(f"--format {output!r} is not known: use table, json or csv.")
         moment = parse_as_at(as_at)
-        # The command line shows the shared view: small counts suppressed, as in any export.
-        viewer = Identity("cli", "command line (shared view)", Role.LEADERSHIP)
-        figures = _open_workspace(db).figures(
-            viewer, period=check_period(period), as_at=moment, outcomes=outcome or None
+        workspace = _open_workspace(db)
+        # Without --as, the shared view: small counts suppressed, as in any export.
+        viewer = _acting(
+            workspace,
+            acting_as,
+            lambda: Identity("cli", "command line (shared view)", Role.LEADERSHIP),
+            always=True,
+        )
+        figures = workspace.figures(
+            viewer,
+            period=check_period(period),
+            as_at=moment,
+            outcomes=outcome or None,
+            # Without the flag, the shared view whoever asks; with it, refused unless allowed.
+            unsuppressed=unsuppressed,
         )
         if kind == "json":
             sys.stdout.write(figures_json(figures) + "\n")
@@ -363,6 +415,15 @@ def outcomes(
         return EXIT_OK
 
     raise typer.Exit(run_safely(body))
+
+
+def _add_users_commands() -> None:
+    from shared_outcomes.cli_users import users_commands
+
+    app.add_typer(users_commands(run_safely), name="users")
+
+
+_add_users_commands()
 
 
 def main() -> None:

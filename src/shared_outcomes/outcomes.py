@@ -63,11 +63,13 @@ def compute_outcomes(
     period: str | None = None,
     as_at: datetime | None = None,
     outcomes: Sequence[str] | None = None,
+    suppress: bool = False,
 ) -> pl.DataFrame:
     """Every figure (outcome × area or the whole partnership × month), as `identity` may see it.
 
     `period` keeps one month (changes are still computed against earlier months); `as_at` uses
-    the submissions as they stood at that moment; `outcomes` keeps some definitions only.
+    the submissions as they stood at that moment; `outcomes` keeps some definitions only;
+    `suppress` hides small counts even from a viewer who may see them (it never un-hides).
     """
     check_request(definitions, period=period, outcomes=outcomes)
     chosen = [definitions[i] for i in outcomes] if outcomes else list(definitions.values())
@@ -89,7 +91,7 @@ def compute_outcomes(
         if any(i.parts is not None for i in found)
         else None,
         partnership,
-        private=run.private,
+        private=run.private or suppress,
     )
     if period is not None:
         figures = figures.filter(pl.col("period") == period)

@@ -10,7 +10,6 @@ never an exception but a rejected report, recorded in the register like every at
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -18,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,23 +26,28 @@ import polars as pl
 from shared_outcomes import access
 from shared_outcomes.access import Action, Identity
 from shared_outcomes.archive import sha256_of
+from shared_outcomes.audit import BUILD_DEMO, AuditedAccess
 from shared_outcomes.contracts import Contract, load_contracts
 from shared_outcomes.definitions import OutcomeDefinition, load_definitions
 from shared_outcomes.errors import UsageError
 from shared_outcomes.partnership import PERIOD_PATTERN, Partnership, load_partnership
 from shared_outcomes.report import Report, report_json
 from shared_outcomes.settings import Settings
+from shared_outcomes.submission import PreparedSubmission, SubmitResult
 from shared_outcomes.validation import Validation, validate_extract
 from shared_outcomes.warehouse import (
     DEFAULT_BUSY_TIMEOUT,
-    LoadStatus,
     Submission,
     Warehouse,
     rows_dir_for,
 )
+from shared_outcomes.warehouse_schema import quote_ident
+
+__all__ = ["PreparedSubmission", "Progress", "SubmitResult", "Workspace", "remove_database"]
 
 if TYPE_CHECKING:
     from shared_outcomes.ingest import IngestOutcome
+    from shared_outcomes.signin import SignIn
 
 #: Seconds a writer waits for another process's lock before `WarehouseBusy` (env override).
 BUSY_TIMEOUT_ENV_VAR = "SHARED_OUTCOMES_BUSY_TIMEOUT"
@@ -51,67 +56,8 @@ BUSY_TIMEOUT_ENV_VAR = "SHARED_OUTCOMES_BUSY_TIMEOUT"
 Progress = Callable[[int, int, str], None]
 
 
-@dataclass(frozen=True)
-class SubmitResult:
-    """The report of a submission and what the warehouse did with it."""
-
-    report: Report
-    status: LoadStatus
-    submission_id: int | None
-    supersedes: int | None = None
-
-    @property
-    def accepted(self) -> bool:
-        return self.status != "rejected"
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON report of DESIGN.md plus submission_id, status and supersedes."""
-        data: dict[str, Any] = json.loads(report_json(self.report))
-        data.update(
-            submission_id=self.submission_id, status=self.status, supersedes=self.supersedes
-        )
-        return data
-
-    def to_json(self) -> str:
-        return json.dumps(self.as_dict(), indent=2)
-
-    @property
-    def summary(self) -> str:
-        """One sentence for a person: what happened to the file."""
-        name = self.report.file_name or "the extract"
-        if self.status == "unchanged":
-            return (
-                f"{name} is identical to submission {self.submission_id}, already loaded: "
-                "nothing changed."
-            )
-        if self.status == "rejected":
-            return (
-                f"{name} was rejected ({len(self.report.errors)} errors) and recorded as "
-                f"submission {self.submission_id}; fix the errors and submit it again."
-            )
-        replaced = f", replacing submission {self.supersedes}" if self.supersedes else ""
-        return (
-            f"{name} loaded as submission {self.submission_id} ({self.report.rows:,} rows)"
-            f"{replaced}."
-        )
-
-
-@dataclass(frozen=True)
-class PreparedSubmission:
-    """An extract checked against its contract and ready to store (or to record as rejected)."""
-
-    source: Path | bytes
-    contract: Contract
-    partner: str
-    period: str
-    file_name: str | None
-    sha256: str
-    report: Report
-    frame: pl.DataFrame | None
-
-
 @dataclass
-class Workspace:
+class Workspace(AuditedAccess):
     """One partnership's contracts, partners, definitions and warehouse, opened once."""
 
     settings: Settings
@@ -140,6 +86,15 @@ class Workspace:
             busy_timeout=_busy_timeout(busy_timeout),
         )
         return cls(settings, contracts, partnership, definitions, warehouse)
+
+    # -- access and the audit log --------------------------------------------------------------
+
+    @cached_property
+    def signin(self) -> SignIn:
+        """How people sign in to this deployment (OIDC, local accounts or the demo)."""
+        from shared_outcomes.signin import SignIn
+
+        return SignIn.configure(self.settings, audit=self.audit)
 
     # -- checking and submitting -------------------------------------------------------------
 
@@ -174,7 +129,10 @@ class Workspace:
         self, identity: Identity, *, dataset: str, partner: str, period: str
     ) -> None:
         """Refuse, before reading anything, what cannot be submitted: raise with the reason."""
-        access.require_can_submit(identity, partner)
+        self.require(
+            identity, Action.SUBMIT_EXTRACT, partner=partner, dataset=dataset,
+            detail={"period": period},
+        )  # fmt: skip
         found = self.partnership.partners.get(partner)
         if found is None:
             known = ", ".join(sorted(self.partnership.partners))
@@ -211,9 +169,36 @@ class Workspace:
         """Check and, if accepted, load an extract as a new version; record a rejection too.
 
         An identical file for the same partner, dataset and month as the current version is
-        recognised (`unchanged`) and neither checked nor loaded again.
+        recognised (`unchanged`) and neither checked nor loaded again. Every attempt is
+        audited: loaded, unchanged, rejected, refused (a `UsageError`) or denied (`AccessDenied`).
         """
-        self.check_submission(identity, dataset=dataset, partner=partner, period=period)
+        name = file_name or (source.name if isinstance(source, Path) else None)
+        detail: dict[str, Any] = {"period": period, "file_name": name}
+        try:
+            self.check_submission(identity, dataset=dataset, partner=partner, period=period)
+        except UsageError as refusal:
+            detail |= {"status": "refused", "reason": refusal.message}
+            self.audit.record(
+                identity, Action.SUBMIT_EXTRACT, partner=partner, dataset=dataset, detail=detail
+            )
+            raise
+        result = self._submit(identity, source, dataset, partner, period, file_name, submitted_at)
+        detail |= {"status": result.status, "submission_id": result.submission_id}
+        self.audit.record(
+            identity, Action.SUBMIT_EXTRACT, partner=partner, dataset=dataset, detail=detail
+        )
+        return result
+
+    def _submit(
+        self,
+        identity: Identity,
+        source: Path | bytes,
+        dataset: str,
+        partner: str,
+        period: str,
+        file_name: str | None,
+        submitted_at: datetime | None,
+    ) -> SubmitResult:
         contract = self.contract(dataset)
         sha256 = _sha256(source)
         current = self.warehouse.current(partner, dataset, period)
@@ -305,7 +290,7 @@ class Workspace:
 
     def history(self, identity: Identity, partner: str, dataset: str) -> list[Submission]:
         """Every version a partner sent for a dataset, newest first, rejected ones included."""
-        access.require(identity, Action.VIEW_SUBMISSION_REPORTS, partner=partner)
+        self.require(identity, Action.VIEW_SUBMISSION_REPORTS, partner=partner, dataset=dataset)
         if partner not in self.partnership.partners:
             known = ", ".join(sorted(self.partnership.partners))
             raise UsageError(f"there is no partner {partner!r}; the partners are: {known}.")
@@ -314,7 +299,7 @@ class Workspace:
 
     def submissions(self, identity: Identity) -> list[Submission]:
         """The whole register (for timeliness and data quality), newest first."""
-        access.require(identity, Action.VIEW_TIMELINESS)
+        self.require(identity, Action.VIEW_TIMELINESS)
         return self.warehouse.submissions()
 
     def submission_report(self, identity: Identity, submission_id: int) -> Report | None:
@@ -322,7 +307,10 @@ class Workspace:
         found = self.warehouse.submission(submission_id)
         if found is None:
             return None
-        access.require(identity, Action.VIEW_SUBMISSION_REPORTS, partner=found.partner_id)
+        self.require(
+            identity, Action.VIEW_SUBMISSION_REPORTS, partner=found.partner_id,
+            dataset=found.dataset, detail={"submission_id": submission_id},
+        )  # fmt: skip
         stored = self.warehouse.report_json(submission_id)
         return Report.model_validate_json(stored) if stored else None
 
@@ -333,15 +321,54 @@ class Workspace:
         period: str | None = None,
         as_at: datetime | None = None,
         outcomes: list[str] | None = None,
+        unsuppressed: bool | None = None,
     ) -> pl.DataFrame:
-        """Every shared figure as `identity` may see it; see `outcomes.compute_outcomes`."""
+        """Every shared figure as `identity` may see it; see `outcomes.compute_outcomes`.
+
+        `unsuppressed`: None gives what the role sees by default (small counts shown to
+        analysts and admins, suppressed for everyone else); True asks for unsuppressed
+        figures and is refused (`AccessDenied`, audited) for a role that may not see them;
+        False suppresses small counts whoever asks (an export for a board pack).
+        """
         from shared_outcomes.outcomes import compute_outcomes
 
-        access.require(identity, Action.VIEW_SHARED_FIGURES)
+        self.require(identity, Action.VIEW_SHARED_FIGURES)
+        if unsuppressed:
+            self.require(identity, Action.VIEW_UNSUPPRESSED_FIGURES)
         return compute_outcomes(
             self.warehouse, self.definitions, self.partnership, identity,
-            period=period, as_at=as_at, outcomes=outcomes,
+            period=period, as_at=as_at, outcomes=outcomes, suppress=unsuppressed is False,
         )  # fmt: skip
+
+    def current_rows(
+        self,
+        identity: Identity,
+        dataset: str,
+        *,
+        partner: str | None = None,
+        period: str | None = None,
+        limit: int | None = None,
+    ) -> pl.DataFrame:
+        """The current row-level data of `dataset` (with `partner_id` and `period`), for those
+        whose data-sharing agreement covers it; every read is audited."""
+        self.require(identity, Action.VIEW_ROW_LEVEL_DATA, partner=partner, dataset=dataset)
+        self.contract(dataset)
+        sql = (
+            "SELECT s.partner_id, s.period, r.* FROM "  # noqa: S608 - a contract's dataset id
+            + quote_ident("current_" + dataset)
+            + " r JOIN submissions s USING (submission_id) WHERE (? IS NULL OR s.partner_id = ?)"
+            " AND (? IS NULL OR s.period = ?) ORDER BY r.submission_id"
+        )
+        params: list[object] = [partner, partner, period, period]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(max(limit, 0))
+        rows = self.warehouse.query(sql, params)
+        self.audit.record(
+            identity, Action.VIEW_ROW_LEVEL_DATA, partner=partner, dataset=dataset,
+            detail={"period": period, "rows": rows.height},
+        )  # fmt: skip
+        return rows
 
     # -- the drop folder and the demo -----------------------------------------------------------
 
@@ -360,7 +387,8 @@ class Workspace:
 
         remove_database(settings)
         workspace = cls.open(settings)
-        load_sample(workspace, progress=progress)
+        loaded = load_sample(workspace, progress=progress)
+        workspace.audit.record(access.SYSTEM, BUILD_DEMO, detail={"submissions": len(loaded)})
         return workspace
 
 

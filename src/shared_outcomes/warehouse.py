@@ -217,6 +217,12 @@ class Warehouse:
         with self._store.connect(write=False) as con:
             yield con
 
+    @contextmanager
+    def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short read-write connection for a small write beside the register (the audit log)."""
+        with self._store.connect(write=True) as con:
+            yield con
+
     def query(self, sql: str, params: Sequence[object] | None = None) -> pl.DataFrame:
         """Run one read-only query with bound parameters and return a Polars frame."""
         with self.reading() as con:

@@ -80,6 +80,24 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                 ) WHERE version_rank = 1""",
         ),
     ),
+    (
+        2,
+        (
+            # Who signed in, submitted, downloaded or was refused what, and when (see `audit`).
+            "CREATE SEQUENCE IF NOT EXISTS audit_ids START 1",
+            """CREATE TABLE IF NOT EXISTS audit_log (
+                id BIGINT PRIMARY KEY DEFAULT nextval('audit_ids'),
+                "at" TIMESTAMP NOT NULL,
+                user_id VARCHAR NOT NULL,
+                role VARCHAR,
+                action VARCHAR NOT NULL,
+                partner VARCHAR,
+                dataset VARCHAR,
+                detail JSON,
+                outcome VARCHAR NOT NULL CHECK (outcome IN ('allowed', 'denied'))
+            )""",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
