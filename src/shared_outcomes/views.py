@@ -229,7 +229,7 @@ def column_rules(column: ColumnSpec, primary_key: Sequence[str] = ()) -> list[st
     if column.allowed_values:
         rules.append("one of: " + ", ".join(column.allowed_values))
     if column.pattern:
-        rules.append(f"must match the pattern {column.pattern}")
+        rules.append(f"must have the form given by the regular expression {column.pattern}")
     if column.reference is not None:
         rules.append(f"a code listed in {column.reference.table} ({column.reference.column})")
     return rules

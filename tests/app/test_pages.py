@@ -22,7 +22,7 @@ def messages(at: AppTest) -> str:
 
 
 @pytest.mark.parametrize("page", PAGES)
-@pytest.mark.parametrize("user", ["demo-analyst", "demo-leadership"])
+@pytest.mark.parametrize("user", ["demo-analyst", "demo-leadership", "demo-bolton_council"])
 def test_every_page_runs_without_an_error(
     open_page: Callable[..., AppTest], page: str, user: str
 ) -> None:
