@@ -35,8 +35,10 @@ ROOT = Path(__file__).resolve().parents[1]
 AREAS = [f"E0800000{i}" for i in range(1, 10)] + ["E08000010"]
 
 
-def write_extract(path: Path, rows: int) -> None:
+def write_extract(path: Path, rows: int, period: str = "2016-03", areas: list[str] = AREAS) -> None:
+    """A clean extract for `period` (YYYY-MM) over `areas` (bench/run.py reuses it)."""
     rng = np.random.default_rng(20160301)
+    year, month = period.split("-")
     day = rng.integers(1, 29, rows)
     outcome = rng.choice(
         ["secured_accommodation", "not_secured", "contact_lost", "withdrew", ""], rows
@@ -44,9 +46,9 @@ def write_extract(path: Path, rows: int) -> None:
     frame = pl.DataFrame(
         {
             "case_id": [f"BOL-{i:010X}" for i in range(rows)],
-            "area_code": rng.choice(AREAS, rows),
-            "month": ["2016-03"] * rows,
-            "approach_date": [f"{d:02d}/03/2016" for d in day],
+            "area_code": rng.choice(areas, rows),
+            "month": [period] * rows,
+            "approach_date": [f"{d:02d}/{month}/{year}" for d in day],
             "approach_type": rng.choice(["new", "carried_forward"], rows),
             "duty_type": rng.choice(["prevention", "relief", "main_duty"], rows),
             "household_type": rng.choice(
@@ -55,7 +57,7 @@ def write_extract(path: Path, rows: int) -> None:
             "applicant_age": rng.integers(16, 90, rows),
             "case_status": np.where(outcome == "", "open", "closed"),
             "outcome": outcome,
-            "outcome_date": np.where(outcome == "", "", "29/03/2016"),
+            "outcome_date": np.where(outcome == "", "", f"28/{month}/{year}"),
         }
     )
     frame.write_csv(path)

@@ -1,0 +1,405 @@
+"""Every benchmark, one command: `.venv/bin/python bench/run.py [--quick] [--runs N] [--only ...]`.
+
+Prints the machine, then a table per benchmark (medians of N runs, wall and CPU time, peak
+memory, the ratios) and a summary: benchmark, figure, target, met. Every measurement runs in a
+subprocess of its own, so its peak memory (ru_maxrss) is its own. The benchmarks:
+
+1. check   - checking a 1M-row ~100 MB extract (bench_validation's contract, every rule) vs a
+             bare `polars.read_csv(path, infer_schema=False)`, and pandera's polars backend doing
+             the same checks (bench_pandera.py; `pip install -r requirements-bench.txt`).
+2. load    - loading the checked 1M-row homelessness extract into a new warehouse vs the bare read.
+3. outcomes- every shared outcome, area and month over warehouses of 1M, 10M and 50M rows
+             (bench/scale.py: 296 districts, 303 partners, 60 months).
+4. pages   - AppTest script runs of the common picture and explore pages over the 10M warehouse.
+5. browser - a ~100 MB extract uploaded on the submit page in Chromium until the report shows,
+             vs `shared-outcomes validate` on the same file.
+
+Generated extracts and warehouses are kept under bench/results/ (gitignored), keyed by their
+parameters, so a second run starts measuring at once. `--quick` uses small sizes and 1 run
+(a smoke check, see tests/test_bench_smoke.py); its figures are not the targets' figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+import bench_load  # noqa: E402
+import bench_validation  # noqa: E402
+from scale import RESULTS, aggregated_rows, scaled_home  # noqa: E402
+
+PYTHON = sys.executable
+CHROMIUM = Path("/usr/bin/chromium")
+
+LOAD_CHILD = """\
+import json, resource, sys, tempfile, time
+from pathlib import Path
+mode, path = sys.argv[1], Path(sys.argv[2])
+import polars as pl
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+if mode == "load":  # checked first (not timed): the load starts from the checked frame
+    from shared_outcomes.archive import sha256_of
+    from shared_outcomes.contracts import load_contract
+    from shared_outcomes.validation import validate_extract
+    from shared_outcomes.warehouse import Warehouse
+    contract = load_contract(Path("data_contracts") / "homelessness_cases.odcs.yaml")
+    checked = validate_extract(path, contract, period="2016-03", file_name=path.name)
+    assert checked.report.accepted and checked.frame is not None, "generated extract rejected"
+    folder = Path(tempfile.mkdtemp(prefix="bench_load_"))
+    warehouse = Warehouse.open(folder / "bench.duckdb", {contract.dataset: contract})
+    sha = sha256_of(path)
+    warehouse.archive.keep(path, sha)  # Workspace.prepare copies it while the file is checked
+start, start_cpu = time.perf_counter(), cpu()
+if mode == "bare":
+    rows = pl.read_csv(path, infer_schema=False).height
+else:
+    result = warehouse.store(
+        contract.dataset, partner="bolton_council", period="2016-03", source=path, sha256=sha,
+        file_name=path.name, contract_version=contract.version, rows=checked.frame.height,
+        submitted_by="bench", report_json="{}", frame=checked.frame,
+    )
+    assert result.status == "loaded", result.status
+    rows = checked.frame.height
+seconds, cpu_s = time.perf_counter() - start, cpu() - start_cpu
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "cpu_s": cpu_s, "peak_mb": peak_mb, "rows": rows}))
+"""
+
+OUTCOMES_CHILD = """\
+import json, resource, statistics, sys, time
+from pathlib import Path
+home, runs = Path(sys.argv[1]), int(sys.argv[2])
+from bench_outcomes import VIEWER
+from shared_outcomes.contracts import load_contracts
+from shared_outcomes.definitions import load_definitions
+from shared_outcomes.measures import clear_cache
+from shared_outcomes.outcomes import compute_outcomes
+from shared_outcomes.partnership import load_partnership
+from shared_outcomes.warehouse import Warehouse
+folder = home / "data_contracts"
+contracts = load_contracts(folder)
+partnership = load_partnership(folder / "partners.yaml", contracts)
+definitions = load_definitions(folder / "outcomes", contracts, partnership,
+                               reference_dir=folder / "reference")
+warehouse = Warehouse.open(home / "warehouse.duckdb", contracts)
+clear_cache()
+timings = []
+for _ in range(runs + 1):  # the first is cold: it reads every submission's aggregates
+    start, start_cpu = time.perf_counter(), time.process_time()
+    figures = compute_outcomes(warehouse, definitions, partnership, VIEWER).height
+    timings.append((time.perf_counter() - start, time.process_time() - start_cpu))
+print(json.dumps({"cold": timings[0][0], "seconds": [t for t, _ in timings[1:]],
+                  "cpu_s": [c for _, c in timings[1:]], "figures": figures,
+                  "outcomes": len(definitions), "areas": len(partnership.areas),
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+@dataclass
+class Summary:
+    """The closing table: one line per figure with a target."""
+
+    lines: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+
+    def add(self, bench: str, figure: str, value: float, target: float, unit: str = "x") -> None:
+        met = "yes" if value <= target else "NO"
+        self.lines.append((bench, figure, f"{value:.2f}{unit}", f"<= {target:g}{unit}", met))
+
+    def note(self, bench: str, figure: str, value: str) -> None:
+        self.lines.append((bench, figure, value, "-", "-"))
+
+
+def table(title: str, header: list[str], rows: list[list[str]], left: int = 1) -> None:
+    """A plain-text table: the first `left` columns left-aligned, the others right-aligned."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            str(c).ljust(w) if i < left else str(c).rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    print(f"\n## {title}")
+    print(line(header))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print(line(row))
+    sys.stdout.flush()
+
+
+def child(args: list[str], what: str) -> dict[str, Any]:
+    """Run a measurement in its own process (PYTHONPATH: bench/) and return its JSON line."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH), _pythonpath()]))}
+    done = subprocess.run(
+        [PYTHON, *args], capture_output=True, text=True, check=False, cwd=ROOT, env=env
+    )
+    if done.returncode != 0:
+        sys.exit(f"the {what} measurement failed:\n{done.stdout[-2000:]}{done.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _pythonpath() -> str:
+    return os.environ.get("PYTHONPATH", "")
+
+
+def median(samples: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(s[key] for s in samples))
+
+
+def machine() -> None:
+    """Where the figures come from: the shared machine's cores, memory, CPU and load."""
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [ln.split(":", 1)[1].strip() for ln in cpuinfo.read_text().splitlines()
+                 if ln.startswith("model name")]  # fmt: skip
+        model = names[0] if names else model
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    import duckdb
+    import polars
+    import streamlit
+
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"# Shared Outcomes benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print(f"machine: {os.cpu_count()} cores, {memory:.0f} GiB, {model}; load average {load}")
+    print(
+        f"python {platform.python_version()}, polars {polars.__version__}, duckdb "
+        f"{duckdb.__version__}, streamlit {streamlit.__version__}; {platform.platform()}"
+    )
+    print("wall time is noisy on a shared machine; CPU time is what the code itself costs")
+
+
+def bench_check(rows: int, runs: int, summary: Summary) -> None:
+    folder = RESULTS / f"check_{rows}_rows"
+    extract = folder / "bench_cases_2016-03.csv"
+    contract = folder / "bench_cases.odcs.yaml"
+    if not extract.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        shutil.copytree(ROOT / "data_contracts" / "reference", folder / "reference")
+        contract.write_text(bench_validation.CONTRACT, encoding="utf-8")
+        bench_validation.write_extract(extract.with_suffix(".tmp"), rows)
+        extract.with_suffix(".tmp").rename(extract)
+    try:
+        import pandera  # noqa: F401
+
+        modes = ["bare", "validate", "pandera"]
+    except ImportError:
+        print("\n(pandera is not installed: `.venv/bin/pip install -r requirements-bench.txt`)")
+        modes = ["bare", "validate"]
+    samples: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
+    for _ in range(runs):  # alternating, so a busy spell on the machine hits every mode
+        for mode in modes:
+            if mode == "pandera":
+                args = [str(BENCH / "bench_pandera.py"), str(extract), "2016-03"]
+            else:
+                args = ["-c", bench_validation.CHILD, mode, str(extract), str(contract)]
+            samples[mode].append(child(args, f"check ({mode})"))
+    if samples["validate"][-1]["findings"]:
+        sys.exit(f"the check found problems in a clean file: {samples['validate'][-1]}")
+    names = {
+        "bare": "bare polars.read_csv",
+        "validate": "validate_extract (ours)",
+        "pandera": "pandera polars backend",
+    }
+    bare = {k: median(samples["bare"], k) for k in ("seconds", "cpu_s", "peak_mb")}
+    body = []
+    for mode in modes:
+        m = {k: median(samples[mode], k) for k in ("seconds", "cpu_s", "peak_mb")}
+        body.append(
+            [names[mode], f"{m['seconds']:.3f}", f"{m['cpu_s']:.3f}", f"{m['peak_mb']:.0f}"]
+            + [f"{m[k] / bare[k]:.2f}x" for k in ("seconds", "cpu_s", "peak_mb")]
+        )
+        if mode != "bare":
+            label = "check" if mode == "validate" else "check (pandera, for comparison)"
+            summary.add(label, "time vs bare read (wall)", m["seconds"] / bare["seconds"], 2.0)
+            summary.add(label, "time vs bare read (CPU)", m["cpu_s"] / bare["cpu_s"], 2.0)
+            summary.add(label, "peak memory vs bare read", m["peak_mb"] / bare["peak_mb"], 1.5)
+    size = extract.stat().st_size / 1e6
+    table(
+        f"1. Checking a {rows:,}-row, {size:.0f} MB extract (12 columns, every rule); "
+        f"medians of {runs}",
+        ["", "wall s", "CPU s", "peak MB", "wall x bare", "CPU x bare", "memory x bare"],
+        body,
+    )
+
+
+def bench_load_(rows: int, runs: int, summary: Summary) -> None:
+    extract = RESULTS / f"load_{rows}_rows" / "homelessness_cases_2016-03.csv"
+    if not extract.exists():
+        extract.parent.mkdir(parents=True, exist_ok=True)
+        bench_load.write_extract(extract.with_suffix(".tmp"), rows)
+        extract.with_suffix(".tmp").rename(extract)
+    samples: dict[str, list[dict[str, Any]]] = {"bare": [], "load": []}
+    for _ in range(runs):
+        for mode in samples:
+            samples[mode].append(child(["-c", LOAD_CHILD, mode, str(extract)], f"load ({mode})"))
+    bare = {k: median(samples["bare"], k) for k in ("seconds", "cpu_s")}
+    body = []
+    for mode, name in (("bare", "bare polars.read_csv"), ("load", "Warehouse.store (ours)")):
+        m = {k: median(samples[mode], k) for k in ("seconds", "cpu_s", "peak_mb")}
+        body.append(
+            [name, f"{m['seconds']:.3f}", f"{m['cpu_s']:.3f}", f"{m['peak_mb']:.0f}"]
+            + [f"{m[k] / bare[k]:.2f}x" for k in ("seconds", "cpu_s")]
+        )
+    load = {k: median(samples["load"], k) for k in ("seconds", "cpu_s")}
+    summary.add("load", "time vs bare read (wall)", load["seconds"] / bare["seconds"], 1.5)
+    summary.add("load", "time vs bare read (CPU)", load["cpu_s"] / bare["cpu_s"], 1.5)
+    size = extract.stat().st_size / 1e6
+    table(
+        f"2. Loading a checked {rows:,}-row, {size:.0f} MB extract into a new warehouse "
+        f"(Parquet rows, aggregates, register; peak MB includes the untimed check); medians of "
+        f"{runs}",
+        ["", "wall s", "CPU s", "peak MB", "wall x bare", "CPU x bare"],
+        body,
+    )
+
+
+def bench_outcomes_(sizes: list[int], months: int, runs: int, summary: Summary) -> None:
+    results = []
+    for size in sizes:
+        home = scaled_home(size, months)
+        out = child(["-c", OUTCOMES_CHILD, str(home), str(runs)], f"outcomes ({size:,} rows)")
+        results.append((aggregated_rows(home), out))
+    body = []
+    for rows, out in results:
+        body.append(
+            [f"{rows:,}", f"{out['outcomes']} x {out['areas'] + 1} x {months} = "
+             f"{out['figures']:,}", f"{out['cold']:.3f}",
+             f"{statistics.median(out['seconds']):.3f}",
+             f"{statistics.median(out['cpu_s']):.3f}", f"{out['peak_mb']:.0f}"]
+        )  # fmt: skip
+    table(
+        f"3. Shared outcomes: every outcome x area (and the whole partnership) x month; "
+        f"medians of {runs} warm runs",
+        ["warehouse rows", "outcomes x areas x months = figures", "first (cold) s",
+         "warm wall s", "warm CPU s", "peak MB"],
+        body,
+    )  # fmt: skip
+    smallest, middle = results[0][1], results[min(1, len(results) - 1)][1]
+    label = f"{results[min(1, len(results) - 1)][0]:,} rows"
+    summary.add(
+        "outcomes", f"warm time at {label} (wall)", statistics.median(middle["seconds"]), 1, " s"
+    )
+    summary.add(
+        "outcomes", f"warm time at {label} (CPU)", statistics.median(middle["cpu_s"]), 1, " s"
+    )
+    for key, what in (("seconds", "wall"), ("cpu_s", "CPU")):
+        ratio = statistics.median(middle[key]) / statistics.median(smallest[key])
+        summary.add("outcomes", f"{results[0][0]:,} -> {label} ({what})", ratio, 1.5)
+    if len(results) > 2:
+        summary.note("outcomes", f"warm time at {results[2][0]:,} rows (wall)",
+                     f"{statistics.median(results[2][1]['seconds']):.2f} s")  # fmt: skip
+
+
+def bench_pages(size: int, months: int, runs: int, summary: Summary) -> None:
+    home = scaled_home(size, months)
+    out = child([str(BENCH / "bench_pages.py"), str(home), str(runs)], "pages")
+    body = []
+    for page, m in out["pages"].items():
+        warm, cpu = statistics.median(m["seconds"]), statistics.median(m["cpu_s"])
+        body.append([page, f"{m['cold']:.3f}", f"{warm:.3f}", f"{cpu:.3f}"])
+        summary.add("pages", f"{page}, warm script run (wall)", warm, 0.5, " s")
+        summary.add("pages", f"{page}, warm script run (CPU)", cpu, 0.5, " s")
+    table(
+        f"4. Pages in AppTest over the {aggregated_rows(home):,}-row warehouse (demo analyst); "
+        f"medians of {runs} warm runs; process peak {out['peak_mb']:.0f} MB",
+        ["page", "first (cold) s", "warm wall s", "warm CPU s"],
+        body,
+    )
+
+
+def bench_browser(rows: int, runs: int, summary: Summary) -> None:
+    from shared_outcomes.views import month_options
+
+    if not CHROMIUM.exists():
+        table("5. The browser: skipped", ["why"], [[f"Chromium not found at {CHROMIUM}"]])
+        summary.note("browser", "upload to report vs CLI check", "skipped: no Chromium")
+        return
+    period = month_options(datetime.now(UTC).date())[1]  # what the page preselects
+    extract = RESULTS / f"browser_{rows}_rows" / f"homelessness_cases_{period}.csv"
+    if not extract.exists():
+        extract.parent.mkdir(parents=True, exist_ok=True)
+        bench_load.write_extract(extract.with_suffix(".tmp"), rows, period, ["E08000001"])
+        extract.with_suffix(".tmp").rename(extract)
+    out = child(
+        [str(BENCH / "bench_browser.py"), str(extract), period, str(runs)], "browser upload"
+    )
+    browser, cli = statistics.median(out["browser_s"]), median(out["cli"], "seconds")
+    body = [
+        ["Chromium: upload until the report shows", f"{browser:.3f}",
+         f"{statistics.median(out['server_cpu_s']):.3f} (server)",
+         f"{out['server_peak_mb']:.0f} (server)", f"{browser / cli:.2f}x"],
+        ["shared-outcomes validate (own process)", f"{cli:.3f}",
+         f"{median(out['cli'], 'cpu_s'):.3f}", f"{median(out['cli'], 'peak_mb'):.0f}", "1.00x"],
+    ]  # fmt: skip
+    size = extract.stat().st_size / 1e6
+    table(
+        f"5. The browser: a {rows:,}-row, {size:.0f} MB extract through the submit page; "
+        f"medians of {runs}",
+        ["", "wall s", "CPU s", "peak MB", "wall x CLI"],
+        body,
+    )
+    summary.add("browser", "upload to report vs CLI check (wall)", browser / cli, 2.0)
+
+
+SIZES: dict[str, dict[str, Any]] = {
+    "full": {"check": 1_000_000, "load": 1_000_000, "outcomes": [1_000_000, 10_000_000,
+             50_000_000], "months": 60, "pages": 10_000_000, "browser": 1_000_000, "runs": 5},
+    "quick": {"check": 20_000, "load": 20_000, "outcomes": [20_000, 100_000], "months": 6,
+              "pages": 100_000, "browser": 5_000, "runs": 1},
+}  # fmt: skip
+BENCHMARKS = ("check", "load", "outcomes", "pages", "browser")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, a smoke check")
+    parser.add_argument("--runs", type=int, help="measurements per figure (default 5; quick 1)")
+    parser.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS))
+    args = parser.parse_args()
+    sizes = SIZES["quick" if args.quick else "full"]
+    runs = args.runs or sizes["runs"]
+    machine()
+    summary = Summary()
+    started = time.perf_counter()
+    steps: dict[str, Callable[[], None]] = {
+        "check": lambda: bench_check(sizes["check"], runs, summary),
+        "load": lambda: bench_load_(sizes["load"], runs, summary),
+        "outcomes": lambda: bench_outcomes_(sizes["outcomes"], sizes["months"], runs, summary),
+        "pages": lambda: bench_pages(sizes["pages"], sizes["months"], runs, summary),
+        "browser": lambda: bench_browser(sizes["browser"], runs, summary),
+    }
+    for name in BENCHMARKS:
+        if name in args.only:
+            steps[name]()
+    table(
+        f"Summary ({'quick: small sizes, not the targets; ' if args.quick else ''}"
+        f"load average now {os.getloadavg()[0]:.1f}, {time.perf_counter() - started:.0f} s)",
+        ["benchmark", "figure", "measured", "target", "met?"],
+        [list(line) for line in summary.lines],
+        left=2,
+    )
+
+
+if __name__ == "__main__":
+    main()
