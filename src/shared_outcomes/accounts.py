@@ -170,6 +170,12 @@ class Directory:
         self._users[user_id] = record.model_copy(update={"password_hash": hash_password(password)})
         self.save()
 
+    def set_disabled(self, user_id: str, disabled: bool = True) -> None:
+        """Disable an account (kept for the audit trail, refused at the next page view)."""
+        record = self.record(user_id)
+        self._users[user_id] = record.model_copy(update={"disabled": disabled})
+        self.save()
+
     def save(self) -> None:
         """Write the file atomically, so a crash never leaves half a users file."""
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -116,6 +116,22 @@ def users_commands(run_safely: Callable[[Callable[[], int]], int]) -> typer.Type
 
         raise typer.Exit(run_safely(body))
 
+    @users.command("disable")
+    def disable(
+        user: UserArgument,
+        enable: Annotated[bool, typer.Option("--enable", help="Enable the account again.")] = False,
+    ) -> None:
+        """Disable USER's account (kept in the file for the audit trail), or --enable it."""
+
+        def body() -> int:
+            settings = load_settings()
+            Directory.load(settings.users_file).set_disabled(user, not enable)
+            state = "enabled" if enable else "disabled: refused from the next page view"
+            sys.stdout.write(f"{user} is {state}.\n")
+            return 0
+
+        raise typer.Exit(run_safely(body))
+
     @users.command("list")
     def list_users(
         as_json: Annotated[bool, typer.Option("--json", help="Print the users as JSON.")] = False,

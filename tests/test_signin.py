@@ -1,0 +1,186 @@
+"""Sign-in: the mode chosen from the files on the server, each mode's checks, demo never beside a
+real configuration, identities resolved on the server, sign-ins audited."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shared_outcomes.access import Role
+from shared_outcomes.accounts import Directory, UserRecord
+from shared_outcomes.audit import AuditLog
+from shared_outcomes.contracts import load_contracts
+from shared_outcomes.errors import AccessDenied, ConfigError, UsageError
+from shared_outcomes.partnership import load_partnership
+from shared_outcomes.settings import USERS_ENV_VAR, load_settings
+from shared_outcomes.signin import Mode, SignIn
+from shared_outcomes.warehouse import Warehouse
+
+PROJECT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery staple"
+DEMO_USERS = """\
+users:
+  - {id: demo-leadership, name: 'Demo: leader', role: leadership}
+  - {id: demo-north, name: 'Demo: north', role: partner_submitter, partner: north}
+"""
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv(USERS_ENV_VAR, raising=False)
+    folder = tmp_path / "root"
+    (folder / "sample_data").mkdir(parents=True)
+    (folder / "sample_data" / "demo_users.yaml").write_text(DEMO_USERS)
+    return folder
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> AuditLog:
+    return AuditLog(Warehouse.open(tmp_path / "audit.duckdb", {}))
+
+
+def gate(root: Path, log: AuditLog | None = None, *, auth: bool | None = None) -> SignIn:
+    """A sign-in over `root`; `auth` writes a secrets file with (True) or without an [auth]."""
+    secrets = root / ".streamlit" / "secrets.toml"
+    if auth is not None:
+        secrets.parent.mkdir(exist_ok=True)
+        body = '[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\n' if auth else ""
+        secrets.write_text(body + '[other]\nkey = "value"\n')
+    settings = load_settings(db=root / "x.duckdb", root=root)
+    return SignIn.configure(settings, audit=log, secrets=[secrets])
+
+
+def add_users(root: Path) -> Directory:
+    directory = Directory.load(root / "config" / "users.yaml")
+    directory.add(
+        UserRecord(id="amira", name="Amira", role=Role.PARTNER_SUBMITTER, partner="north"),
+        password=PASSWORD,
+    )
+    directory.add(UserRecord(id="li", name="Li", role=Role.ANALYST, email="Li.Wei@Example.gov.uk"))
+    return directory
+
+
+def test_no_users_file_and_no_sign_on_is_the_labelled_demo(root: Path) -> None:
+    demo = gate(root, auth=False)
+    assert demo.mode == Mode.DEMO
+    assert demo.notice and "Demo mode" in demo.notice
+    assert [p.user_id for p in demo.demo_users()] == ["demo-leadership", "demo-north"]
+    assert demo.as_demo_user("demo-north").partner_id == "north"
+
+
+def test_a_users_file_means_local_accounts_and_never_the_demo(root: Path) -> None:
+    add_users(root)
+    local = gate(root)
+    assert local.mode == Mode.LOCAL
+    assert local.notice is None
+    assert local.demo_users() == []
+    with pytest.raises(AccessDenied, match="local sign-in, not demo"):
+        local.as_demo_user("demo-leadership")
+    assert local.with_password("amira", PASSWORD).user_id == "amira"
+    assert local.session_identity("demo-leadership") is None  # demo ids mean nothing here
+
+
+def test_an_oidc_configuration_means_sign_on_and_never_the_demo_even_without_users(
+    root: Path,
+) -> None:
+    oidc = gate(root, auth=True)
+    assert oidc.mode == Mode.OIDC
+    assert oidc.demo_users() == []
+    with pytest.raises(AccessDenied):
+        oidc.as_demo_user("demo-leadership")
+    with pytest.raises(AccessDenied):
+        oidc.with_password("amira", PASSWORD)
+    with pytest.raises(AccessDenied, match="ask an administrator to add you"):
+        oidc.with_oidc(logged_in=True, email="someone@example.gov.uk")
+
+
+def test_creating_a_users_file_ends_demo_mode_without_a_restart(root: Path) -> None:
+    running = gate(root)
+    assert running.mode == Mode.DEMO
+    add_users(root)
+    assert running.mode == Mode.LOCAL
+    assert running.demo_users() == []
+    with pytest.raises(AccessDenied):
+        running.as_demo_user("demo-north")
+
+
+def test_a_broken_secrets_file_is_a_configuration_error_naming_it(root: Path) -> None:
+    secrets = root / ".streamlit" / "secrets.toml"
+    secrets.parent.mkdir()
+    secrets.write_text("[auth\n")
+    with pytest.raises(ConfigError, match=r"secrets\.toml"):
+        _ = gate(root).mode
+
+
+def test_password_sign_ins_are_audited_allowed_and_denied(root: Path, log: AuditLog) -> None:
+    add_users(root)
+    local = gate(root, log)
+    local.with_password("amira", PASSWORD)
+    with pytest.raises(AccessDenied, match="Unknown user or wrong password"):
+        local.with_password("amira", "not the password at all")
+    with pytest.raises(AccessDenied, match="Unknown user or wrong password"):
+        local.with_password("nobody", PASSWORD)
+    got = [(e.user_id, e.action, e.outcome, e.detail["mode"]) for e in reversed(log.entries())]
+    assert got == [
+        ("amira", "sign_in", "allowed", "local"),
+        ("amira", "sign_in", "denied", "local"),
+        ("nobody", "sign_in", "denied", "local"),
+    ]
+
+
+def test_oidc_maps_the_email_to_a_user_and_audits_the_sign_in_once(
+    root: Path, log: AuditLog
+) -> None:
+    add_users(root)
+    oidc = gate(root, log, auth=True)
+    assert oidc.with_oidc(logged_in=False, email=None) is None
+    first = oidc.with_oidc(logged_in=True, email="li.wei@example.gov.uk")
+    assert first is not None and (first.user_id, first.role) == ("li", Role.ANALYST)
+    again = oidc.with_oidc(logged_in=True, email="li.wei@example.gov.uk", session_user_id="li")
+    assert again == first
+    with pytest.raises(AccessDenied, match="ask an administrator to add you"):
+        oidc.with_oidc(logged_in=True, email="stranger@example.org")
+    got = [(e.user_id, e.outcome) for e in reversed(log.entries())]
+    assert got == [("li", "allowed"), ("stranger@example.org", "denied")]
+
+
+def test_the_session_identity_is_read_again_from_the_file(root: Path) -> None:
+    directory = add_users(root)
+    local = gate(root)
+    assert local.session_identity(None) is None
+    amira = local.session_identity("amira")
+    assert amira is not None and amira.partner_id == "north"
+    directory.set_disabled("amira")
+    with pytest.raises(AccessDenied, match="disabled"):
+        local.session_identity("amira")
+    assert local.session_identity("gone") is None
+
+
+def test_the_command_line_acts_as_a_named_user(root: Path) -> None:
+    demo = gate(root)
+    assert demo.cli_identity(None) is None  # the command keeps its demo default
+    assert demo.cli_identity("demo-leadership").role == Role.LEADERSHIP  # type: ignore[union-attr]
+    with pytest.raises(UsageError, match="no user 'demo-nobody'"):
+        demo.cli_identity("demo-nobody")
+    add_users(root)
+    with pytest.raises(UsageError, match="--as USER"):
+        demo.cli_identity(None)
+    assert demo.cli_identity("amira").partner_id == "north"  # type: ignore[union-attr]
+    with pytest.raises(UsageError, match="no user 'demo-leadership'"):
+        demo.cli_identity("demo-leadership")
+
+
+def test_the_sample_demo_users_cover_every_partner_and_role() -> None:
+    directory = Directory.load(PROJECT / "sample_data" / "demo_users.yaml")
+    contracts = load_contracts(PROJECT / "data_contracts")
+    partners = load_partnership(PROJECT / "data_contracts" / "partners.yaml", contracts).partners
+    directory.check_partners(set(partners))
+    submitters = [u.partner for u in directory.users if u.role == Role.PARTNER_SUBMITTER]
+    assert sorted(p for p in submitters if p) == sorted(partners)
+    assert {u.role for u in directory.users} == set(Role)
+    analysts = [u for u in directory.users if u.role == Role.ANALYST]
+    assert analysts and all(
+        set(u.datasets) and set(u.datasets) < set(contracts) for u in analysts
+    ), "an analyst's agreement covers some datasets, not all"
+    assert all(u.password_hash is None for u in directory.users)
