@@ -7,16 +7,24 @@ by $SHARED_OUTCOMES_DB), acting as the demo analyst. Each page is run once cold 
 in the process: the workspace opens and reads every aggregate), then RUNS times warm (a rerun,
 as when someone changes a filter); each run is the wall and CPU time of `AppTest.run()`. Prints
 one JSON line: per page the cold time and the warm runs, and the process's peak memory.
+
+`--profile` (run by hand: `.venv/bin/python bench/bench_pages.py HOME 1 --profile`) also
+profiles one more warm run of each page with cProfile in the script thread and prints, to
+stderr, the project's functions (app.py, app_pages/, shared_outcomes) by cumulative time.
 """
 
 from __future__ import annotations
 
+import cProfile
+import io
 import json
 import os
+import pstats
 import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {
@@ -30,8 +38,33 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def profile_next_run() -> list[cProfile.Profile]:
+    """Profile the next script run (Streamlit runs the script in a thread of its own)."""
+    from streamlit.runtime.scriptrunner import script_runner
+
+    profiles: list[cProfile.Profile] = []
+    original = script_runner.ScriptRunner._run_script
+
+    def profiled(self: Any, *args: Any, **kwargs: Any) -> Any:
+        script_runner.ScriptRunner._run_script = original  # type: ignore[method-assign]
+        profile = cProfile.Profile()
+        profiles.append(profile)
+        return profile.runcall(original, self, *args, **kwargs)
+
+    script_runner.ScriptRunner._run_script = profiled  # type: ignore[method-assign]
+    return profiles
+
+
+def print_profile(name: str, profile: cProfile.Profile) -> None:
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
+    stats.print_stats(r"app\.py|app_pages|shared_outcomes", 30)
+    print(f"--- profile of a warm run of the {name} page ---\n{out.getvalue()}", file=sys.stderr)
+
+
 def main() -> None:
     home, runs = Path(sys.argv[1]), int(sys.argv[2])
+    profiling = "--profile" in sys.argv[3:]
     os.environ["SHARED_OUTCOMES_HOME"] = str(home)
     os.environ["SHARED_OUTCOMES_DB"] = str(home / "warehouse.duckdb")
     sys.path.insert(0, str(ROOT))  # `streamlit run` puts the app's folder on sys.path
@@ -52,6 +85,10 @@ def main() -> None:
             problems = [str(e.value) for e in (*at.exception, *at.error)]
             if problems:
                 sys.exit(f"the {name} page failed: {problems[0][:500]}")
+        if profiling:
+            profiles = profile_next_run()
+            at.run()
+            print_profile(name, profiles[0])
         results[name] = {
             "cold": timings[0][0],
             "seconds": [t for t, _ in timings[1:]],
