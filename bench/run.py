@@ -306,6 +306,7 @@ def bench_outcomes_(sizes: list[int], months: int, runs: int, summary: Summary) 
     for key, what in (("seconds", "wall"), ("cpu_s", "CPU")):
         ratio = statistics.median(middle[key]) / statistics.median(smallest[key])
         summary.add("outcomes", f"{results[0][0]:,} -> {label} ({what})", ratio, 1.5)
+    summary.note("outcomes", f"first (cold) computation at {label}", f"{middle['cold']:.2f} s")
     if len(results) > 2:
         summary.note("outcomes", f"warm time at {results[2][0]:,} rows (wall)",
                      f"{statistics.median(results[2][1]['seconds']):.2f} s")  # fmt: skip
