@@ -234,6 +234,14 @@ def bench_check(rows: int, runs: int, summary: Summary) -> None:
             summary.add(label, "time vs bare read (wall)", m["seconds"] / bare["seconds"], 2.0)
             summary.add(label, "time vs bare read (CPU)", m["cpu_s"] / bare["cpu_s"], 2.0)
             summary.add(label, "peak memory vs bare read", m["peak_mb"] / bare["peak_mb"], 1.5)
+    if "pandera" in samples:
+        ours, theirs = samples["validate"], samples["pandera"]
+        summary.note(
+            "check",
+            "ours vs pandera (wall / CPU / memory)",
+            " / ".join(f"{median(ours, k) / median(theirs, k):.2f}x" for k in
+                       ("seconds", "cpu_s", "peak_mb")),
+        )  # fmt: skip
     size = extract.stat().st_size / 1e6
     table(
         f"1. Checking a {rows:,}-row, {size:.0f} MB extract (12 columns, every rule); "
