@@ -26,7 +26,7 @@ with guarded():
 
     dataset = st.selectbox(
         "Dataset",
-        options=sorted(ws.contracts),
+        options=timeliness.busiest_first(partners, list(ws.contracts)),
         format_func=lambda d: ws.contracts[d].title,
         key="dq_dataset",
     )

@@ -142,8 +142,17 @@ def test_an_outcome_without_figures_says_so() -> None:
     assert groups["Homelessness"][0].value == "no data yet"
 
 
+def test_an_outcome_already_off_track_at_the_meeting_is_not_newly_off_track() -> None:
+    before = FIGURES.filter(pl.col("period") == "2016-01")  # red then
+    now = FIGURES.with_columns(pl.lit("red").alias("status"))
+    changes = picture.changes_since(before, now, DEFINITIONS)
+    assert "✖ Newly off track" not in changes["Change"].to_list()
+
+
 def test_changes_since_a_meeting_lists_new_revised_and_newly_off_track() -> None:
-    before = FIGURES.filter(pl.col("period") == "2016-01").with_columns(pl.lit(1.1).alias("value"))
+    before = FIGURES.filter(pl.col("period") == "2016-01").with_columns(
+        pl.lit(1.1).alias("value"), pl.lit("green").alias("status")
+    )
     now = FIGURES.with_columns(
         pl.when(pl.col("period") == "2016-02")
         .then(pl.lit("red"))

@@ -60,10 +60,10 @@ def test_partner_record_counts_on_time_and_first_time_clean() -> None:
     )
     rows = {r["Partner"]: r for r in record.iter_rows(named=True)}
     assert rows["Bury"]["Extracts due"] == 2
-    assert rows["Bury"]["On time"] == 2  # the first accepted version of Feb was on time
+    assert rows["Bury"]["On time"] == "2 (100%)"  # the first accepted version of Feb was on time
     assert rows["Bury"]["Accepted first time"] == 2
     assert rows["Bolton"]["Extracts due"] == 4  # two datasets × two months
-    assert rows["Bolton"]["On time"] == 0
+    assert rows["Bolton"]["On time"] == "0 (0%)"
     assert rows["Bolton"]["Missing"] == 3
     assert rows["Police"]["Missing"] == 2
 
@@ -105,3 +105,11 @@ def test_register_frame_and_recent_table_name_partners() -> None:
     table = timeliness.recent_submissions_table(register, PARTNERS, limit=1)
     assert table.row(0, named=True)["Partner"] == "Bury"
     assert table.height == 1
+
+
+def test_the_dataset_most_partners_submit_comes_first() -> None:
+    assert timeliness.busiest_first(PARTNERS, ["other", "cases", "none"]) == [
+        "cases",
+        "other",
+        "none",
+    ]

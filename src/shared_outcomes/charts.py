@@ -155,7 +155,8 @@ def contributions_chart(frame: pl.DataFrame, *, title: str, description: str) ->
         alt.Chart(frame)
         .mark_bar(color=OKABE_ITO[0])
         .encode(
-            y=alt.Y("partner:N", title="Partner", sort="-x", axis=alt.Axis(labelLimit=320)),
+            # No axis title: the long partner names are their own label (a title overlapped them).
+            y=alt.Y("partner:N", title=None, sort="-x", axis=alt.Axis(labelLimit=320)),
             x=alt.X("share:Q", title="Share of the numerator (%)", axis=alt.Axis(format="%")),
             tooltip=[
                 alt.Tooltip("partner:N", title="Partner"),
@@ -186,7 +187,7 @@ def timeliness_chart(frame: pl.DataFrame, *, title: str, description: str) -> Ch
     )
     base = alt.Chart(data).encode(
         x=alt.X("period:O", title="Month", axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("partner:N", title="Partner", axis=alt.Axis(labelLimit=320)),
+        y=alt.Y("partner:N", title=None, axis=alt.Axis(labelLimit=320)),
     )
     cells = base.mark_rect(stroke="#666666", strokeWidth=0.5).encode(
         color=alt.Color(

@@ -188,9 +188,12 @@ def changes_since(
                 )
                 out.append(_change(d, label, "Revised", text))
         if both.height:
+            # Newly off track: off track now, and not in the latest figure known at the meeting.
             last = both.row(-1, named=True)
+            known = o.filter(pl.col("status").is_not_null()).sort("period")
+            was = known["status"][-1] if known.height else None
             if rag_style(last["status"]).word == "Off track" and (
-                rag_style(last["status_before"]).word != "Off track"
+                rag_style(was).word != "Off track"
             ):
                 out.append(
                     _change(

@@ -65,6 +65,11 @@ def _state(attempts: pl.DataFrame, due: date, today: date) -> str:
     return "on time" if first.date() <= due else "late"
 
 
+def busiest_first(partners: Mapping[str, _PartnerLike], datasets: Sequence[str]) -> list[str]:
+    """Datasets ordered by how many partners submit them (most first), then by name."""
+    return sorted(datasets, key=lambda d: (-sum(d in p.datasets for p in partners.values()), d))
+
+
 def timeliness_grid(
     register: pl.DataFrame,
     partners: Mapping[str, _PartnerLike],
@@ -130,10 +135,9 @@ def partner_record(
             {
                 "Partner": partner.name,
                 "Extracts due": due,
-                "On time": on_time,
+                "On time": f"{on_time} ({100 * on_time / due:.0f}%)" if due else "—",
                 "Accepted first time": clean,
                 "Missing": missing,
-                "On time (%)": round(100 * on_time / due, 1) if due else None,
             }
         )
     return pl.DataFrame(out)

@@ -18,7 +18,7 @@ for folder in (ROOT, ROOT / "tests" / "e2e"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-from e2e_support import build_recent_sample  # noqa: E402
+from e2e_support import build_sample  # noqa: E402
 
 PAGE_FILES = {
     "Common picture": "app_pages/common_picture.py",
@@ -31,9 +31,9 @@ PAGE_FILES = {
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample partnership's last months in a database, built once for the session."""
+    """The sample partnership's database, built once for the session."""
     db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    build_recent_sample(db)
+    build_sample(db)
     return db
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import build_recent_sample
 from streamlit.testing.v1 import AppTest
 
 from shared_outcomes.service import Workspace
@@ -21,24 +20,30 @@ def test_a_missing_database_is_built_with_progress_then_the_page_shows(
     db = tmp_path / "fresh" / "shared_outcomes.duckdb"
     monkeypatch.setenv("SHARED_OUTCOMES_DB", str(db))
     steps: list[tuple[int, int, str]] = []
+    real_build = Workspace.build_demo
 
-    def small_demo(settings: Settings, progress: Any = None) -> None:
-        # The whole sample takes minutes here; one month shows the same path through the app.
+    def recording_build(settings: Settings, progress: Any = None) -> Workspace:
+        """The real build, with the progress the page is given recorded on the way."""
         assert settings.db_path == db
-        progress(0, 2, "first file")
-        build_recent_sample(settings.db_path, months=1)
-        progress(2, 2, "done")
-        steps.append((2, 2, "done"))
+
+        def recorded(done: int, total: int, label: str) -> None:
+            steps.append((done, total, label))
+            progress(done, total, label)
+
+        return real_build(settings, progress=recorded)
 
     monkeypatch.setattr(
-        Workspace, "build_demo", classmethod(lambda cls, s, progress=None: small_demo(s, progress))
+        Workspace,
+        "build_demo",
+        classmethod(lambda cls, s, progress=None: recording_build(s, progress)),
     )
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.run()
 
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    assert steps and db.exists()
+    assert db.exists()
+    assert steps[-1][0] == steps[-1][1] > 1  # the progress bar was driven to the end
     assert at.status[0].label == "Sample database built."
     assert at.title[0].value == "Common picture"
     assert any("synthetic" in i.value for i in at.info)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import App, build_recent_sample
+from e2e_support import App, build_sample
 from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,9 +52,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample partnership's last months in a database, built once for the whole session."""
+    """The sample partnership's database, built once for the whole session."""
     db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    build_recent_sample(db)
+    build_sample(db)
     return db
 
 

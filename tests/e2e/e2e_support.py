@@ -120,40 +120,12 @@ def go_to(tab: Page, title: str) -> None:
     wait_for_app(tab)
 
 
-def build_recent_sample(db: Path, months: int = 4) -> None:
-    """The sample partnership's last `months` months (resubmissions included) in a new database.
-
-    The whole sample takes minutes to load on a shared two-core machine; the pages need only a
-    few months of it to show every outcome, trend, revision and coverage gap.
-    """
-    from datetime import UTC, datetime, time, timedelta
-
-    from shared_outcomes.access import SYSTEM
-    from shared_outcomes.ingest import parse_drop_name, sample_files
+def build_sample(db: Path) -> None:
+    """A new database holding the whole sample partnership (as `shared-outcomes demo` builds it)."""
     from shared_outcomes.service import Workspace
     from shared_outcomes.settings import load_settings
 
-    ws = Workspace.open(load_settings(db=db, root=ROOT))
-    files = [
-        (path, again, *parse_drop_name(path.parent.parent, path))
-        for path, again in sample_files(ws.settings.sample_dir)
-    ]
-    last = max(period for *_, period in files)
-    year, month = (int(part) for part in last.split("-"))
-    first = f"{year - (1 if month <= months - 1 else 0):04d}-{(month - months) % 12 + 1:02d}"
-    for path, again, partner, dataset, period in files:
-        if period < first:
-            continue
-        due = ws.partnership.partners[partner].due_date(period)
-        day = due + timedelta(days=3) if again else due - timedelta(days=2)
-        ws.submit(
-            SYSTEM,
-            path,
-            dataset=dataset,
-            partner=partner,
-            period=period,
-            submitted_at=datetime.combine(day, time(9, 30), tzinfo=UTC),
-        )
+    Workspace.build_demo(load_settings(db=db, root=ROOT))
 
 
 # --- accessibility: axe-core and the allow-list ---------------------------------------------
