@@ -6,6 +6,9 @@ and opens the warehouse; every method that submits or reads data takes the actin
 partner submitting for another, for a dataset it does not submit, for a future or malformed
 month) raises `AccessDenied` or `UsageError` with a message that says what to do; bad data is
 never an exception but a rejected report, recorded in the register like every attempt.
+Every refusal, every submission attempt, every row-level read and every download the app
+reports (`record_download`) is written to the audit log (`audit`); admins read it with
+`audit_entries`.
 """
 
 from __future__ import annotations
