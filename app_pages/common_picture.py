@@ -58,7 +58,7 @@ with guarded():
                             width="stretch",
                         )
                         with st.expander("Figures by month"):
-                            st.table(card.trend, hide_index=True)
+                            st.table(card.trend_table, hide_index=True)
 
     st.header("Since the last meeting")
     register_times = [s.submitted_at for s in ws.submissions(me)]

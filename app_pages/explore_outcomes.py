@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages._shell import acting_identity, guarded, page_header, show_chart, workspace
-from shared_outcomes import charts, picture, views
+from shared_outcomes import charts, exploration, views
 from shared_outcomes.exports import to_parquet, to_safe_csv
+from shared_outcomes.picture import month_label
 
 page_header(
     "Explore",
@@ -33,7 +34,7 @@ with guarded():
     figures = ws.figures(me, outcomes=[outcome])
     areas = ws.partnership.areas
     names = {pid: p.name for pid, p in ws.partnership.partners.items()}
-    choices = picture.area_options(figures, areas)
+    choices = exploration.area_options(figures, areas)
     chosen = st.multiselect(
         "Areas on the trend chart",
         options=list(choices),
@@ -51,7 +52,7 @@ with guarded():
     month = st.selectbox(
         "Month for the area comparison and contributions",
         options=periods,
-        format_func=picture.month_label,
+        format_func=month_label,
         key="month",
         bind="query-params",
     )
@@ -59,8 +60,8 @@ with guarded():
     target = d.target.value if d.target else None
 
     st.header("Trend by area")
-    trend = picture.trend_frame(figures, outcome, chosen or ["all"], areas)
-    summary = picture.trend_summary(trend, d.unit, target)
+    trend = exploration.trend_frame(figures, outcome, chosen or ["all"], areas)
+    summary = exploration.trend_summary(trend, d.unit, target)
     show_chart(
         charts.trend_chart(
             trend,
@@ -70,37 +71,37 @@ with guarded():
             description=summary,
         ),
         summary=summary,
-        table=trend,
+        table=exploration.readable(trend, d.unit),
         legend="Dashed grey line: the shared target." if target is not None else None,
     )
 
-    st.header(f"Areas compared, {picture.month_label(month)}")
-    by_area = picture.areas_frame(figures, outcome, month, areas)
-    summary = picture.areas_summary(by_area, d.unit, month)
+    st.header(f"Areas compared, {month_label(month)}")
+    by_area = exploration.areas_frame(figures, outcome, month, areas)
+    summary = exploration.areas_summary(by_area, d.unit, month)
     show_chart(
         charts.areas_chart(
             by_area,
-            title=f"{d.title} by area, {picture.month_label(month)}",
+            title=f"{d.title} by area, {month_label(month)}",
             unit_title=unit_title,
             target=target,
             description=summary,
         ),
         summary=summary,
-        table=by_area.drop("status_colour"),
+        table=exploration.readable(by_area, d.unit),
     )
 
-    st.header(f"Partner contributions, {picture.month_label(month)}")
-    shares = picture.contributions_frame(figures, outcome, month, names)
-    summary = picture.contributions_summary(shares, month)
+    st.header(f"Partner contributions, {month_label(month)}")
+    shares = exploration.contributions_frame(figures, outcome, month, names)
+    summary = exploration.contributions_summary(shares, month)
     if shares.height:
         show_chart(
             charts.contributions_chart(
                 shares,
-                title=f"Share of the numerator by partner, {picture.month_label(month)}",
+                title=f"Share of the numerator by partner, {month_label(month)}",
                 description=summary,
             ),
             summary=summary,
-            table=shares,
+            table=exploration.readable(shares, d.unit),
         )
     else:
         st.markdown(summary)
@@ -108,14 +109,14 @@ with guarded():
     st.header("Definition")
     st.markdown(views.describe_definition(d, ws.partnership))
     with st.expander("The SQL behind this outcome"):
-        st.code(picture.definition_sql(d), language="sql")
+        st.code(exploration.definition_sql(d), language="sql")
 
     st.header("Download the figures")
     st.caption(
         "Every area and month of this outcome, with coverage. Small numbers are suppressed "
         "as your role requires (disclosure control)."
     )
-    export = picture.export_frame(figures, outcome, areas)
+    export = exploration.export_frame(figures, outcome, areas)
     left, right = st.columns(2)
     left.download_button(
         "Download as CSV", data=to_safe_csv(export), file_name=f"{outcome}.csv", mime="text/csv"

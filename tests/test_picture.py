@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -121,6 +120,10 @@ def test_card_shows_latest_value_target_rag_word_change_coverage_and_revision() 
     assert not card.complete
     assert card.revised == "Revised from 1.10 per 1,000 to 1.25 per 1,000 by a resubmission."
     assert card.trend["value"].to_list() == [1.0, 1.25]
+    assert card.trend_table.rows() == [
+        ("Jan 2016", "1.00 per 1,000"),
+        ("Feb 2016", "1.25 per 1,000"),
+    ]
     assert "Feb 2016" in card.summary and "on track" in card.summary
 
 
@@ -174,55 +177,6 @@ def test_changes_since_a_meeting_lists_new_revised_and_newly_off_track() -> None
     )
 
 
-def test_explore_frames_name_areas_and_partners() -> None:
-    trend = picture.trend_frame(FIGURES, "preventions", ["all", "E08000002"], AREAS)
-    assert set(trend["area"]) == {"Whole partnership", "Bury"}
-    by_area = picture.areas_frame(FIGURES, "preventions", "2016-02", AREAS)
-    assert by_area["area"].to_list() == ["Bolton", "Bury"]
-    assert by_area["status_label"].to_list() == ["✔ On track", "▲ Near target"]
-    shares = picture.contributions_frame(FIGURES, "preventions", "2016-02", NAMES)
-    assert shares.rows() == [("Bolton Council", 0.75)]  # Bury's share is suppressed
-    assert "Bolton Council the largest share (75%)" in picture.contributions_summary(
-        shares, "2016-02"
-    )
-    assert picture.areas_summary(by_area, "per_1000", "2016-02") == (
-        "In Feb 2016, Bolton was highest (1.30 per 1,000) and Bury lowest (1.15 per 1,000); "
-        "1 of 2 areas on track."
-    )
-
-
-def test_export_is_flat_with_coverage_as_text() -> None:
-    export = picture.export_frame(FIGURES, "preventions", AREAS)
-    assert "contributions" not in export.columns
-    assert export.schema["missing"] == pl.String
-    assert "Whole partnership" in export["area_name"].to_list()
-
-
 @pytest.mark.parametrize(("period", "label"), [("2016-01", "Jan 2016"), ("2017-12", "Dec 2017")])
 def test_month_label(period: str, label: str) -> None:
     assert picture.month_label(period) == label
-
-
-def test_definition_sql_binds_filter_values_as_parameters() -> None:
-    from shared_outcomes.contracts import load_contracts
-    from shared_outcomes.definitions import load_definitions
-    from shared_outcomes.partnership import load_partnership
-    from shared_outcomes.settings import load_settings
-
-    root = Path(__file__).resolve().parents[1]
-    settings = load_settings(db=root / "var" / "unused.duckdb", root=root)
-
-    contracts = load_contracts(settings.contracts_dir)
-    loaded = load_definitions(
-        settings.outcomes_dir,
-        contracts,
-        load_partnership(settings.partners_file, contracts),
-        reference_dir=settings.reference_dir,
-    )
-    filtered = next(d for d in loaded.values() if d.numerator.filters)
-    sql = picture.definition_sql(filtered)
-    assert "FROM submissions" in sql and "-- numerator" in sql
-    assert f'"agg_{filtered.numerator.name}"' in sql
-    for condition in filtered.numerator.filters:
-        assert f'"{condition.column}" IN (?' in sql  # a placeholder: values are bound
-        assert repr(condition.values[0]) in sql  # and listed for the reader
