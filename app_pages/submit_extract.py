@@ -54,11 +54,14 @@ with guarded():
         data = upload.getvalue()
         key = ("checked", partner_id, dataset, period, upload.name, upload.size, upload.file_id)
         if st.session_state.get("checked_key") != key:
-            with st.status(f"Checking {upload.name} ({upload.size:,} bytes)…") as status:
+            size = views.format_size(upload.size)
+            with st.status(f"Checking {upload.name} ({size})…", expanded=True) as status:
+                bar = st.progress(0.5, text=f"Received {size}; checking every row and column")
                 checked = ws.validate(
                     data, dataset=dataset, partner=partner_id, period=period, file_name=upload.name
                 )
-                status.update(label="Checked.", state="complete", expanded=False)
+                bar.progress(1.0, text=f"Checked {checked.report.rows:,} rows")
+                status.update(label=f"Checked {upload.name}.", state="complete", expanded=False)
             st.session_state["checked_key"] = key
             st.session_state["checked"] = checked
             st.session_state.pop("loaded", None)
@@ -93,7 +96,7 @@ with guarded():
                 key="confirm",
             )
             if st.button("Load into the shared warehouse", type="primary", disabled=not confirmed):
-                with st.status("Loading…") as status:
+                with st.status(f"Loading {upload.name} into the shared warehouse…") as status:
                     result = ws.submit(
                         me,
                         data,
@@ -102,7 +105,7 @@ with guarded():
                         period=period,
                         file_name=upload.name,
                     )
-                    status.update(label="Done.", state="complete", expanded=False)
+                    status.update(label="Loaded.", state="complete", expanded=False)
                 st.session_state["loaded"] = (result.status, result.summary)
             if "loaded" in st.session_state:
                 status_word, sentence = st.session_state["loaded"]

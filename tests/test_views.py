@@ -38,6 +38,9 @@ def test_numbers_carry_their_units() -> None:
     assert views.format_value(3.0, "count", suppressed=True).startswith("suppressed")
     assert views.format_change(-0.5, "per_100") == "−0.50 per 100"
     assert views.format_change(0.0, "percent") == "no change"
+    assert views.format_change(1.5, "percent") == "+1.50 percentage points"
+    assert views.format_size(812) == "812 bytes"
+    assert views.format_size(48_300_000) == "48.3 MB"
 
 
 @pytest.mark.parametrize(

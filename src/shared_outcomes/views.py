@@ -85,6 +85,15 @@ def format_value(value: float | None, unit: str, *, suppressed: bool = False) ->
     return f"{value:,.2f}{UNIT_SUFFIX.get(unit, '')}"
 
 
+def format_size(size_bytes: int) -> str:
+    """A file size as people read it: '812 bytes', '10.1 KB', '48.3 MB'."""
+    if size_bytes < 1000:
+        return f"{size_bytes} bytes"
+    if size_bytes < 1_000_000:
+        return f"{size_bytes / 1000:.1f} KB"
+    return f"{size_bytes / 1_000_000:.1f} MB"
+
+
 def format_change(change: float | None, unit: str) -> str:
     """A signed change with its unit, in words a projector audience can read: '+0.12 per 1,000'."""
     if change is None:
