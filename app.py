@@ -54,6 +54,6 @@ with guarded():
     workspace()
     choose_identity()
     ready = True
-show_demo_banner()
 if ready:
+    show_demo_banner()
     navigation.run()

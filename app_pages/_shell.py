@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from shared_outcomes import views
 from shared_outcomes.errors import SharedOutcomesError
 from shared_outcomes.settings import Settings, load_settings
 
@@ -132,7 +133,9 @@ def _build_demo_database(settings: Settings) -> None:
 
 
 def show_demo_banner() -> None:
-    """Say plainly, on every page, that the sample partnership is synthetic."""
+    """Say plainly, on every page, that the sample partnership's figures are synthetic."""
+    if not views.is_sample_partnership(workspace().partnership):
+        return  # a real partnership's own data
     st.info(
         "**Demo data.** You are looking at the sample partnership (Greater Manchester's ten "
         "districts). Its figures are synthetic, apart from the DWP claimant count, which is real "

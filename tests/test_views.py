@@ -160,3 +160,9 @@ def test_pick_ignores_values_that_are_not_offered() -> None:
     assert views.pick("'; drop table x", ["a", "b"], default="b") == "b"
     assert views.pick(None, ["a", "b"]) == "a"
     assert views.pick("x", []) is None
+
+
+def test_only_the_shipped_sample_is_labelled_as_demo_data() -> None:
+    sample = SimpleNamespace(name="Greater Manchester Shared Outcomes Partnership (sample)")
+    assert views.is_sample_partnership(sample)
+    assert not views.is_sample_partnership(SimpleNamespace(name="Lancashire partnership"))

@@ -55,6 +55,20 @@ def demo_identities(partnership: _PartnershipLike) -> list[Identity]:
     return people
 
 
+class _NamedLike(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+def is_sample_partnership(partnership: _NamedLike) -> bool:
+    """Whether this is the shipped sample (its partners.yaml names it '… (sample)').
+
+    The app then says on every page that the figures are synthetic; a real partnership writes
+    its own partners.yaml and never sees that banner.
+    """
+    return partnership.name.rstrip().lower().endswith("(sample)")
+
+
 # --- numbers with their units ----------------------------------------------------------------
 
 UNIT_SUFFIX = {

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+APP = Path(__file__).resolve().parents[2] / "app.py"
 PAGES = [
     "Common picture",
     "Explore",
@@ -31,3 +33,19 @@ def test_every_page_runs_without_an_error(
     assert not at.error, messages(at)
     assert at.title[0].value == page
     assert "synthetic" in messages(at)  # the demo-data banner is on every page
+
+
+def test_a_broken_configuration_is_a_message_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contracts = tmp_path / "data_contracts"
+    contracts.mkdir()
+    (contracts / "broken.odcs.yaml").write_text("apiVersion: v3.2.0\nkind: DataContract\n")
+    monkeypatch.setenv("SHARED_OUTCOMES_HOME", str(tmp_path))
+    monkeypatch.setenv("SHARED_OUTCOMES_DB", str(tmp_path / "db.duckdb"))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception
+    (error,) = at.error
+    assert "broken.odcs.yaml" in error.value  # names the file, so one knows what to fix
+    assert "Traceback" not in error.value
