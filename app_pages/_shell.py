@@ -121,7 +121,13 @@ def _build_demo_database(settings: Settings) -> None:
             return
         from shared_outcomes.service import Workspace
 
-        with st.status("First start: building the sample partnership's database…") as status:
+        with st.status(
+            "First start: building the sample partnership's database…", expanded=True
+        ) as status:
+            st.markdown(
+                f"There is no database at `{settings.db_path}` yet, so the app is loading the "
+                "sample partnership into it, once. Its figures are **synthetic demo data**."
+            )
             bar = st.progress(0.0, text="Starting")
 
             def report_progress(done: int, total: int, label: str) -> None:
