@@ -92,7 +92,8 @@ with guarded():
 
     st.header(f"Partner contributions, {month_label(month)}")
     shares = exploration.contributions_frame(figures, outcome, month, names)
-    summary = exploration.contributions_summary(shares, month)
+    feeding = [names.get(p, p) for p in d.partners]
+    summary = exploration.contributions_summary(shares, month, feeding)
     if shares.height:
         show_chart(
             charts.contributions_chart(

@@ -66,3 +66,9 @@ def test_tables_behind_charts_are_readable() -> None:
     assert table.row(0) == ("Bolton", "1.30 per 1,000", "✔ On track")
     shares = exploration.readable(pl.DataFrame({"partner": ["A"], "share": [0.25]}), "count")
     assert shares.rows() == [("A", "25.0%")]
+
+
+def test_a_single_partner_outcome_says_why_there_are_no_shares() -> None:
+    empty = pl.DataFrame(schema={"partner": pl.String, "share": pl.Float64})
+    assert "Only DWP's data feeds" in exploration.contributions_summary(empty, "2016-02", ["DWP"])
+    assert "suppressed" in exploration.contributions_summary(empty, "2016-02", ["A", "B"])

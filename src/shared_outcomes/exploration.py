@@ -121,9 +121,19 @@ def areas_summary(frame: pl.DataFrame, unit: str, period: str) -> str:
     )
 
 
-def contributions_summary(frame: pl.DataFrame, period: str) -> str:
+def contributions_summary(
+    frame: pl.DataFrame, period: str, contributors: Sequence[str] = ()
+) -> str:
+    """One sentence on who contributed most; `contributors` names the partners feeding it."""
     if frame.height == 0:
-        return f"No partner contributions to show for {month_label(period)}."
+        if len(contributors) == 1:
+            return (
+                f"Only {contributors[0]}'s data feeds this outcome, so there is nothing to split."
+            )
+        return (
+            f"No partner contributions to show for {month_label(period)} (not yet submitted, "
+            "or suppressed because the numbers are small)."
+        )
     top = frame.row(0, named=True)
     return (
         f"In {month_label(period)}, {frame.height} partners contributed; {top['partner']} the "
