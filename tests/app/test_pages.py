@@ -49,3 +49,40 @@ def test_a_broken_configuration_is_a_message_not_a_traceback(
     (error,) = at.error
     assert "broken.odcs.yaml" in error.value  # names the file, so one knows what to fix
     assert "Traceback" not in error.value
+
+
+def test_explore_downloads_are_suppressed_for_roles_that_must_not_see_small_numbers(
+    app_db: Path,
+) -> None:
+    """The page exports what `figures(me)` returns: suppressed for leadership, not analysts."""
+    import csv
+    import io
+
+    from shared_outcomes import exploration
+    from shared_outcomes.exports import to_safe_csv
+    from shared_outcomes.service import Workspace
+    from shared_outcomes.settings import load_settings
+    from shared_outcomes.views import demo_identities
+
+    ws = Workspace.open(load_settings(db=app_db, root=APP.parent))
+    people = {p.user_id: p for p in demo_identities(ws.partnership)}
+    rows = {}
+    for user in ("demo-leadership", "demo-analyst"):
+        figures = ws.figures(people[user])
+        outcome = figures.filter(figures["suppressed"])["outcome"].to_list() or ["none"]
+        rows[user] = (figures, outcome[0])
+    figures, outcome = rows["demo-leadership"]
+    assert outcome != "none", "the sample has small numbers that leadership must not see"
+    exported = list(
+        csv.DictReader(
+            io.StringIO(
+                to_safe_csv(
+                    exploration.export_frame(figures, outcome, ws.partnership.areas)
+                ).decode("utf-8")
+            )
+        )
+    )
+    hidden = [r for r in exported if r["suppressed"] == "true"]
+    assert hidden and all(r["numerator"] == "" and r["value"] == "" for r in hidden)
+    analyst_figures, _ = rows["demo-analyst"]
+    assert not analyst_figures.filter(analyst_figures["outcome"] == outcome)["suppressed"].any()
