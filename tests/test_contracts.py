@@ -87,6 +87,21 @@ def test_every_shipped_contract_loads_and_reference_contracts_are_not_datasets()
     assert all(c.dataset == name for name, c in contracts.items())
 
 
+def test_a_reference_contract_may_point_at_another_reference_table(tmp_path: Path) -> None:
+    folder = tmp_path / "reference"
+    shutil.copytree(CONTRACTS / "reference", folder)
+    households = yaml.safe_load((folder / "households_by_district.odcs.yaml").read_text())
+    area = households["customProperties"]
+    area_column = next(p["value"] for p in area if p["property"] == "areaColumn")
+    column = next(p for p in households["schema"][0]["properties"] if p["name"] == area_column)
+    column["relationships"] = [{"type": "foreignKey", "to": "ons_local_authorities.LADCD"}]
+    path = folder / "households_by_district.odcs.yaml"
+    path.write_text(yaml.safe_dump(households, sort_keys=False))
+    reference = load_contract(path).column(area_column).reference
+    assert reference is not None
+    assert (reference.table, reference.column) == ("ons_local_authorities", "LADCD")
+
+
 @pytest.mark.parametrize(
     ("jdk", "strftime"),
     [

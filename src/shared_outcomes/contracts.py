@@ -113,7 +113,9 @@ class Contract:
 def load_contract(path: Path) -> Contract:
     """Load, check and resolve one contract file; raise one `ContractError` if it is broken."""
     raw = load_odcs(path)
-    return _resolve(raw, path, _reference_tables(path.parent / REFERENCE_FOLDER))
+    # A reference contract's own relationships point at its neighbours in the same folder.
+    folder = path.parent if path.parent.name == REFERENCE_FOLDER else path.parent / REFERENCE_FOLDER
+    return _resolve(raw, path, _reference_tables(folder))
 
 
 def load_contracts(contracts_dir: Path) -> dict[str, Contract]:
