@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from shared_outcomes.access import Identity, Role
 from shared_outcomes.contracts import Contract, load_contracts
 from shared_outcomes.definitions import Filter, OutcomeDefinition, load_definitions
-from shared_outcomes.measures import measures_sql
+from shared_outcomes.measures import clear_cache, measures_sql
 from shared_outcomes.outcomes import compute_outcomes
 from shared_outcomes.warehouse import Warehouse
 from shared_outcomes.warehouse_schema import DatasetLayout, migrate
@@ -488,3 +488,37 @@ def test_a_resubmission_that_drops_an_area_revises_it_to_zero(
     assert a3["revised"] and a3["revised_from"] == pytest.approx(0.9)  # 9 per 10,000
     assert not got["A2"]["revised"]
     assert got[None]["revised_from"] == pytest.approx(21 / 13) and got[None]["numerator"] == 12
+
+
+def test_a_fresh_process_reads_measures_kept_on_disk_not_the_aggregates(
+    tmp_path: Path, contracts: dict[str, Contract], definitions: dict[str, OutcomeDefinition]
+) -> None:
+    store = Store(tmp_path, contracts)
+    store.submit("cases", "council_a", "2020-01", cases("2020-01", A1=7), "2020-02-01")
+    first = compute_outcomes(store.warehouse, definitions, PARTNERSHIP, ANALYST)
+    assert list((tmp_path / "w_measures").glob("cases-*.parquet"))
+    clear_cache()  # as a new CLI process starts
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("DELETE FROM agg_cases")  # so only the kept values can give the figures
+    again = compute_outcomes(store.warehouse, definitions, PARTNERSHIP, ANALYST)
+    assert again.equals(first)
+    a1 = again.filter((pl.col("area_code") == "A1") & (pl.col("outcome") == PREVENTIONS))
+    assert a1.get_column("numerator").to_list() == [7]
+
+
+def test_values_kept_on_disk_for_a_rebuilt_database_are_never_used(
+    tmp_path: Path, contracts: dict[str, Contract], definitions: dict[str, OutcomeDefinition]
+) -> None:
+    def whole_numerator(count: int, when: str) -> Any:
+        (tmp_path / "w.duckdb").unlink(missing_ok=True)  # the kept values stay behind
+        shutil.rmtree(tmp_path / "w_rows", ignore_errors=True)
+        store = Store(tmp_path, contracts)
+        store.submit("cases", "council_a", "2020-01", cases("2020-01", A1=count), when)
+        clear_cache()
+        frame = compute_outcomes(
+            store.warehouse, definitions, PARTNERSHIP, ANALYST, outcomes=[PREVENTIONS]
+        )
+        return frame.filter(pl.col("area_code") == "A1").get_column("numerator").item()
+
+    assert whole_numerator(7, "2020-02-01") == 7
+    assert whole_numerator(9, "2020-02-02") == 9  # same path, same submission id 1

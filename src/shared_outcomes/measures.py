@@ -9,12 +9,22 @@ submission ids and the as-at moment are bound parameters.
 submission with a new id), so its measure values are computed once per process and kept, keyed
 by the submission's id, file hash and load time (a rebuilt database with reused ids cannot hit a
 stale entry). A computation then reads only submissions it has not seen, so its cost follows the
-number of figures, not the number of rows stored; the first computation in a process reads
-everything once. Only sources with a `db_path` (the warehouse) are cached across computations.
+number of figures, not the number of rows stored. Only sources with a `db_path` (the
+warehouse) are cached across computations.
+
+**Why the cache is also kept on disk.** Every CLI call is a fresh process, and reading every
+submission's aggregates again costs time in proportion to the rows stored (0.5 s at 10M rows).
+The values are tiny (one per submission, area and measure), so each measure's are also written
+beside the database (`<db>_measures/<measure key>.parquet`, replaced atomically): a fresh
+process reads them in milliseconds and scans the aggregates of new submissions only. The file
+is only a cache: entries carry the submission's token (id, file hash, load time), so a rebuilt
+database cannot hit stale values; a file that cannot be read or written is ignored.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -114,6 +124,39 @@ class _Cached:
     ids: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_IDS))
     parts: list[pl.DataFrame] = field(default_factory=list)
     seen: tuple[int, int] | None = None  # the last `needed` fully cached (height, row hashes)
+    file: Path | None = None  # where the values are kept on disk (None: memory only)
+
+    @classmethod
+    def opened(cls, file: Path | None) -> _Cached:
+        """The values kept in `file` (none if it is missing or unreadable: it is a cache)."""
+        cached = cls(file=file)
+        if file is None or not file.exists():
+            return cached
+        try:
+            kept = pl.read_parquet(file)
+            cached.ids = kept.filter(pl.col("marker")).select(list(_IDS)).cast(_IDS)  # type: ignore[arg-type]
+            rows = kept.filter(~pl.col("marker")).select(list(_CACHED)).cast(_CACHED)  # type: ignore[arg-type]
+        except (OSError, pl.exceptions.PolarsError):
+            return cls(file=file)
+        cached.parts = [rows]
+        return cached
+
+    def save(self) -> None:
+        """Replace the file with every value cached (atomically; failures only cost speed)."""
+        if self.file is None:
+            return
+        marks = self.ids.with_columns(
+            area_code=pl.lit(None, pl.String), value=pl.lit(None, pl.Float64), marker=pl.lit(True)
+        )
+        rows = self.rows().with_columns(token=pl.lit(None, pl.String), marker=pl.lit(False))
+        frame = pl.concat([marks, rows], how="diagonal_relaxed")
+        temp = self.file.with_name(f"{self.file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            frame.write_parquet(temp, compression="lz4", statistics=False)
+            os.replace(temp, self.file)
+        except OSError:
+            temp.unlink(missing_ok=True)
 
     def rows(self) -> pl.DataFrame:
         if len(self.parts) > 1:
@@ -164,6 +207,13 @@ def clear_cache() -> None:
         _DATABASES.clear()
 
 
+def measure_file(db_path: Path, measure: Measure) -> Path:
+    """Where a measure's values for the warehouse at `db_path` are kept between processes."""
+    what = repr((measure.name, measure.agg_column, measure.area_column, measure.filters))
+    key = hashlib.sha256(what.encode()).hexdigest()[:20]
+    return db_path.with_name(db_path.stem + "_measures") / f"{measure.name}-{key}.parquet"
+
+
 class MeasureReader:
     """Reads measures for one computation: the versions in play, and values per version."""
 
@@ -171,6 +221,7 @@ class MeasureReader:
         self.query = query
         self.versions = versions
         self.cache = _store_for(db_key)
+        self.db_key = db_key
         tables = query("SELECT table_name FROM information_schema.tables", [])
         self.tables = set(tables.get_column("table_name").to_list())
         self._done: dict[Measure, pl.DataFrame] = {}
@@ -185,7 +236,7 @@ class MeasureReader:
             needed = self.versions.filter(pl.col("dataset") == dataset).select(list(_IDS))
             fingerprint = (needed.height, int(needed.hash_rows(seed=7).sum()))
             with _LOCK:
-                cached = [self.cache.setdefault(m, _Cached()) for m in group]
+                cached = [self._cached(m) for m in group]
                 wanted = [c.missing(needed, fingerprint) for c in cached]
             todo = pl.concat(wanted, how="vertical").unique()
             if todo.height == 0:
@@ -204,6 +255,14 @@ class MeasureReader:
                     )
                     cache.add(fresh, new)
                     cache.seen = fingerprint  # only once the values are in
+                    cache.save()
+
+    def _cached(self, measure: Measure) -> _Cached:
+        """The measure's cache (called under the lock), read from disk on first use."""
+        if measure not in self.cache:
+            file = None if self.db_key is None else measure_file(Path(self.db_key), measure)
+            self.cache[measure] = _Cached.opened(file)
+        return self.cache[measure]
 
     def rows(self, measure: Measure) -> pl.DataFrame:
         """Per partner, month, version and area: the measure's value."""

@@ -164,6 +164,7 @@ class _Run:
         self.areas = list(partnership.areas)
         self._coverage: dict[object, tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]] = {}
         self._sums: dict[Measure, pl.DataFrame] = {}
+        self._shared: dict[tuple[str, ...], list[str]] = {}
         self.dues = _deadlines(partnership, self.versions)
 
     # -- one outcome ---------------------------------------------------------------------------
@@ -187,14 +188,8 @@ class _Run:
         feeding = d.expected.get(d.numerator.name, ())
         parts = None
         if len(feeding) > 1:
-            # Areas with one partner need no list of shares: that partner is the numerator.
-            shared = [
-                a
-                for a in self.areas
-                if sum(a in self.partnership.partners[p].areas for p in feeding) > 1
-            ]
             parts = self.contribution_rows(d.numerator).with_columns(
-                listed=pl.col("area_code").is_in(shared)
+                listed=pl.col("area_code").is_in(self.shared_areas(tuple(feeding)))
             )
         name = pl.lit(order, pl.Int64).alias("order")
         lists = pl.concat(
@@ -206,6 +201,17 @@ class _Run:
             lists.with_columns(name),
             None if parts is None else parts.with_columns(name),
         )
+
+    def shared_areas(self, feeding: tuple[str, ...]) -> list[str]:
+        """Areas covered by several of these partners (an area with one partner needs no list
+        of shares: that partner is the numerator). Counted with sets, once per partner list."""
+        if feeding not in self._shared:
+            covers: dict[str, int] = {}
+            for p in feeding:
+                for area in set(self.partnership.partners[p].areas):
+                    covers[area] = covers.get(area, 0) + 1
+            self._shared[feeding] = [a for a in self.areas if covers.get(a, 0) > 1]
+        return self._shared[feeding]
 
     def contribution_rows(self, measure: Measure) -> pl.DataFrame:
         """Current values per partner, area and month, for each partner's share."""
