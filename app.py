@@ -1,14 +1,16 @@
-"""The Streamlit app: navigation over app_pages/, the shared workspace and the demo banner.
+"""The Streamlit app: sign-in, navigation over app_pages/, the shared workspace and the demo banner.
 
 Run with `streamlit run app.py`. Every page is a thin script in `app_pages/` over the core
-(`shared_outcomes.service.Workspace` and the pure builders in `views` and `charts`).
+(`shared_outcomes.service.Workspace` and the pure builders in `views` and `charts`). Who the
+session is comes from `_shell.sign_in` on every run; the admin pages are offered in the
+navigation only to administrators, and the core refuses everyone else regardless.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._shell import choose_identity, guarded, show_demo_banner, workspace
+from app_pages._shell import guarded, is_admin, show_demo_banner, sign_in, workspace
 
 # Why `app_pages/` and not `pages/`: Streamlit treats a folder called `pages/` beside the entry
 # script as an old-style multipage app until st.navigation has run once in the server process,
@@ -48,12 +50,24 @@ PAGES = [
     ),
 ]
 
-navigation = st.navigation(PAGES)
-ready = False
+ADMIN_PAGES = [
+    st.Page(
+        "app_pages/audit_log.py",
+        title="Audit log",
+        icon=":material/policy:",
+        url_path="audit-log",
+    ),
+]
+
+me = None
 with guarded():
-    workspace()
-    choose_identity()
-    ready = True
-if ready:
+    me = sign_in(workspace())
+# Until someone signs in, the navigation is hidden and no page runs, but the address is kept:
+# a shared link such as /explore opens on that page once signed in.
+navigation = st.navigation(
+    PAGES + (ADMIN_PAGES if is_admin(me) else []),
+    position="sidebar" if me is not None else "hidden",
+)
+if me is not None:
     show_demo_banner()
     navigation.run()

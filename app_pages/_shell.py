@@ -1,4 +1,4 @@
-"""The app shell every page shares: the cached workspace, the acting identity, the error boundary.
+"""The app shell every page shares: the cached workspace, sign-in, the acting identity, errors.
 
 Pages stay thin: they call `page_header`, `workspace()` and `acting_identity()` from here, then the
 core, then render. Anything the pages need to *decide* lives in `shared_outcomes.views` (pure and
@@ -16,11 +16,15 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from shared_outcomes import views
-from shared_outcomes.errors import SharedOutcomesError
+from shared_outcomes.access import ROLE_TITLES, Action, decide
+from shared_outcomes.errors import AccessDenied, SharedOutcomesError
 from shared_outcomes.settings import Settings, load_settings
+from shared_outcomes.signin import Mode
 
 if TYPE_CHECKING:
     from shared_outcomes.access import Identity
+    from shared_outcomes.service import Workspace
+    from shared_outcomes.signin import SignIn
 
 APP_NAME = "Shared Outcomes"
 
@@ -107,12 +111,13 @@ def _open_workspace(db_path: str, root: str) -> Any:
     return Workspace.open(load_settings(db=db_path, root=root))
 
 
-def workspace() -> Any:
+def workspace() -> Workspace:
     """The shared workspace; on a fresh checkout, build the sample partnership first, visibly."""
     settings = current_settings()
     if not settings.db_path.exists():
         _build_demo_database(settings)
-    return _open_workspace(str(settings.db_path), str(settings.root))
+    opened: Workspace = _open_workspace(str(settings.db_path), str(settings.root))
+    return opened
 
 
 def _build_demo_database(settings: Settings) -> None:
@@ -150,30 +155,141 @@ def show_demo_banner() -> None:
     )
 
 
-def choose_identity() -> None:
-    """Until sign-in exists: a demo user picked in the sidebar, clearly labelled as such.
+# The only thing a session keeps about who it is: the user id, resolved on the server each run.
+USER_KEY = "user_id"
+
+
+def sign_in(ws: Workspace) -> Identity | None:
+    """Who this session is, resolved on the server on every run; None until someone signs in.
+
+    Shows the way to sign in for the deployment's mode (`ws.signin.mode`, re-read each run):
+    the organisation's single sign-on, a local account's form, or the labelled demo picker.
+    Only the user id is kept in the session; the identity is re-read from the users file each
+    run (so a disabled account stops at once), never from the URL.
+    """
+    signin = ws.signin
+    mode = signin.mode
+    if mode == Mode.OIDC:
+        if not _oidc_sign_in(signin):
+            return None
+    elif mode == Mode.DEMO:
+        _demo_picker(signin)
+    try:
+        me = signin.session_identity(st.session_state.get(USER_KEY))
+    except AccessDenied:
+        st.session_state.pop(USER_KEY, None)  # a disabled account signs in again (and is refused)
+        raise
+    if me is None:
+        st.session_state.pop(USER_KEY, None)
+        if mode == Mode.LOCAL:
+            _password_form(signin)
+        elif mode == Mode.DEMO:
+            st.warning("There are no demo users to act as.", icon=":material/block:")
+        return None
+    _signed_in_panel(ws, me, mode)
+    return me
+
+
+def _oidc_sign_in(signin: SignIn) -> bool:
+    """Single sign-on: the identity provider says who this is, the users file what they may do."""
+    try:
+        me = signin.with_oidc(
+            logged_in=bool(st.user.is_logged_in),
+            email=_text(st.user.get("email")),
+            session_user_id=st.session_state.get(USER_KEY),
+        )
+    except AccessDenied as refused:
+        st.session_state.pop(USER_KEY, None)
+        _sign_in_heading()
+        st.error(f"**{refused.title}.** {refused.message}", icon=":material/block:")
+        st.button("Sign out of single sign-on", on_click=st.logout)
+        return False
+    if me is None:
+        st.session_state.pop(USER_KEY, None)
+        _sign_in_heading()
+        st.markdown("Sign in with your organisation's account to see the shared outcomes.")
+        st.button("Sign in with your organisation's account", type="primary", on_click=st.login)
+        return False
+    st.session_state[USER_KEY] = me.user_id
+    return True
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _sign_in_heading() -> None:
+    st.set_page_config(page_title=f"Sign in · {APP_NAME}", layout="wide")
+    st.title(f"Sign in to {APP_NAME}")
+
+
+def _password_form(signin: SignIn) -> None:
+    """A local account's sign-in: one message for a wrong name or a wrong password."""
+    _sign_in_heading()
+    with st.form("sign-in", clear_on_submit=True):
+        user_id = st.text_input("User name", autocomplete="username")
+        password = st.text_input("Password", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if not submitted:
+        return
+    try:
+        me = signin.with_password(user_id.strip(), password)
+    except AccessDenied as refused:
+        st.error(f"**{refused.title}.** {refused.message}", icon=":material/block:")
+        return
+    st.session_state[USER_KEY] = me.user_id
+    st.rerun()
+
+
+def _demo_picker(signin: SignIn) -> None:
+    """Demo mode only: pick a demo user in the sidebar, clearly labelled as a demo.
 
     Called from app.py on every run (widgets in the entry script are shared by all pages), so the
-    choice holds while one moves between pages.
+    choice holds while one moves between pages. The picker is not bound to the URL.
     """
-    from shared_outcomes.views import demo_identities
-
-    identities = {
-        identity.user_id: identity for identity in demo_identities(workspace().partnership)
-    }
+    people = {person.user_id: person for person in signin.demo_users()}
+    if not people:
+        return
     with st.sidebar:
         st.markdown("**Demo sign-in** (sample partnership only)")
         chosen = st.selectbox(
             "Act as demo user",
-            options=list(identities),
-            format_func=lambda user_id: identities[user_id].display_name,
+            options=list(people),
+            format_func=lambda user_id: people[user_id].display_name,
             key="demo_user",
             help="Demo mode: pick who you are. A real deployment signs people in instead.",
         )
-    st.session_state["identity"] = identities[chosen]
+        if signin.notice:
+            st.warning(signin.notice, icon=":material/science:")
+    if chosen is not None and chosen != st.session_state.get(USER_KEY):
+        signin.as_demo_user(chosen)  # audited as a sign-in
+        st.session_state[USER_KEY] = chosen
+
+
+def _signed_in_panel(ws: Workspace, me: Identity, mode: Mode) -> None:
+    """Who is signed in, with their role, and (outside the demo) a way to sign out."""
+    with st.sidebar:
+        st.markdown(f"Signed in as **{me.display_name}** ({ROLE_TITLES[me.role]})")
+        if mode != Mode.DEMO and st.button("Sign out", key="sign-out"):
+            ws.signin.sign_out(me)
+            st.session_state.clear()
+            if mode == Mode.OIDC:
+                st.logout()
+            st.rerun()
 
 
 def acting_identity() -> Identity:
-    """The person acting in this session (see `choose_identity`)."""
-    identity: Identity = st.session_state["identity"]
-    return identity
+    """The person acting in this run, re-read on the server from the session's user id.
+
+    A page run without a signed-in session (e.g. on its own) says so and stops.
+    """
+    me: Identity | None = workspace().signin.session_identity(st.session_state.get(USER_KEY))
+    if me is None:
+        st.info("Sign in to see this page.", icon=":material/login:")
+        st.stop()
+    return me
+
+
+def is_admin(me: Identity | None) -> bool:
+    """Whether the navigation offers the admin pages (the core enforces it regardless)."""
+    return me is not None and decide(me, Action.VIEW_AUDIT_LOG).allowed

@@ -61,8 +61,8 @@ with guarded():
                             st.table(card.trend_table, hide_index=True)
 
     st.header("Since the last meeting")
-    register_times = [s.submitted_at for s in ws.submissions(me)]
-    newest = max(register_times).date() if register_times else datetime.now(UTC).date()
+    newest_time = ws.latest_submission_time(me)  # one SELECT, not the whole register
+    newest = newest_time.date() if newest_time else datetime.now(UTC).date()
     meeting = st.date_input(
         "Date of the last meeting",
         value=newest - timedelta(days=30),

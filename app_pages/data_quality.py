@@ -51,14 +51,26 @@ with guarded():
     st.header("Recent submissions")
     recent = timeliness.recent_submissions_table(register, partners)
     st.table(recent, hide_index=True)
-    ids = recent["Submission"].to_list()
+    # Reports are offered only where the role may read them (a partner: its own submissions);
+    # `submission_report` refuses the rest regardless.
+    readable = [
+        pid for pid in partners if decide(me, Action.VIEW_SUBMISSION_REPORTS, partner=pid).allowed
+    ]
+    mine = register.filter(register["partner_id"].is_in(readable)).head(25)
+    ids = mine["submission_id"].to_list()
+    if not ids and register.height:
+        st.info(
+            "Your partner has no submissions yet whose report you could read: each partner "
+            "sees only its own submissions' reports."
+            if me.partner_id
+            else decide(me, Action.VIEW_SUBMISSION_REPORTS).reason,
+            icon=":material/lock:",
+        )
     if ids:
+        if me.partner_id:
+            st.caption("You can read the reports of your own partner's submissions only.")
         chosen = st.selectbox("Show the report of submission", options=ids, key="dq_report")
-        row = register.filter(register["submission_id"] == chosen).row(0, named=True)
-        decision = decide(me, Action.VIEW_SUBMISSION_REPORTS, partner=row["partner_id"])
-        if not decision.allowed:
-            st.info(decision.reason, icon=":material/lock:")
-        else:
+        if chosen is not None:
             report = ws.submission_report(me, chosen)
             if report is None:
                 st.info("No report was stored with this submission.")

@@ -119,12 +119,22 @@ with guarded():
     )
     export = exploration.export_frame(figures, outcome, areas)
     left, right = st.columns(2)
+    detail = {"rows": export.height, "outcome": outcome}
     left.download_button(
-        "Download as CSV", data=to_safe_csv(export), file_name=f"{outcome}.csv", mime="text/csv"
+        "Download as CSV",
+        data=to_safe_csv(export),
+        file_name=f"{outcome}.csv",
+        mime="text/csv",
+        on_click=ws.record_download,
+        args=(me, f"{outcome}.csv"),
+        kwargs={"detail": detail},
     )
     right.download_button(
         "Download as Parquet",
         data=to_parquet(export),
         file_name=f"{outcome}.parquet",
         mime="application/vnd.apache.parquet",
+        on_click=ws.record_download,
+        args=(me, f"{outcome}.parquet"),
+        kwargs={"detail": detail},
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._shell import guarded, page_header, workspace
+from app_pages._shell import acting_identity, guarded, page_header, workspace
 from shared_outcomes import views
 
 page_header(
@@ -15,6 +15,7 @@ page_header(
 
 with guarded():
     ws = workspace()
+    me = acting_identity()
     st.header("Data contracts")
     for dataset, contract in sorted(ws.contracts.items()):
         with st.expander(f"{contract.title} ({dataset}), version {contract.version}"):
@@ -33,6 +34,9 @@ with guarded():
                 file_name=f"{dataset}_template.csv",
                 mime="text/csv",
                 key=f"template-{dataset}",
+                on_click=ws.record_download,
+                args=(me, f"{dataset}_template.csv"),
+                kwargs={"dataset": dataset},
             )
 
     st.header("Shared outcome definitions")

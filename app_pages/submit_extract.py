@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from app_pages import uploads
 from app_pages._shell import acting_identity, guarded, page_header, workspace
 from shared_outcomes import picture, timeliness, views
 from shared_outcomes.report import report_json
@@ -48,68 +49,84 @@ with guarded():
         f"Upload a **CSV file of at most {limit_mb} MB** (the server's upload limit). "
         "A blank template for each dataset is on the Standards page."
     )
-    upload = st.file_uploader(f"Extract file (CSV, up to {limit_mb} MB)", type=["csv"], key="file")
+    # A new key after each load drops the uploaded file from the widget (and so from the server).
+    rounds = int(st.session_state.get("upload_round", 0))
+    upload = st.file_uploader(
+        f"Extract file (CSV, up to {limit_mb} MB)",
+        type=["csv"],
+        key="file" if rounds == 0 else f"file-{rounds}",
+    )
 
-    if upload is not None:
-        data = upload.getvalue()
-        key = ("checked", partner_id, dataset, period, upload.name, upload.size, upload.file_id)
-        if st.session_state.get("checked_key") != key:
-            size = views.format_size(upload.size)
-            with st.status(f"Checking {upload.name} ({size})…", expanded=True) as status:
-                bar = st.progress(0.5, text=f"Received {size}; checking every row and column")
-                checked = ws.validate(
-                    data, dataset=dataset, partner=partner_id, period=period, file_name=upload.name
-                )
-                bar.progress(1.0, text=f"Checked {checked.report.rows:,} rows")
-                status.update(label=f"Checked {upload.name}.", state="complete", expanded=False)
-            st.session_state["checked_key"] = key
-            st.session_state["checked"] = checked
-            st.session_state.pop("loaded", None)
-        checked = st.session_state["checked"]
-        report = checked.report
+    if upload is None:
+        uploads.discard()  # the file was removed: forget its copy and report
+        if "loaded" in st.session_state:
+            status_word, sentence = st.session_state["loaded"]
+            if status_word == "rejected":
+                st.error(sentence, icon=":material/error:")
+            else:
+                st.success(sentence, icon=":material/cloud_done:")
+        st.stop()
 
-        st.header("Report")
-        if report.accepted:
-            st.success(views.report_headline(report), icon=":material/check_circle:")
-        else:
-            st.error(views.report_headline(report), icon=":material/error:")
-        if report.findings:
-            st.table(views.findings_table(report), hide_index=True)
-        if report.errors:
-            st.download_button(
-                "Download the failing rows (CSV)",
-                data=checked.failing_rows_csv(),
-                file_name=f"{dataset}_{period}_failing_rows.csv",
-                mime="text/csv",
+    key = (partner_id, dataset, period, upload.name, upload.size, upload.file_id)
+    checked = uploads.current(key)
+    if checked is None:
+        st.session_state.pop("loaded", None)
+        size = views.format_size(upload.size)
+        with st.status(f"Checking {upload.name} ({size})…", expanded=True) as status:
+            bar = st.progress(0.5, text=f"Received {size}; checking every row and column")
+            checked = uploads.check(
+                ws, upload, key, dataset=dataset, partner=partner_id, period=period
             )
+            bar.progress(1.0, text=f"Checked {checked.report.rows:,} rows")
+            status.update(label=f"Checked {upload.name}.", state="complete", expanded=False)
+    report = checked.report
+
+    st.header("Report")
+    if report.accepted:
+        st.success(views.report_headline(report), icon=":material/check_circle:")
+    else:
+        st.error(views.report_headline(report), icon=":material/error:")
+    if report.findings:
+        st.table(views.findings_table(report), hide_index=True)
+    if checked.failing_rows is not None:
         st.download_button(
-            "Download the full report (JSON)",
-            data=report_json(report),
-            file_name=f"{dataset}_{period}_report.json",
-            mime="application/json",
+            "Download the failing rows (CSV)",
+            data=checked.failing_rows.read_bytes,  # read from disk only when asked for
+            file_name=f"{dataset}_{period}_failing_rows.csv",
+            mime="text/csv",
+            on_click=ws.record_download,
+            args=(me, "failing_rows.csv"),
+            kwargs={"partner": partner_id, "dataset": dataset, "detail": {"period": period}},
         )
+    st.download_button(
+        "Download the full report (JSON)",
+        data=report_json(report),
+        file_name=f"{dataset}_{period}_report.json",
+        mime="application/json",
+        on_click=ws.record_download,
+        args=(me, "report.json"),
+        kwargs={"partner": partner_id, "dataset": dataset, "detail": {"period": period}},
+    )
 
-        if report.accepted:
-            confirmed = st.checkbox(
-                f"I confirm this is {choice.partners[partner_id]}'s {datasets[dataset]} "
-                f"extract for {period}, and it should replace any earlier version.",
-                key="confirm",
-            )
-            if st.button("Load into the shared warehouse", type="primary", disabled=not confirmed):
-                with st.status(f"Loading {upload.name} into the shared warehouse…") as status:
-                    result = ws.submit(
-                        me,
-                        data,
-                        dataset=dataset,
-                        partner=partner_id,
-                        period=period,
-                        file_name=upload.name,
-                    )
-                    status.update(label="Loaded.", state="complete", expanded=False)
-                st.session_state["loaded"] = (result.status, result.summary)
-            if "loaded" in st.session_state:
-                status_word, sentence = st.session_state["loaded"]
-                if status_word == "rejected":
-                    st.error(sentence, icon=":material/error:")
-                else:
-                    st.success(sentence, icon=":material/cloud_done:")
+    if report.accepted:
+        confirmed = st.checkbox(
+            f"I confirm this is {choice.partners[partner_id]}'s {datasets[dataset]} "
+            f"extract for {period}, and it should replace any earlier version.",
+            key="confirm",
+        )
+        if st.button("Load into the shared warehouse", type="primary", disabled=not confirmed):
+            with st.status(f"Loading {upload.name} into the shared warehouse…") as status:
+                result = ws.submit(
+                    me,
+                    checked.path,
+                    dataset=dataset,
+                    partner=partner_id,
+                    period=period,
+                    file_name=upload.name,
+                )
+                status.update(label="Loaded.", state="complete", expanded=False)
+            st.session_state["loaded"] = (result.status, result.summary)
+            st.session_state["upload_round"] = rounds + 1
+            st.session_state.pop("confirm", None)
+            uploads.discard()
+            st.rerun()
