@@ -21,6 +21,7 @@ import json
 import os
 import pstats
 import resource
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -66,6 +67,10 @@ def main() -> None:
     home, runs = Path(sys.argv[1]), int(sys.argv[2])
     profiling = "--profile" in sys.argv[3:]
     os.environ["SHARED_OUTCOMES_HOME"] = str(home)
+    demo_users = home / "sample_data" / "demo_users.yaml"  # the app signs in as a demo user
+    if not demo_users.exists():
+        demo_users.parent.mkdir(exist_ok=True)
+        shutil.copy2(ROOT / "sample_data" / "demo_users.yaml", demo_users)
     os.environ["SHARED_OUTCOMES_DB"] = str(home / "warehouse.duckdb")
     sys.path.insert(0, str(ROOT))  # `streamlit run` puts the app's folder on sys.path
     from streamlit.testing.v1 import AppTest
