@@ -522,3 +522,24 @@ def test_values_kept_on_disk_for_a_rebuilt_database_are_never_used(
 
     assert whole_numerator(7, "2020-02-01") == 7
     assert whole_numerator(9, "2020-02-02") == 9  # same path, same submission id 1
+
+
+def test_kept_figures_are_served_only_while_nothing_was_submitted(
+    tmp_path: Path, contracts: dict[str, Contract], definitions: dict[str, OutcomeDefinition]
+) -> None:
+    store = Store(tmp_path, contracts)
+    store.submit("cases", "council_a", "2020-01", cases("2020-01", A1=7), "2020-02-01")
+
+    def a1(identity: Identity) -> dict[str, Any]:
+        frame = compute_outcomes(
+            store.warehouse, definitions, PARTNERSHIP, identity, outcomes=[PREVENTIONS]
+        )
+        return frame.filter(pl.col("area_code") == "A1").to_dicts()[0]
+
+    assert a1(ANALYST)["numerator"] == 7
+    assert a1(ANALYST)["numerator"] == 7  # the same register: the kept figures
+    assert a1(LEADER)["numerator"] == 7  # another viewer class is its own entry
+    store.submit("cases", "council_a", "2020-01", cases("2020-01", A1=3), "2020-02-02")
+    revised = a1(ANALYST)
+    assert (revised["numerator"], revised["revised"]) == (3, True)
+    assert a1(LEADER)["numerator"] is None  # 3 is a small count for leadership

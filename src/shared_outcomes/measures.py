@@ -34,6 +34,7 @@ from pathlib import Path
 import polars as pl
 
 from shared_outcomes.definitions import Measure
+from shared_outcomes.figure_cache import clear_figures
 
 Query = Callable[[str, Sequence[object]], pl.DataFrame]
 _STATUSES = ("accepted", "superseded")  # every version that was ever current
@@ -202,9 +203,13 @@ def _store_for(key: object | None) -> dict[Measure, _Cached]:
 
 
 def clear_cache() -> None:
-    """Forget every cached measure (tests; a long-running server never needs to)."""
+    """Forget every cached measure and figure, as a fresh process starts (tests, benchmarks).
+
+    The values kept on disk stay: a fresh process reads them too.
+    """
     with _LOCK:
         _DATABASES.clear()
+    clear_figures()
 
 
 def measure_file(db_path: Path, measure: Measure) -> Path:

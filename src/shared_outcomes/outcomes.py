@@ -39,6 +39,7 @@ import polars as pl
 from shared_outcomes.access import Identity
 from shared_outcomes.definitions import Measure, OutcomeDefinition, PartnershipLike
 from shared_outcomes.errors import UsageError
+from shared_outcomes.figure_cache import cached_figures, figure_key, keep_figures
 from shared_outcomes.figures import FIGURE_SCHEMA, finish_figures
 from shared_outcomes.measures import MeasureReader, Query, versions_sql
 from shared_outcomes.timeliness import deadline, months_between
@@ -73,14 +74,33 @@ def compute_outcomes(
     """
     check_request(definitions, period=period, outcomes=outcomes)
     chosen = [definitions[i] for i in outcomes] if outcomes else list(definitions.values())
+    db_path = getattr(source, "db_path", None)
     with source.reading() as con:
 
         def query(sql: str, params: Sequence[object]) -> pl.DataFrame:
             return con.execute(sql, list(params)).pl()
 
-        run = _Run(query, partnership, identity, as_at, chosen, getattr(source, "db_path", None))
-        run.measures.prefetch([m for d in chosen for m in (d.numerator, d.denominator) if m])
-        found = [i for order, d in enumerate(chosen) if (i := run.inputs(d, order)) is not None]
+        run = _Run(query, partnership, identity, as_at, chosen, db_path)
+        private = run.private or suppress
+        key = None
+        if isinstance(db_path, Path):
+            key = figure_key(db_path, run.versions, chosen, partnership, private)
+        figures = None if key is None else cached_figures(key)
+        if figures is None:
+            figures = _compute(run, chosen, partnership, private)
+            if key is not None:
+                keep_figures(key, figures)
+    if period is not None:
+        figures = figures.filter(pl.col("period") == period)
+    return figures
+
+
+def _compute(
+    run: _Run, chosen: Sequence[OutcomeDefinition], partnership: PartnershipLike, private: bool
+) -> pl.DataFrame:
+    """Every figure of the chosen outcomes, on the run's connection."""
+    run.measures.prefetch([m for d in chosen for m in (d.numerator, d.denominator) if m])
+    found = [i for order, d in enumerate(chosen) if (i := run.inputs(d, order)) is not None]
     if not found:
         return pl.DataFrame(schema=FIGURE_SCHEMA)
     figures = finish_figures(
@@ -91,10 +111,8 @@ def compute_outcomes(
         if any(i.parts is not None for i in found)
         else None,
         partnership,
-        private=run.private or suppress,
+        private=private,
     )
-    if period is not None:
-        figures = figures.filter(pl.col("period") == period)
     return figures.select(list(FIGURE_SCHEMA))
 
 
