@@ -18,11 +18,11 @@ from typing import cast
 
 import jsonschema
 import pydantic
-import yaml
 from open_data_contract_standard.model import OpenDataContractStandard
 
 from shared_outcomes.errors import ContractError
 from shared_outcomes.findings import did_you_mean
+from shared_outcomes.yaml_files import read_yaml_mapping
 
 
 @functools.cache
@@ -35,27 +35,12 @@ def _odcs_validator() -> jsonschema.protocols.Validator:
 
 def load_odcs(path: Path) -> OpenDataContractStandard:
     """Read one ODCS file, checked against the standard; one ContractError if it is broken."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ContractError("the contract file does not exist.", path=path) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ContractError(
-            f"the file cannot be read as UTF-8 text ({error}).", path=path
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
-        problem = getattr(error, "problem", None) or str(error)
-        raise ContractError(
-            f"this is not valid YAML ({problem}); check indentation and quoting.",
-            path=path,
-            place=place,
-        ) from None
-    if not isinstance(data, dict):
-        raise ContractError("expected an ODCS v3 contract (a YAML mapping).", path=path)
+    data = read_yaml_mapping(
+        path,
+        ContractError,
+        expected="an ODCS v3 contract (a YAML mapping)",
+        missing="the contract file does not exist.",
+    )
     errors = list(_odcs_validator().iter_errors(data))
     # "Unevaluated properties" listing only real field names is a side effect of another error
     # in the same object (a bad value); report that error instead.

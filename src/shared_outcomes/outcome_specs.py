@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pydantic
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from shared_outcomes.errors import DefinitionError
+from shared_outcomes.yaml_files import read_yaml_mapping
 
 Problem = Literal["homelessness", "workforce", "digital_inclusion", "climate_resilience", "health"]
 Unit = Literal["count", "percent", "per_1000", "per_100", "ratio"]
@@ -126,23 +126,9 @@ class OutcomeSpec(_Spec):
 
 def read_spec(path: Path) -> OutcomeSpec:
     """The definition as written: YAML syntax and the shape of every key checked."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise DefinitionError(
-            f"the file cannot be read as UTF-8 text ({error}).", path=path
-        ) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
-        problem = getattr(error, "problem", None) or str(error)
-        raise DefinitionError(
-            f"this is not valid YAML ({problem}); check indentation and quoting.",
-            path=path,
-            place=place,
-        ) from None
-    if not isinstance(data, dict):
-        raise DefinitionError("expected an outcome definition (a YAML mapping).", path=path)
+    data = read_yaml_mapping(
+        path, DefinitionError, expected="an outcome definition (a YAML mapping)"
+    )
     try:
         spec = OutcomeSpec.model_validate(data)
     except pydantic.ValidationError as failure:

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pydantic
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared_outcomes.errors import DefinitionError, UsageError
+from shared_outcomes.yaml_files import read_yaml_mapping
 
 Sector = Literal[
     "local_authority",
@@ -116,30 +116,12 @@ def load_partnership(path: Path, contracts: Mapping[str, object]) -> Partnership
 
 
 def _read_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DefinitionError(
-            "the partners file does not exist; create it (see docs/architecture.md).", path=path
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise DefinitionError(
-            f"the file cannot be read as UTF-8 text ({error}).", path=path
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
-        problem = getattr(error, "problem", None) or str(error)
-        raise DefinitionError(
-            f"this is not valid YAML ({problem}); check indentation and quoting.",
-            path=path,
-            place=place,
-        ) from None
-    if not isinstance(data, dict):
-        raise DefinitionError("expected a mapping with `name`, `areas` and `partners`.", path=path)
-    return data
+    return read_yaml_mapping(
+        path,
+        DefinitionError,
+        expected="a mapping with `name`, `areas` and `partners`",
+        missing="the partners file does not exist; create it (see docs/architecture.md).",
+    )
 
 
 def _resolve(written: PartnershipFile, path: Path, datasets: list[str]) -> Partnership:
