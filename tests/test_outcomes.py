@@ -498,6 +498,7 @@ def test_a_fresh_process_reads_measures_kept_on_disk_not_the_aggregates(
     first = compute_outcomes(store.warehouse, definitions, PARTNERSHIP, ANALYST)
     assert list((tmp_path / "w_measures").glob("cases-*.parquet"))
     clear_cache()  # as a new CLI process starts
+    shutil.rmtree(tmp_path / "w_figures")  # so the figures are computed again
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         con.execute("DELETE FROM agg_cases")  # so only the kept values can give the figures
     again = compute_outcomes(store.warehouse, definitions, PARTNERSHIP, ANALYST)
@@ -543,3 +544,19 @@ def test_kept_figures_are_served_only_while_nothing_was_submitted(
     revised = a1(ANALYST)
     assert (revised["numerator"], revised["revised"]) == (3, True)
     assert a1(LEADER)["numerator"] is None  # 3 is a small count for leadership
+
+
+def test_a_fresh_process_reads_the_figures_kept_on_disk_for_the_same_register(
+    tmp_path: Path, contracts: dict[str, Contract], definitions: dict[str, OutcomeDefinition]
+) -> None:
+    store = Store(tmp_path, contracts)
+    store.submit("cases", "council_a", "2020-01", cases("2020-01", A1=7), "2020-02-01")
+    first = compute_outcomes(store.warehouse, definitions, PARTNERSHIP, LEADER)
+    clear_cache()  # as a new CLI process starts
+    shutil.rmtree(tmp_path / "w_measures")  # so only the kept figures can give them
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("DELETE FROM agg_cases")
+    assert compute_outcomes(store.warehouse, definitions, PARTNERSHIP, LEADER).equals(first)
+    analyst = compute_outcomes(store.warehouse, definitions, PARTNERSHIP, ANALYST)
+    a1 = analyst.filter((pl.col("area_code") == "A1") & (pl.col("outcome") == PREVENTIONS))
+    assert a1.get_column("numerator").to_list() == [0]  # another viewer: computed, rows gone

@@ -8,11 +8,19 @@ has been submitted since; keyed by exactly those inputs, the second computation 
 query that reads the register. A new submission, a revision, another `as_at`, an edited
 definition or reference file, or another viewer class gives another key, so a stale figure is
 never served. Only sources with a `db_path` (the warehouse) are cached, as for `measures`.
+
+**Why on disk too.** Every CLI call is a fresh process; a board pack rerun, or `--as-at` a date
+already asked for, needs the same figures again. They are written beside the database
+(`<db>_figures/<key>.parquet`, zstd, ~4 MB for 200k figures; replaced atomically; only the
+newest few kept), so a fresh process reads them in tens of milliseconds. The key includes the
+Polars version, since row hashes are only stable within one. A file that cannot be read or
+written is ignored: it is only a cache.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -23,6 +31,7 @@ import polars as pl
 from shared_outcomes.definitions import OutcomeDefinition, PartnershipLike
 
 _MAX_ENTRIES = 16
+_MAX_FILES = 6  # per warehouse: the newest register states and viewer classes
 _LOCK = threading.Lock()
 _FIGURES: OrderedDict[str, pl.DataFrame] = OrderedDict()
 
@@ -36,7 +45,7 @@ def figure_key(
 ) -> str:
     """A digest of everything the figures depend on (see the module docstring)."""
     digest = hashlib.sha256()
-    digest.update(repr((str(db_path), private, versions.height)).encode())
+    digest.update(repr((str(db_path), pl.__version__, private, versions.height)).encode())
     ordered = versions.sort(versions.columns)
     digest.update(ordered.hash_rows(seed=11).to_numpy().tobytes())
     digest.update(repr(tuple(definitions)).encode())
@@ -48,17 +57,48 @@ def figure_key(
     return digest.hexdigest()
 
 
-def cached_figures(key: str) -> pl.DataFrame | None:
-    """The figures computed for `key`, if they are still kept."""
+def figures_folder(db_path: Path) -> Path:
+    """Where the figures computed over the warehouse at `db_path` are kept between processes."""
+    return db_path.with_name(db_path.stem + "_figures")
+
+
+def cached_figures(key: str, folder: Path | None = None) -> pl.DataFrame | None:
+    """The figures computed for `key`, if they are still kept (in memory, else in `folder`)."""
     with _LOCK:
         found = _FIGURES.get(key)
         if found is not None:
             _FIGURES.move_to_end(key)
-        return None if found is None else found.clone()
+            return found.clone()
+    if folder is None or not (folder / f"{key}.parquet").exists():
+        return None
+    try:
+        found = pl.read_parquet(folder / f"{key}.parquet")
+        os.utime(folder / f"{key}.parquet")  # in use: the newest are the ones kept
+    except (OSError, pl.exceptions.PolarsError):
+        return None
+    _remember(key, found)
+    return found.clone()
 
 
-def keep_figures(key: str, figures: pl.DataFrame) -> None:
-    """Keep `figures` for `key` (the least recently used entries make room)."""
+def keep_figures(key: str, figures: pl.DataFrame, folder: Path | None = None) -> None:
+    """Keep `figures` for `key` in memory and, when given, in `folder` (newest files only)."""
+    _remember(key, figures)
+    if folder is None:
+        return
+    file = folder / f"{key}.parquet"
+    temp = folder / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        figures.write_parquet(temp, compression="zstd", statistics=False)
+        os.replace(temp, file)
+        kept = sorted(folder.glob("*.parquet"), key=lambda f: f.stat().st_mtime_ns, reverse=True)
+        for old in kept[_MAX_FILES:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        temp.unlink(missing_ok=True)
+
+
+def _remember(key: str, figures: pl.DataFrame) -> None:
     with _LOCK:
         _FIGURES[key] = figures.clone()
         _FIGURES.move_to_end(key)
@@ -67,7 +107,7 @@ def keep_figures(key: str, figures: pl.DataFrame) -> None:
 
 
 def clear_figures() -> None:
-    """Forget every kept figure (tests and benchmarks: a fresh process)."""
+    """Forget the figures kept in memory (tests and benchmarks: a fresh process)."""
     with _LOCK:
         _FIGURES.clear()
 

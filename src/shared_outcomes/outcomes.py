@@ -39,7 +39,12 @@ import polars as pl
 from shared_outcomes.access import Identity
 from shared_outcomes.definitions import Measure, OutcomeDefinition, PartnershipLike
 from shared_outcomes.errors import UsageError
-from shared_outcomes.figure_cache import cached_figures, figure_key, keep_figures
+from shared_outcomes.figure_cache import (
+    cached_figures,
+    figure_key,
+    figures_folder,
+    keep_figures,
+)
 from shared_outcomes.figures import FIGURE_SCHEMA, finish_figures
 from shared_outcomes.measures import MeasureReader, Query, versions_sql
 from shared_outcomes.timeliness import deadline, months_between
@@ -82,14 +87,15 @@ def compute_outcomes(
 
         run = _Run(query, partnership, identity, as_at, chosen, db_path)
         private = run.private or suppress
-        key = None
+        key, folder = None, None
         if isinstance(db_path, Path):
             key = figure_key(db_path, run.versions, chosen, partnership, private)
-        figures = None if key is None else cached_figures(key)
+            folder = figures_folder(db_path)
+        figures = None if key is None else cached_figures(key, folder)
         if figures is None:
             figures = _compute(run, chosen, partnership, private)
             if key is not None:
-                keep_figures(key, figures)
+                keep_figures(key, figures, folder)
     if period is not None:
         figures = figures.filter(pl.col("period") == period)
     return figures
