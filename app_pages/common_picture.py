@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+import polars as pl
 import streamlit as st
 
 from app_pages._shell import acting_identity, guarded, page_header, projector_mode, workspace
-from shared_outcomes import charts, picture
+from shared_outcomes import charts, exploration, picture
+from shared_outcomes.exports import to_safe_csv
 
 page_header(
     "Common picture",
@@ -76,3 +78,26 @@ with guarded():
     st.markdown(picture.changes_summary(changes, meeting.strftime("%d %B %Y")))
     if changes.height:
         st.table(changes, hide_index=True)
+
+    st.header("Board pack")
+    st.caption(
+        "Every shared outcome by area and month as a CSV file, with small numbers suppressed "
+        "whatever your role, so it can go into papers for a meeting."
+    )
+
+    def board_pack() -> bytes:
+        """Made only when the button is pressed: the figures with small counts suppressed."""
+        suppressed = ws.figures(me, unsuppressed=False)
+        areas = ws.partnership.areas
+        frames = [exploration.export_frame(suppressed, o, areas) for o in ws.definitions]
+        return to_safe_csv(pl.concat(frames, how="diagonal_relaxed"))
+
+    st.download_button(
+        "Download the board pack (CSV, small numbers suppressed)",
+        data=board_pack,
+        file_name="board_pack_figures.csv",
+        mime="text/csv",
+        on_click=ws.record_download,
+        args=(me, "board_pack_figures.csv"),
+        kwargs={"detail": {"suppressed": True}},
+    )

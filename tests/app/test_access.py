@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -54,7 +55,15 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, bytes]]:
             offered[filename] = path_or_data
         return original(self, path_or_data, mimetype, kind, filename)
 
+    def defer(self: Any, data_callable: Callable[[], Any], *args: Any, **kwargs: Any) -> str:
+        name = kwargs.get("file_name") or (args[2] if len(args) > 2 else None)
+        if name:  # made when the button is pressed: make it now, as the server would then
+            offered[name] = data_callable()
+        return original_deferred(self, data_callable, *args, **kwargs)
+
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+    original_deferred = MediaFileManager.add_deferred
+    monkeypatch.setattr(MediaFileManager, "add_deferred", defer)
     yield offered
 
 
@@ -92,7 +101,7 @@ def test_analysts_and_leadership_cannot_submit(
 
 def _explore_csv(at: AppTest, downloads: dict[str, bytes]) -> list[dict[str, str]]:
     outcome = at.selectbox(key="outcome").value
-    return list(csv.DictReader(io.StringIO(downloads[f"{outcome}.csv"].decode("utf-8"))))
+    return list(csv.DictReader(io.StringIO(downloads[f"{outcome}.csv"].decode("utf-8-sig"))))
 
 
 def _outcome_with_small_numbers(db: Path) -> str:
@@ -132,6 +141,26 @@ def test_a_download_is_written_to_the_audit_log(
     (entry,) = _audit(app_db, action="download", user_id="demo-leadership")
     assert f'"what": "{outcome}.csv"' in entry["detail"]
     assert entry["outcome"] == "allowed"
+
+
+def test_the_board_pack_is_suppressed_even_for_the_analysis_team(
+    open_page: Callable[..., AppTest], app_db: Path, downloads: dict[str, bytes]
+) -> None:
+    at = open_page("Common picture", "demo-analyst")
+    assert not at.exception and not at.error
+    rows = list(
+        csv.DictReader(io.StringIO(downloads["board_pack_figures.csv"].decode("utf-8-sig")))
+    )
+    assert {r["outcome"] for r in rows} == set(
+        Workspace.open(load_settings(db=app_db, root=ROOT)).definitions
+    )
+    hidden = [r for r in rows if r["suppressed"] == "true"]
+    assert hidden and all(r["value"] == "" for r in hidden)  # as leadership sees them
+
+    next(b for b in at.download_button if "board pack" in b.label).click()
+    at.run()
+    (entry,) = _audit(app_db, action="download", user_id="demo-analyst")
+    assert '"what": "board_pack_figures.csv"' in entry["detail"]
 
 
 # -- reports on the data-quality page ----------------------------------------------------------
