@@ -230,6 +230,7 @@ class MeasureReader:
         tables = query("SELECT table_name FROM information_schema.tables", [])
         self.tables = set(tables.get_column("table_name").to_list())
         self._done: dict[Measure, pl.DataFrame] = {}
+        self._fetched: set[Measure] = set()  # prefetched in this computation
 
     def prefetch(self, measures: Sequence[Measure]) -> None:
         """Read, one scan per dataset, whatever the cache lacks for these measures."""
@@ -244,6 +245,7 @@ class MeasureReader:
                 cached = [self._cached(m) for m in group]
                 wanted = [c.missing(needed, fingerprint) for c in cached]
             todo = pl.concat(wanted, how="vertical").unique()
+            self._fetched.update(group)
             if todo.height == 0:
                 for cache in cached:
                     cache.seen = fingerprint
@@ -275,7 +277,8 @@ class MeasureReader:
             if measure.source == "reference":
                 rows = _reference_rows(measure)
             else:
-                self.prefetch([measure])
+                if measure not in self._fetched:
+                    self.prefetch([measure])
                 with _LOCK:
                     cached = self.cache.get(measure, _Cached()).rows()
                 rows = cached.join(

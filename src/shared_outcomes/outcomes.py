@@ -287,15 +287,6 @@ class _Run:
             pl.col("ok").filter(pl.col("dataset") == ds).any().alias("__has_" + ds)
             for ds in d.expected
         )
-        # How many partners the area still waits for (its figure is provisional if any).
-        has = has.join(
-            by_area.group_by("area_code", "period", "partner_id")
-            .agg(pl.col("ok").all())
-            .group_by("area_code", "period")
-            .agg(__missing=(~pl.col("ok")).sum()),
-            on=["area_code", "period"],
-            how="left",
-        )
         per_partner = needs.group_by("partner_id", "period", "order").agg(pl.col("ok").all())
         per_partner = per_partner.join(self.dues, on=["partner_id", "period"], how="left")
         in_area = (
@@ -303,11 +294,15 @@ class _Run:
             .unique()
             .join(per_partner, on="partner_id", how="inner")
         )
-        return (
-            _coverage_lists(in_area, ["area_code", "period"]),
-            has,
-            _coverage_lists(per_partner, ["period"]),
+        lists = _coverage_lists(in_area, ["area_code", "period"])
+        # How many partners the area still waits for (its figure is provisional if any): the
+        # length of its list of missing partners, so the partners are not grouped twice.
+        has = has.join(
+            lists.select("area_code", "period", __missing=pl.col("missing").list.len()),
+            on=["area_code", "period"],
+            how="left",
         )
+        return lists, has, _coverage_lists(per_partner, ["period"])
 
     def attach(self, areas: pl.DataFrame, role: str, measure: Measure | None) -> pl.DataFrame:
         """Add `<role>` (current) and `<role>_prev` (before the latest revision) per area, month."""
