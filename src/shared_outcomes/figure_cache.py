@@ -13,13 +13,16 @@ never served. Only sources with a `db_path` (the warehouse) are cached, as for `
 already asked for, needs the same figures again. They are written beside the database
 (`<db>_figures/<key>.parquet`, zstd, ~4 MB for 200k figures; replaced atomically; only the
 newest few kept), so a fresh process reads them in tens of milliseconds. The key includes the
-Polars version, since row hashes are only stable within one. A file that cannot be read or
-written is ignored: it is only a cache.
+Polars version, since row hashes are only stable within one, and a digest of the source of the
+modules that compute figures, so a figure kept by an earlier version of the code is never read.
+A file that cannot be read or written is ignored: it is only a cache.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
 import os
 import threading
 from collections import OrderedDict
@@ -32,6 +35,8 @@ from shared_outcomes.definitions import OutcomeDefinition, PartnershipLike
 
 _MAX_ENTRIES = 16
 _MAX_FILES = 6  # per warehouse: the newest register states and viewer classes
+#: The modules whose code decides what a figure is.
+_CODE = ("outcomes", "figures", "disclosure", "measures", "definitions", "timeliness")
 _LOCK = threading.Lock()
 _FIGURES: OrderedDict[str, pl.DataFrame] = OrderedDict()
 
@@ -46,6 +51,7 @@ def figure_key(
     """A digest of everything the figures depend on (see the module docstring)."""
     digest = hashlib.sha256()
     digest.update(repr((str(db_path), pl.__version__, private, versions.height)).encode())
+    digest.update(code_digest().encode())
     ordered = versions.sort(versions.columns)
     digest.update(ordered.hash_rows(seed=11).to_numpy().tobytes())
     digest.update(repr(tuple(definitions)).encode())
@@ -110,6 +116,17 @@ def clear_figures() -> None:
     """Forget the figures kept in memory (tests and benchmarks: a fresh process)."""
     with _LOCK:
         _FIGURES.clear()
+
+
+@functools.cache
+def code_digest() -> str:
+    """A digest of the source of the modules that compute figures (read once per process)."""
+    digest = hashlib.sha256()
+    for name in _CODE:
+        spec = importlib.util.find_spec(f"shared_outcomes.{name}")
+        if spec is not None and spec.origin is not None:
+            digest.update(Path(spec.origin).read_bytes())
+    return digest.hexdigest()
 
 
 def _stamp(path: Path) -> tuple[str, int, int]:

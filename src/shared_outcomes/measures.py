@@ -18,7 +18,9 @@ The values are tiny (one per submission, area and measure), so each measure's ar
 beside the database (`<db>_measures/<measure key>.parquet`, replaced atomically): a fresh
 process reads them in milliseconds and scans the aggregates of new submissions only. The file
 is only a cache: entries carry the submission's token (id, file hash, load time), so a rebuilt
-database cannot hit stale values; a file that cannot be read or written is ignored.
+database cannot hit stale values, and the file's name carries a digest of this module's code
+(values kept by an earlier version are not read); a file that cannot be read or written is
+ignored.
 """
 
 from __future__ import annotations
@@ -212,10 +214,14 @@ def clear_cache() -> None:
     clear_figures()
 
 
+#: This module's source: values kept by an earlier version of the code are never read.
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
 def measure_file(db_path: Path, measure: Measure) -> Path:
     """Where a measure's values for the warehouse at `db_path` are kept between processes."""
     what = repr((measure.name, measure.agg_column, measure.area_column, measure.filters))
-    key = hashlib.sha256(what.encode()).hexdigest()[:20]
+    key = hashlib.sha256(what.encode() + _CODE.encode()).hexdigest()[:20]
     return db_path.with_name(db_path.stem + "_measures") / f"{measure.name}-{key}.parquet"
 
 
