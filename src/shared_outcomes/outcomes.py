@@ -331,25 +331,22 @@ class _Run:
             )
         else:
             keys = ["area_code", "period"]
-            now = (
-                rows.filter(pl.col("version") == 1)
-                .group_by(keys)
-                .agg(pl.col("value").sum().alias("now"))
-            )
             # Before the latest revision = now, plus (previous - current) for the revised
-            # partners' months only: few rows, so the figure before costs almost nothing.
+            # partners' months only. Every version 2 row is of a revised month; one grouping
+            # gives both (a month's area with no current row is 0 now).
             replaced = self.versions.filter(
                 (pl.col("version") == 2) & (pl.col("dataset") == measure.name)
-            ).select("partner_id", "period")
-            revised = rows.join(replaced, on=["partner_id", "period"], how="semi")
-            change = (
-                pl.when(pl.col("version") == 2).then(pl.col("value")).otherwise(-pl.col("value"))
-            )
-            delta = revised.group_by(keys).agg(change.sum().alias("delta"))
+            ).select("partner_id", "period", revised=pl.lit(True))
+            value, current = pl.col("value"), pl.col("version") == 1
+            change = pl.when(current).then(-value).otherwise(value)
             found = (
-                now.join(delta, on=keys, how="full", coalesce=True)
-                .with_columns(pl.col("now").fill_null(0.0))
-                .select(*keys, "now", prev=pl.col("now") + pl.col("delta").fill_null(0.0))
+                rows.join(replaced, on=["partner_id", "period"], how="left")
+                .group_by(keys)
+                .agg(
+                    now=value.filter(current).sum(),
+                    delta=change.filter(pl.col("revised").fill_null(False)).sum(),
+                )
+                .select(*keys, "now", prev=pl.col("now") + pl.col("delta"))
             )
         self._sums[measure] = found
         return found
