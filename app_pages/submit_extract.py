@@ -49,16 +49,24 @@ with guarded():
         f"Upload a **CSV file of at most {limit_mb} MB** (the server's upload limit). "
         "A blank template for each dataset is on the Standards page."
     )
-    # A new key after each load drops the uploaded file from the widget (and so from the server).
+    # Each upload is copied to disk at once and the uploader replaced by a fresh one (a new key),
+    # so neither the widget nor Streamlit keeps the file's bytes (see `uploads`).
     rounds = int(st.session_state.get("upload_round", 0))
     upload = st.file_uploader(
         f"Extract file (CSV, up to {limit_mb} MB)",
         type=["csv"],
         key="file" if rounds == 0 else f"file-{rounds}",
     )
+    if upload is not None:
+        with st.spinner(f"Receiving {upload.name}…"):
+            uploads.receive(upload)
+        st.session_state["upload_round"] = rounds + 1
+        st.session_state.pop("loaded", None)
+        st.session_state.pop("confirm", None)  # a new file is confirmed afresh
+        st.rerun()
 
-    if upload is None:
-        uploads.discard()  # the file was removed: forget its copy and report
+    file = uploads.received()
+    if file is None:
         if "loaded" in st.session_state:
             status_word, sentence = st.session_state["loaded"]
             if status_word == "rejected":
@@ -67,18 +75,19 @@ with guarded():
                 st.success(sentence, icon=":material/cloud_done:")
         st.stop()
 
-    key = (partner_id, dataset, period, upload.name, upload.size, upload.file_id)
+    size = views.format_size(file.size)
+    st.markdown(f"**File:** {file.name} ({size}). Upload another file above to replace it.")
+    st.button("Remove this file", key="remove-file", on_click=uploads.discard)
+    key = (partner_id, dataset, period)
     checked = uploads.current(key)
     if checked is None:
-        st.session_state.pop("loaded", None)
-        size = views.format_size(upload.size)
-        with st.status(f"Checking {upload.name} ({size})…", expanded=True) as status:
+        with st.status(f"Checking {file.name} ({size})…", expanded=True) as status:
             bar = st.progress(0.5, text=f"Received {size}; checking every row and column")
             checked = uploads.check(
-                ws, upload, key, dataset=dataset, partner=partner_id, period=period
+                ws, file, key, dataset=dataset, partner=partner_id, period=period
             )
             bar.progress(1.0, text=f"Checked {checked.report.rows:,} rows")
-            status.update(label=f"Checked {upload.name}.", state="complete", expanded=False)
+            status.update(label=f"Checked {file.name}.", state="complete", expanded=False)
     report = checked.report
 
     st.header("Report")
@@ -115,18 +124,17 @@ with guarded():
             key="confirm",
         )
         if st.button("Load into the shared warehouse", type="primary", disabled=not confirmed):
-            with st.status(f"Loading {upload.name} into the shared warehouse…") as status:
+            with st.status(f"Loading {file.name} into the shared warehouse…") as status:
                 result = ws.submit(
                     me,
-                    checked.path,
+                    file.path,
                     dataset=dataset,
                     partner=partner_id,
                     period=period,
-                    file_name=upload.name,
+                    file_name=file.name,
                 )
                 status.update(label="Loaded.", state="complete", expanded=False)
             st.session_state["loaded"] = (result.status, result.summary)
-            st.session_state["upload_round"] = rounds + 1
             st.session_state.pop("confirm", None)
             uploads.discard()
             st.rerun()

@@ -1,11 +1,13 @@
 """An extract on its way through the submit page: a private copy on disk and its report.
 
 Why on disk: a checked extract used to stay in the session as the file's bytes plus the checked
-frames (several times the file's size), so the server's memory grew by ~400 MB per 100 MB
-upload and was never given back while the session lived. Now the session keeps only the path
-of a private temporary copy (named by `tempfile`, never by the uploaded file's name), the report
-and, for a rejected file, the path of its failing rows; the copy is what is loaded, and it is
-deleted after the load, when the file is removed from the page, or when another is checked.
+frames (several times the file's size), and Streamlit kept the uploaded bytes too, for as long
+as the server ran (a closed tab's session expires without releasing its uploads), so the
+server's memory grew by ~440 MB per 100 MB upload and was never given back. Now an upload is
+copied at once to a private temporary file (named by `tempfile`, never by the uploaded file's
+name) and dropped from Streamlit's memory; the session keeps only that path, the report and,
+for a rejected file, the path of its failing rows. The copy is what is checked and loaded, and
+it is deleted after the load, when the file is removed, or when another is uploaded.
 """
 
 from __future__ import annotations
@@ -17,71 +19,109 @@ import time
 from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 if TYPE_CHECKING:
+    from streamlit.runtime.uploaded_file_manager import UploadedFile
+
     from shared_outcomes.report import Report
     from shared_outcomes.service import Workspace
 
-#: Where uploads wait between the check and the load (private to the server's user).
+#: Where uploads wait between the upload and the load (private to the server's user).
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "shared_outcomes_uploads"
 #: Copies older than this belong to sessions that ended without a load; they are removed.
 STALE_AFTER_S = 24 * 3600
-_STATE = "checked_upload"
+_RECEIVED, _CHECKED = "received_upload", "checked_upload"
+
+
+@dataclass(frozen=True)
+class Received:
+    """An uploaded file, copied to disk: its copy, and its name and size as uploaded."""
+
+    path: Path
+    name: str
+    size: int
 
 
 @dataclass(frozen=True)
 class Checked:
-    """A checked upload: what identifies it, its copy on disk and what the check found."""
+    """The check of the received file for one choice of partner, dataset and month."""
 
     key: Hashable
-    path: Path
     report: Report
     failing_rows: Path | None  # a CSV of the failing rows, when there are errors
 
 
-def current(key: Hashable) -> Checked | None:
-    """The checked upload of this session if it is the one `key` names (same file and choices)."""
-    found = st.session_state.get(_STATE)
-    if isinstance(found, Checked) and found.key == key and found.path.exists():
-        return found
-    return None
-
-
-def check(
-    ws: Workspace, upload: IO[bytes], key: Hashable, *, dataset: str, partner: str, period: str
-) -> Checked:
-    """Copy the upload to a private file, check it there, and keep only the report."""
+def receive(upload: UploadedFile) -> Received:
+    """Copy a new upload to a private file and drop it from Streamlit's memory."""
     discard()
     _remove_stale()
     UPLOAD_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix="upload-", suffix=".csv", dir=UPLOAD_DIR)
-    path = Path(name)
     with os.fdopen(handle, "wb") as copy:
         upload.seek(0)
         shutil.copyfileobj(upload, copy, length=1 << 20)
-    file_name = getattr(upload, "name", None)
+    received = Received(Path(name), upload.name, upload.size)
+    st.session_state[_RECEIVED] = received
+    _forget_upload(upload.file_id)
+    return received
+
+
+def received() -> Received | None:
+    """The file this session uploaded and has not loaded or removed yet."""
+    found = st.session_state.get(_RECEIVED)
+    return found if isinstance(found, Received) and found.path.exists() else None
+
+
+def current(key: Hashable) -> Checked | None:
+    """The check of the received file if it was made for `key` (the same choices)."""
+    found = st.session_state.get(_CHECKED)
+    return found if isinstance(found, Checked) and found.key == key else None
+
+
+def check(
+    ws: Workspace, file: Received, key: Hashable, *, dataset: str, partner: str, period: str
+) -> Checked:
+    """Check the received copy against the contract; keep only the report (and failing rows)."""
+    _drop_check()
     validation = ws.validate(
-        path, dataset=dataset, partner=partner, period=period, file_name=file_name
+        file.path, dataset=dataset, partner=partner, period=period, file_name=file.name
     )
     failing = None
     if validation.report.errors:
-        failing = path.with_suffix(".failing.csv")
+        failing = file.path.with_suffix(".failing.csv")
         failing.write_bytes(validation.failing_rows_csv())
-    checked = Checked(key, path, validation.report, failing)
-    st.session_state[_STATE] = checked
+    checked = Checked(key, validation.report, failing)
+    st.session_state[_CHECKED] = checked
     return checked  # the checked frames go out of scope here
 
 
 def discard() -> None:
-    """Forget this session's checked upload and delete its files."""
-    found = st.session_state.pop(_STATE, None)
-    if isinstance(found, Checked):
-        for path in (found.path, found.failing_rows):
-            if path is not None:
-                path.unlink(missing_ok=True)
+    """Forget this session's upload and its check, and delete their files."""
+    _drop_check()
+    found = st.session_state.pop(_RECEIVED, None)
+    if isinstance(found, Received):
+        found.path.unlink(missing_ok=True)
+
+
+def _drop_check() -> None:
+    found = st.session_state.pop(_CHECKED, None)
+    if isinstance(found, Checked) and found.failing_rows is not None:
+        found.failing_rows.unlink(missing_ok=True)
+
+
+def _forget_upload(file_id: str) -> None:
+    """Drop the uploaded bytes Streamlit holds for this session (we have our copy).
+
+    Streamlit keeps a session's uploads until the session shuts down, and a session whose tab
+    was closed expires without shutting down, so without this every upload stayed in memory.
+    """
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        ctx.uploaded_file_mgr.remove_file(ctx.session_id, file_id)
 
 
 def _remove_stale() -> None:

@@ -1,14 +1,17 @@
 """Benchmark (by hand): the Streamlit server's memory across upload sessions on the submit page.
 
-    .venv/bin/python bench/bench_upload_memory.py APP_DIR EXTRACT PERIOD SESSIONS [--load]
+    .venv/bin/python bench/bench_upload_memory.py APP_DIR EXTRACT PERIOD SESSIONS \
+        [--load] [--settle S]
 
 APP_DIR holds the app.py (and app_pages/) to run, so an older version exported with `git archive`
 can be measured against the current one; the project's configuration is this checkout's. Over
 an empty warehouse in a temporary folder, each session is a fresh Chromium tab acting as Bolton
 Council's demo submitter: it uploads EXTRACT (a clean homelessness_cases file for PERIOD, e.g.
 bench/results/browser_1000000_rows/), waits for the report, with `--load` confirms and loads it,
-then closes. Prints one JSON line: the server's resident memory (VmRSS, MB) before the first
-session and after each, and its peak (VmHWM).
+then closes. With `--settle S`, it then waits S seconds (Streamlit keeps a closed tab's session,
+and its uploaded file, for `server.disconnectedSessionTTL`, 120 s by default) and measures once
+more. Prints one JSON line: the server's resident memory (VmRSS, MB) before the first session,
+after each, and after settling, and its peak (VmHWM).
 """
 
 from __future__ import annotations
@@ -42,7 +45,9 @@ def memory_mb(pid: int, field: str) -> float:
 
 def main() -> None:
     app_dir, extract, period = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
-    sessions, load = int(sys.argv[4]), "--load" in sys.argv[5:]
+    sessions, options = int(sys.argv[4]), sys.argv[5:]
+    load = "--load" in options
+    settle = float(options[options.index("--settle") + 1]) if "--settle" in options else 0.0
     from playwright.sync_api import expect, sync_playwright
 
     from shared_outcomes.service import Workspace
@@ -100,6 +105,9 @@ def main() -> None:
                 time.sleep(3)
                 rss.append(memory_mb(server.pid, "VmRSS"))
             chromium.close()
+        if settle:
+            time.sleep(settle)
+            rss.append(memory_mb(server.pid, "VmRSS"))
         peak = memory_mb(server.pid, "VmHWM")
     finally:
         server.terminate()
@@ -108,7 +116,8 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
         shutil.rmtree(folder, ignore_errors=True)
-    print(json.dumps({"app": str(app_dir), "load": load, "rss_mb": rss, "peak_mb": peak}))
+    result = {"app": str(app_dir), "load": load, "settle_s": settle, "rss_mb": rss, "peak_mb": peak}
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

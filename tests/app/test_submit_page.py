@@ -72,3 +72,45 @@ def test_a_good_extract_loads_only_after_confirmation(
     after = _register(app_db)
     assert len(after) == len(before) + 1
     assert after[0][1] == "accepted"
+
+
+def test_an_upload_is_kept_on_disk_not_in_memory_and_removed_after_the_load(
+    open_page: Callable[..., AppTest], app_db: Path
+) -> None:
+    """Neither the session nor Streamlit keeps the file's bytes; its private copy goes at the
+    load (the server's memory per upload session is measured by bench/bench_upload_memory.py)."""
+    from app_pages import uploads
+
+    files = make_extracts()
+    at = open_page("Submit an extract", f"demo-{files.partner}")
+    _choose_and_upload(at, files.dataset, files.period, "good.csv", files.good)
+    assert at.success[0].value.startswith("Accepted:")
+    state = {key: at.session_state[key] for key in ("received_upload", "checked_upload")}
+    copy = state["received_upload"].path
+    assert copy.parent == uploads.UPLOAD_DIR and copy.name != "good.csv"
+    assert copy.read_bytes() == files.good
+    assert not any(isinstance(v, bytes) for v in state.values())
+    assert not at.get("file_uploader")[0].value  # a fresh uploader: the bytes were dropped
+    assert "**File:** good.csv" in " ".join(m.value for m in at.markdown)
+
+    at.checkbox(key="confirm").check()
+    at.run()
+    next(b for b in at.button if b.label == "Load into the shared warehouse").click()
+    at.run()
+    assert any("loaded as submission" in s.value for s in at.success)
+    assert not copy.exists()
+    assert "received_upload" not in at.session_state
+
+
+def test_removing_the_file_forgets_it(open_page: Callable[..., AppTest]) -> None:
+    files = make_extracts()
+    at = open_page("Submit an extract", f"demo-{files.partner}")
+    _choose_and_upload(at, files.dataset, files.period, "bad.csv", files.bad)
+    copy = at.session_state["received_upload"].path
+    failing = at.session_state["checked_upload"].failing_rows
+    assert copy.exists() and failing is not None and failing.exists()
+    at.button(key="remove-file").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert not copy.exists() and not failing.exists()
+    assert not [b for b in at.button if b.label == "Load into the shared warehouse"]
