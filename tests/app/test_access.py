@@ -313,3 +313,22 @@ def test_signing_out_ends_the_session(local_users: Directory, app_db: Path) -> N
     assert at.title[0].value == "Sign in to Shared Outcomes"
     assert "user_id" not in at.session_state
     assert _audit(app_db, action="sign_out")[0]["user_id"] == "ana"
+
+
+def test_single_sign_on_shows_only_its_sign_in_button(
+    local_users: Directory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With [auth] in the user's .streamlit/secrets.toml: no page, no form, no demo until the
+    identity provider has signed the person in (st.login)."""
+    home = tmp_path / "home"
+    (home / ".streamlit").mkdir(parents=True)
+    (home / ".streamlit" / "secrets.toml").write_text(
+        '[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\n'
+    )
+    monkeypatch.setenv("HOME", str(home))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Sign in to Shared Outcomes"
+    assert [b.label for b in at.button] == ["Sign in with your organisation's account"]
+    assert not at.text_input and "Act as demo user" not in _labels(at.selectbox)

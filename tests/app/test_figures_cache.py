@@ -1,0 +1,71 @@
+"""The facade's cache of computed figures: reused within a register version, never across one.
+
+The common picture asks for the figures twice per page view; `Workspace.figures` keeps them per
+suppression class, request and register version (bench/bench_pages.py measures the speed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_support import make_extracts
+
+from shared_outcomes import outcomes
+from shared_outcomes.access import Identity, Role
+from shared_outcomes.service import Workspace
+from shared_outcomes.settings import load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+ANALYST = Identity("an", "Analyst", Role.ANALYST)
+LEADERSHIP = Identity("le", "Leadership", Role.LEADERSHIP)
+
+
+@pytest.fixture
+def counted(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Workspace, list[bool]]:
+    """A workspace over a copy of the sample, counting real computations (their `suppress`)."""
+    calls: list[bool] = []
+    original = outcomes.compute_outcomes
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(bool(kwargs.get("suppress")))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(outcomes, "compute_outcomes", counting)
+    return Workspace.open(load_settings(db=app_db, root=ROOT)), calls
+
+
+def test_figures_are_computed_once_per_register_version_and_suppression_class(
+    counted: tuple[Workspace, list[bool]],
+) -> None:
+    ws, calls = counted
+    first = ws.figures(ANALYST)
+    assert ws.figures(Identity("an2", "Another analyst", Role.ANALYST)).equals(first)
+    assert len(calls) == 1
+    shown = ws.figures(LEADERSHIP)  # suppressed: another class, computed separately
+    assert len(calls) == 2
+    assert shown["suppressed"].sum() > first["suppressed"].sum()
+    ws.figures(ANALYST, unsuppressed=False)  # a board pack: suppressed whoever asks
+    assert calls[-1] is True and len(calls) == 3
+
+
+def test_a_new_submission_is_seen_at_the_next_call(
+    counted: tuple[Workspace, list[bool]],
+) -> None:
+    ws, calls = counted
+    before_version = ws.register_version()
+    before = ws.figures(ANALYST)
+    files = make_extracts()
+    admin = Identity("ad", "Admin", Role.ADMIN)
+    result = ws.submit(
+        admin, files.good, dataset=files.dataset, partner=files.partner, period=files.period
+    )
+    assert result.status == "loaded"
+    assert ws.register_version() == (result.submission_id, before_version[1] + 1)
+    after = ws.figures(ANALYST)
+    assert len(calls) == 2
+    assert not after.equals(before)
+    newest = ws.latest_submission_time(ANALYST)
+    assert newest is not None
+    assert newest == max(s.submitted_at for s in ws.submissions(ANALYST))
