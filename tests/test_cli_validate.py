@@ -130,3 +130,17 @@ def test_values_that_look_like_markup_are_printed_as_written(tmp_path: Path) -> 
     missing = run(tmp_path / "[/nope].csv", "--dataset", "claimant_count")
     assert missing.returncode == 2
     assert "[/nope].csv does not exist" in missing.stderr
+
+
+def test_a_known_partner_is_checked_for_rows_of_areas_it_does_not_cover() -> None:
+    bolton = ROOT / "sample_data" / "extracts" / "bolton_council" / "homelessness_cases_2016-03.csv"
+    own = run(bolton, "--dataset", "homelessness_cases", "--partner", "bolton_council", "--json")
+    assert own.returncode == 0, own.stdout
+    other = run(bolton, "--dataset", "homelessness_cases", "--partner", "bury_council", "--json")
+    assert other.returncode == 1
+    (finding,) = json.loads(other.stdout)["findings"]
+    assert (finding["code"], finding["column"], finding["rows"][:2]) == (
+        "area-not-covered",
+        "area_code",
+        [2, 3],
+    )

@@ -84,6 +84,22 @@ def test_a_rejected_extract_is_recorded_with_its_report(workspace: Workspace):
     assert workspace.warehouse.archived_file(version.sha256 or "").read_bytes() == BROKEN
 
 
+def test_rows_for_another_partners_area_are_rejected_and_not_loaded(workspace: Workspace):
+    # South Council covers E08000002 only: North's rows in its file would count twice.
+    south_file = GOOD + b"2016-03,E08000002,phone,4,1.0,2016-03-03,true\n"
+    result = workspace.submit(
+        SOUTH, south_file, dataset="visits", partner="south_council", period="2016-03"
+    )
+    assert result.status == "rejected"
+    [finding] = result.report.errors
+    assert (finding.code, finding.column, finding.rows) == ("area-not-covered", "area_code", [2, 3])
+    assert "E08000002" in (finding.fix or "")
+    assert workspace.warehouse.query("SELECT count(*) AS n FROM current_visits")["n"][0] == 0
+    # Checked for North Council (E08000001 only), only the South row is named.
+    checked = workspace.validate(south_file, dataset="visits", partner="north_council")
+    assert [(f.code, f.rows) for f in checked.report.errors] == [("area-not-covered", [4])]
+
+
 @pytest.mark.parametrize(
     ("who", "options", "error", "words"),
     [

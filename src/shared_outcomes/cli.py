@@ -23,10 +23,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from shared_outcomes.contracts import find_contract
+from shared_outcomes.contracts import find_contract, load_contracts
 from shared_outcomes.errors import SharedOutcomesError, UsageError
 from shared_outcomes.report import render_report_text, report_json
-from shared_outcomes.settings import load_settings
+from shared_outcomes.settings import Settings, load_settings
 from shared_outcomes.validation import validate_extract
 
 if TYPE_CHECKING:
@@ -108,9 +108,15 @@ def validate(
         month = check_period(period)
         if not file.is_file():
             raise UsageError(f"{file} does not exist or is not a file: check the path.")
-        contract = find_contract(load_settings().contracts_dir, dataset)
+        settings = load_settings()
+        contract = find_contract(settings.contracts_dir, dataset)
         result = validate_extract(
-            file, contract, partner=partner, period=month, file_name=file.name
+            file,
+            contract,
+            partner=partner,
+            period=month,
+            file_name=file.name,
+            areas=_partner_areas(settings, partner),
         )
         if as_json:
             sys.stdout.write(report_json(result.report) + "\n")
@@ -119,6 +125,21 @@ def validate(
         return EXIT_OK if result.report.accepted else EXIT_REJECTED
 
     raise typer.Exit(run_safely(body))
+
+
+def _partner_areas(settings: Settings, partner: str | None) -> tuple[str, ...] | None:
+    """A known partner's areas from partners.yaml, so a local check catches other areas' rows.
+
+    An unknown partner (or no partners file) only skips that check: `validate` is for checking
+    a file anywhere, before the partnership's configuration is at hand.
+    """
+    if partner is None or not settings.partners_file.is_file():
+        return None
+    from shared_outcomes.partnership import load_partnership
+
+    partnership = load_partnership(settings.partners_file, load_contracts(settings.contracts_dir))
+    known = partnership.partners.get(partner)
+    return None if known is None else tuple(known.areas)
 
 
 # --- the warehouse: submit, ingest, demo, history ---------------------------------------------

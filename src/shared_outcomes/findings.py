@@ -121,6 +121,13 @@ CATALOGUE: dict[str, Entry] = {
         "{count} {rows} repeat{s} the key ({key}) of an earlier row: {values}.",
         "Each combination of {key} may appear once: remove or correct {where}.",
     ),
+    "area-not-covered": Entry(
+        "error",
+        "{count} {rows} {are} for areas this partner does not cover ({column}: {values}).",
+        "This partner submits for {areas} (data_contracts/partners.yaml): remove the rows for "
+        "other areas, which their own partner submits, or ask the centre to add the area to "
+        "your partnership entry; check {where}.",
+    ),
     "wrong-period": Entry(
         "error",
         "{count} {rows} {are} not in the submission month {period} ({column}: {values}).",

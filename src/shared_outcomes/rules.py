@@ -10,7 +10,7 @@ values; a value failing its pattern is not reported again as an unknown referenc
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -147,7 +147,12 @@ def scientific(text: pl.Expr, as_int: pl.Expr) -> pl.Expr:
     return pl.when(whole & odd.str.contains("[eE]")).then(number.cast(pl.Int64, strict=False))
 
 
-def build_rules(contract: Contract, cells: dict[str, Cells], period: str | None) -> list[Rule]:
+def build_rules(
+    contract: Contract,
+    cells: dict[str, Cells],
+    period: str | None,
+    areas: Collection[str] | None = None,
+) -> list[Rule]:
     rules: list[Rule] = []
     valid: dict[str, pl.Expr] = {}
     for name, c in cells.items():
@@ -170,7 +175,21 @@ def build_rules(contract: Contract, cells: dict[str, Cells], period: str | None)
     if period is not None and contract.period_column in valid:
         period_cells = cells[contract.period_column]
         rules.append(_period_rule(period_cells, period, valid[contract.period_column]))
+    if areas is not None and contract.area_column in cells:
+        rules.append(_area_rule(cells[contract.area_column], areas))
     return rules
+
+
+def _area_rule(cells: Cells, areas: Collection[str]) -> Rule:
+    """Rows for an area the partner does not cover (per partners.yaml) would count twice or
+    stand in another partner's figures. Codes that are not real codes at all are left to the
+    pattern and reference rules, so one bad cell gives one finding."""
+    real = pl.col(cells.ok)
+    if cells.spec.reference is not None:
+        real = real & pl.col(cells.known)
+    elsewhere = real & ~pl.col(cells.raw).is_in(sorted(areas))
+    detail = {"areas": ", ".join(sorted(areas))}
+    return Rule("area-not-covered", cells.spec.name, elsewhere, (cells.raw,), detail=detail)
 
 
 _TYPE_CODES = {

@@ -138,8 +138,18 @@ class Workspace(AuditedAccess):
         if period is not None:
             self._check_month(period)
         return validate_extract(
-            source, contract, partner=partner, period=period, file_name=file_name
+            source,
+            contract,
+            partner=partner,
+            period=period,
+            file_name=file_name,
+            areas=self.partner_areas(partner),
         )
+
+    def partner_areas(self, partner: str | None) -> tuple[str, ...] | None:
+        """The areas a known partner covers (its rows for others are errors); None otherwise."""
+        known = self.partnership.partners.get(partner) if partner else None
+        return None if known is None else tuple(known.areas)
 
     def check_submission(
         self, identity: Identity, *, dataset: str, partner: str, period: str
@@ -257,7 +267,12 @@ class Workspace(AuditedAccess):
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive") as pool:
             archived = pool.submit(self.warehouse.archive.keep, source, sha256) if archive else None
             checked = validate_extract(
-                source, contract, partner=partner, period=period, file_name=file_name
+                source,
+                contract,
+                partner=partner,
+                period=period,
+                file_name=file_name,
+                areas=self.partner_areas(partner),
             )
             if archived is not None:
                 archived.result()

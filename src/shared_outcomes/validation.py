@@ -10,6 +10,7 @@ catalogue in `findings`.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,8 +63,12 @@ def validate_extract(
     partner: str | None = None,
     period: str | None = None,
     file_name: str | None = None,
+    areas: Collection[str] | None = None,
 ) -> Validation:
-    """Read `source` and check it against `contract`; bad data gives findings, never raises."""
+    """Read `source` and check it against `contract`; bad data gives findings, never raises.
+
+    With `areas` (the ONS codes the partner covers), rows for any other area are errors.
+    """
     if period is not None and not _PERIOD.match(period):
         raise UsageError(f"period {period!r} is not a month: write it as YYYY-MM, e.g. 2016-03.")
     if file_name is None and isinstance(source, Path):
@@ -84,16 +89,22 @@ def validate_extract(
     )
     if read.frame is None:
         return Validation(report=_decide(report), problems=_listed_problems(report))
-    return check_frame(read.frame, contract, report)
+    return check_frame(read.frame, contract, report, areas=areas)
 
 
-def check_frame(frame: pl.DataFrame, contract: Contract, report: Report) -> Validation:
+def check_frame(
+    frame: pl.DataFrame,
+    contract: Contract,
+    report: Report,
+    *,
+    areas: Collection[str] | None = None,
+) -> Validation:
     """Check text cells (with ROW_COLUMN) against `contract`, adding findings to `report`."""
     headers = [c for c in frame.columns if c != ROW_COLUMN]
     mapping, header_findings = match_columns(headers, contract)
     report.findings.extend(header_findings)
     cells = {s.name: Cells(i, s) for i, s in enumerate(contract.columns) if s.name in mapping}
-    rules = build_rules(contract, cells, report.period)
+    rules = build_rules(contract, cells, report.period, areas)
     plain = {i: r for i, r in enumerate(rules) if r.fingerprint is None}
     hashed = {i: r for i, r in enumerate(rules) if r.fingerprint is not None}
     markers = contract.null_markers
