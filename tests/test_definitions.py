@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from stand_in_partnership import AREAS, PARTNERS, Partner, Partnership
 
 from shared_outcomes.contracts import load_contracts
 from shared_outcomes.definitions import (
@@ -23,29 +23,8 @@ from shared_outcomes.partnership import load_partnership
 FIXTURES = Path(__file__).parent / "fixtures" / "outcomes" / "contracts"
 
 
-@dataclass(frozen=True)
-class Partner:
-    id: str
-    name: str
-    datasets: list[str]
-    deadline_day: int = 10
-    areas: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Partnership:
-    partners: dict[str, Partner]
-    areas: dict[str, str]
-
-
 PARTNERSHIP = Partnership(
-    partners={
-        "council_a": Partner("council_a", "Council A", ["cases"], 10, ["A1"]),
-        "council_b": Partner("council_b", "Council B", ["cases"], 12, ["A2", "A3"]),
-        "nhs": Partner("nhs", "NHS", ["admissions"], 15, ["A1", "A2", "A3"]),
-        "police": Partner("police", "Police", [], 15, []),
-    },
-    areas={"A1": "Area one", "A2": "Area two", "A3": "Area three"},
+    partners={**PARTNERS, "police": Partner("police", "Police", [], 15, [])}, areas=AREAS
 )
 
 

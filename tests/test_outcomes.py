@@ -22,7 +22,6 @@ import itertools
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from stand_in_partnership import PARTNERSHIP, Partner, Partnership
 
 from shared_outcomes.access import Identity, Role
 from shared_outcomes.contracts import Contract, load_contracts
@@ -46,31 +46,6 @@ ANALYST = Identity("ana", "Ana Analyst", Role.ANALYST)
 LEADER = Identity("lee", "Lee Leader", Role.LEADERSHIP)
 PREVENTIONS = "preventions_per_1000"
 ADMISSIONS = "admissions_per_100_cases"
-
-
-@dataclass(frozen=True)
-class Partner:
-    id: str
-    name: str
-    datasets: list[str]
-    deadline_day: int = 10
-    areas: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Partnership:
-    partners: dict[str, Partner]
-    areas: dict[str, str]
-
-
-PARTNERSHIP = Partnership(
-    partners={
-        "council_a": Partner("council_a", "Council A", ["cases"], 10, ["A1"]),
-        "council_b": Partner("council_b", "Council B", ["cases"], 12, ["A2", "A3"]),
-        "nhs": Partner("nhs", "NHS", ["admissions"], 15, ["A1", "A2", "A3"]),
-    },
-    areas={"A1": "Area one", "A2": "Area two", "A3": "Area three"},
-)
 
 
 def at(text: str) -> datetime:
