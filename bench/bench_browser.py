@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, _wait_until_healthy  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 from e2e_support import choose, go_to, wait_for_app  # noqa: E402
 
 PARTNER, PARTNER_NAME, DATASET = "bolton_council", "Bolton Council", "homelessness_cases"
@@ -78,56 +78,37 @@ def main() -> None:
     db = folder / "bench.duckdb"
     Workspace.open(load_settings(db=db, root=ROOT))  # an empty warehouse, not the demo one
     env = {**os.environ, "SHARED_OUTCOMES_DB": str(db), "SHARED_OUTCOMES_HOME": str(ROOT)}
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = folder / "streamlit.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py")),
-                *("--server.port", str(port), "--server.address", "127.0.0.1"),
-                *("--server.headless", "true", "--server.fileWatcherType", "none"),
-                *("--browser.gatherUsageStats", "false"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
     browser_runs: list[float] = []
     server_cpu: list[float] = []
     cli_runs: list[dict[str, float]] = []
     try:
-        _wait_until_healthy(url, server, log)
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            for _ in range(runs):
-                cli_runs.append(run_cli(extract, period, env))
-                context = chromium.new_context(viewport={"width": 1366, "height": 900})
-                tab = context.new_page()
-                tab.set_default_timeout(60_000)
-                tab.goto(url)
-                wait_for_app(tab)
-                choose(tab, "Act as demo user", f"Demo: submitter at {PARTNER_NAME}")
-                go_to(tab, "Submit an extract")
-                choose(tab, "Month the extract is for", period)
-                upload = tab.locator("[data-testid='stFileUploader'] input[type='file']")
-                start, start_cpu = time.perf_counter(), process_cpu(server.pid)
-                upload.set_input_files(str(extract))
-                expect(tab.get_by_text(re.compile(r"^Accepted: "))).to_be_visible(timeout=600_000)
-                browser_runs.append(time.perf_counter() - start)
-                server_cpu.append(process_cpu(server.pid) - start_cpu)
-                context.close()
-            chromium.close()
-        server_peak = process_peak_mb(server.pid)
+        with streamlit_server(ROOT, db, folder) as (url, server):
+            with sync_playwright() as playwright:
+                chromium = playwright.chromium.launch(
+                    executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+                )
+                for _ in range(runs):
+                    cli_runs.append(run_cli(extract, period, env))
+                    context = chromium.new_context(viewport={"width": 1366, "height": 900})
+                    tab = context.new_page()
+                    tab.set_default_timeout(60_000)
+                    tab.goto(url)
+                    wait_for_app(tab)
+                    choose(tab, "Act as demo user", f"Demo: submitter at {PARTNER_NAME}")
+                    go_to(tab, "Submit an extract")
+                    choose(tab, "Month the extract is for", period)
+                    upload = tab.locator("[data-testid='stFileUploader'] input[type='file']")
+                    start, start_cpu = time.perf_counter(), process_cpu(server.pid)
+                    upload.set_input_files(str(extract))
+                    expect(tab.get_by_text(re.compile(r"^Accepted: "))).to_be_visible(
+                        timeout=600_000
+                    )
+                    browser_runs.append(time.perf_counter() - start)
+                    server_cpu.append(process_cpu(server.pid) - start_cpu)
+                    context.close()
+                chromium.close()
+            server_peak = process_peak_mb(server.pid)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
         shutil.rmtree(folder, ignore_errors=True)
     print(
         json.dumps(

@@ -17,10 +17,8 @@ after each, and after settling, and its peak (VmHWM).
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, _wait_until_healthy  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 from e2e_support import choose, go_to, wait_for_app  # noqa: E402
 
 PARTNER_NAME = "Bolton Council"
@@ -56,65 +54,45 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench_upload_memory_"))
     db = folder / "bench.duckdb"
     Workspace.open(load_settings(db=db, root=ROOT))  # an empty warehouse
-    env = {**os.environ, "SHARED_OUTCOMES_DB": str(db), "SHARED_OUTCOMES_HOME": str(ROOT)}
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = folder / "streamlit.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "streamlit", "run", str(app_dir / "app.py")),
-                *("--server.port", str(port), "--server.address", "127.0.0.1"),
-                *("--server.headless", "true", "--server.fileWatcherType", "none"),
-                *("--browser.gatherUsageStats", "false"),
-            ],
-            cwd=app_dir,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
     rss: list[float] = []
     try:
-        _wait_until_healthy(url, server, log)
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            for number in range(sessions):
-                context = chromium.new_context(viewport={"width": 1366, "height": 900})
-                tab = context.new_page()
-                tab.set_default_timeout(600_000)
-                tab.goto(url)
-                wait_for_app(tab)
-                if number == 0:
-                    rss.append(memory_mb(server.pid, "VmRSS"))  # the app's first run done
-                choose(tab, "Act as demo user", f"Demo: submitter at {PARTNER_NAME}")
-                go_to(tab, "Submit an extract")
-                choose(tab, "Month the extract is for", period)
-                upload = tab.locator("[data-testid='stFileUploader'] input[type='file']")
-                upload.set_input_files(str(extract))
-                expect(tab.get_by_text(re.compile(r"^Accepted: "))).to_be_visible()
-                wait_for_app(tab)
-                if load:
-                    tab.get_by_text("I confirm this is", exact=False).click()
+        with streamlit_server(app_dir, db, folder) as (url, server):
+            with sync_playwright() as playwright:
+                chromium = playwright.chromium.launch(
+                    executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+                )
+                for number in range(sessions):
+                    context = chromium.new_context(viewport={"width": 1366, "height": 900})
+                    tab = context.new_page()
+                    tab.set_default_timeout(600_000)
+                    tab.goto(url)
                     wait_for_app(tab)
-                    tab.get_by_role("button", name="Load into the shared warehouse").click()
-                    expect(tab.get_by_text(re.compile(r"loaded as submission \d+"))).to_be_visible()
+                    if number == 0:
+                        rss.append(memory_mb(server.pid, "VmRSS"))  # the app's first run done
+                    choose(tab, "Act as demo user", f"Demo: submitter at {PARTNER_NAME}")
+                    go_to(tab, "Submit an extract")
+                    choose(tab, "Month the extract is for", period)
+                    upload = tab.locator("[data-testid='stFileUploader'] input[type='file']")
+                    upload.set_input_files(str(extract))
+                    expect(tab.get_by_text(re.compile(r"^Accepted: "))).to_be_visible()
                     wait_for_app(tab)
-                context.close()
-                time.sleep(3)
+                    if load:
+                        tab.get_by_text("I confirm this is", exact=False).click()
+                        wait_for_app(tab)
+                        tab.get_by_role("button", name="Load into the shared warehouse").click()
+                        expect(
+                            tab.get_by_text(re.compile(r"loaded as submission \d+"))
+                        ).to_be_visible()
+                        wait_for_app(tab)
+                    context.close()
+                    time.sleep(3)
+                    rss.append(memory_mb(server.pid, "VmRSS"))
+                chromium.close()
+            if settle:
+                time.sleep(settle)
                 rss.append(memory_mb(server.pid, "VmRSS"))
-            chromium.close()
-        if settle:
-            time.sleep(settle)
-            rss.append(memory_mb(server.pid, "VmRSS"))
-        peak = memory_mb(server.pid, "VmHWM")
+            peak = memory_mb(server.pid, "VmHWM")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
         shutil.rmtree(folder, ignore_errors=True)
     result = {"app": str(app_dir), "load": load, "settle_s": settle, "rss_mb": rss, "peak_mb": peak}
     print(json.dumps(result))

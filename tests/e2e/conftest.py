@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,42 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -
     raise RuntimeError(f"streamlit did not become healthy:\n{log.read_text()[-3000:]}")
 
 
+@contextmanager
+def streamlit_server(
+    app_dir: Path, db: Path, folder: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`streamlit run app.py` (from `app_dir`) on a free port over `db`; its URL and process.
+
+    The server's log goes to `folder/streamlit.log`; it is stopped when the block ends.
+    """
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "SHARED_OUTCOMES_DB": str(db), "SHARED_OUTCOMES_HOME": str(ROOT)}
+    log = folder / "streamlit.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "streamlit", "run", str(app_dir / "app.py")),
+                *("--server.port", str(port), "--server.address", "127.0.0.1"),
+                *("--server.headless", "true", "--server.fileWatcherType", "none"),
+                *("--browser.gatherUsageStats", "false"),
+            ],
+            cwd=app_dir,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_healthy(url, process, log)
+        yield url, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @pytest.fixture(scope="module")
 def app(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     """`streamlit run app.py` on a free port, over a fresh copy of the sample database."""
@@ -91,43 +128,8 @@ def app(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App
         extra = demo_db.parent / (demo_db.stem + suffix)
         if extra.is_dir():
             shutil.copytree(extra, folder / extra.name)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "SHARED_OUTCOMES_DB": str(db), "SHARED_OUTCOMES_HOME": str(ROOT)}
-    log = folder / "streamlit.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "app.py"),
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--server.fileWatcherType",
-                "none",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_healthy(url, process, log)
+    with streamlit_server(ROOT, db, folder) as (url, _process):
         yield App(url=url, db_path=db)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="session")
