@@ -42,9 +42,18 @@ def choose_by_keyboard(page: Page, label: str, option: str) -> None:
     wait_for_app(page)
 
 
+FILE_BUTTON = "el && el.tagName === 'BUTTON' && el.closest('[data-testid=\"stFileUploader\"]')"
+
+
 def open_file_chooser(page: Page) -> FileChooser:
-    """Press Enter on the focused file button (Space if Enter was swallowed by a rerun)."""
-    for key in ("Enter", "Space"):
+    """Press Enter (then Space) on the file button, tabbing back to it first if a rerun of the
+    page after the last choice re-drew the uploader and so moved the focus away."""
+    for key in ("Enter", "Space", "Enter"):
+        wait_for_app(page)
+        if not page.evaluate(
+            f"(() => {{ const el = document.activeElement; return !!({FILE_BUTTON}); }})()"
+        ):
+            tab_to(page, "the file picker's button", FILE_BUTTON)
         try:
             with page.expect_file_chooser(timeout=10_000) as chooser:
                 page.keyboard.press(key)
@@ -73,11 +82,7 @@ def test_submit_an_extract_with_the_keyboard_only(app: App, page: Page) -> None:
     choose_by_keyboard(page, "Dataset", "Homelessness case records")
     choose_by_keyboard(page, "Month the extract is for", files.period)
 
-    tab_to(
-        page,
-        "the file picker's button",
-        "el && el.tagName === 'BUTTON' && el.closest('[data-testid=\"stFileUploader\"]')",
-    )
+    tab_to(page, "the file picker's button", FILE_BUTTON)
     chooser = open_file_chooser(page)
     chooser.set_files(files=[{"name": "extract.csv", "mimeType": "text/csv", "buffer": files.good}])
     # The verdict is announced: a success is a polite live region (role="status"), an error
