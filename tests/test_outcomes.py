@@ -471,9 +471,9 @@ def test_a_fresh_process_reads_measures_kept_on_disk_not_the_aggregates(
     store = Store(tmp_path, contracts)
     store.submit("cases", "council_a", "2020-01", cases("2020-01", A1=7), "2020-02-01")
     first = compute_outcomes(store.warehouse, definitions, PARTNERSHIP, ANALYST)
-    assert list((tmp_path / "w_measures").glob("cases-*.parquet"))
+    assert list((tmp_path / "w.duckdb.measures").glob("cases-*.parquet"))
     clear_cache()  # as a new CLI process starts
-    shutil.rmtree(tmp_path / "w_figures")  # so the figures are computed again
+    shutil.rmtree(tmp_path / "w.duckdb.figures")  # so the figures are computed again
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         con.execute("DELETE FROM agg_cases")  # so only the kept values can give the figures
     again = compute_outcomes(store.warehouse, definitions, PARTNERSHIP, ANALYST)
@@ -487,7 +487,7 @@ def test_values_kept_on_disk_for_a_rebuilt_database_are_never_used(
 ) -> None:
     def whole_numerator(count: int, when: str) -> Any:
         (tmp_path / "w.duckdb").unlink(missing_ok=True)  # the kept values stay behind
-        shutil.rmtree(tmp_path / "w_rows", ignore_errors=True)
+        shutil.rmtree(tmp_path / "w.duckdb.rows", ignore_errors=True)
         store = Store(tmp_path, contracts)
         store.submit("cases", "council_a", "2020-01", cases("2020-01", A1=count), when)
         clear_cache()
@@ -528,7 +528,7 @@ def test_a_fresh_process_reads_the_figures_kept_on_disk_for_the_same_register(
     store.submit("cases", "council_a", "2020-01", cases("2020-01", A1=7), "2020-02-01")
     first = compute_outcomes(store.warehouse, definitions, PARTNERSHIP, LEADER)
     clear_cache()  # as a new CLI process starts
-    shutil.rmtree(tmp_path / "w_measures")  # so only the kept figures can give them
+    shutil.rmtree(tmp_path / "w.duckdb.measures")  # so only the kept figures can give them
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         con.execute("DELETE FROM agg_cases")
     assert compute_outcomes(store.warehouse, definitions, PARTNERSHIP, LEADER).equals(first)

@@ -20,14 +20,17 @@ import hashlib
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
 
-_TEMP_PREFIX = ".tmp-"
+from shared_outcomes.errors import WarehouseError
+from shared_outcomes.settings import TEMP_PREFIX, private_dir, sweep_temps
+
 _ARCHIVE_TEMP_AGE = 3600.0  # seconds
+#: The file in a row-files folder naming the database it belongs to (its `warehouse_id`).
+OWNER_FILE = ".owner"
 
 
 def sha256_of(source: Path | bytes) -> str:
@@ -47,8 +50,8 @@ def _fsync(path: Path) -> None:
 
 
 def _temp_beside(target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=target.parent)
+    private_dir(target.parent)
+    descriptor, name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
     os.close(descriptor)
     return Path(name)
 
@@ -100,7 +103,7 @@ class Archive:
         Files are archived while they are being checked, outside the database's lock, so only
         temporaries older than an hour (no copy takes that long) are taken for crash debris.
         """
-        return _sweep_temps(self.root, older_than=_ARCHIVE_TEMP_AGE)
+        return sweep_temps(self.root, older_than=_ARCHIVE_TEMP_AGE)
 
 
 class RowFiles:
@@ -131,30 +134,55 @@ class RowFiles:
         _publish(temp, target, sync=sync)
         return relative
 
-    def sweep(self, known: Iterable[str]) -> int:
+    def claim(self, owner: str, known: Iterable[str]) -> None:
+        """Make sure this folder belongs to the database `owner` (its warehouse id) alone.
+
+        A new or empty folder is marked as the database's; an unmarked folder holding files the
+        register names is one this database wrote before folders were marked. A folder marked
+        for another database, or holding row files this register does not name, is refused:
+        nothing is ever deleted that the database opening it did not write.
+        """
+        marker = self.root / OWNER_FILE
+        try:
+            found = marker.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            found = None
+        except OSError as error:
+            raise WarehouseError(f"cannot read {marker}: {error}.") from error
+        if found == owner:
+            return
+        if found is not None:
+            raise WarehouseError(
+                f"the folder {self.root} belongs to another database (its {OWNER_FILE} file "
+                "names another warehouse). Give this database a path of its own with --db."
+            )
+        names = {self.absolute(relative).resolve() for relative in known}
+        stray = [p for p in self._row_files() if p.resolve() not in names]
+        if stray and len(stray) == len(self._row_files()):
+            raise WarehouseError(
+                f"the folder {self.root} holds {len(stray)} row files this database never "
+                "wrote: it belongs to another database. Give this database a path of its own "
+                "with --db, or move that folder away."
+            )
+        private_dir(self.root)
+        temp = _temp_beside(marker)
+        temp.write_text(owner + "\n", encoding="utf-8")
+        _publish(temp, marker, sync=True)
+
+    def sweep(self, owner: str, known: Iterable[str]) -> int:
         """Remove row files no committed submission names (a crash before commit); return how many.
 
-        Call it only while holding the database's write lock, so no other load is mid-way.
+        Call it only while holding the database's write lock, so no other load is mid-way, and
+        only after `claim`: a folder that is not this database's is never swept.
         """
-        removed = _sweep_temps(self.root)
+        self.claim(owner, known)
+        removed = sweep_temps(self.root)
         keep = {self.absolute(relative).resolve() for relative in known}
-        if self.root.is_dir():
-            for path in self.root.glob("*/*.parquet"):
-                if path.resolve() not in keep:
-                    path.unlink(missing_ok=True)
-                    removed += 1
+        for path in self._row_files():
+            if path.resolve() not in keep:
+                path.unlink(missing_ok=True)
+                removed += 1
         return removed
 
-
-def _sweep_temps(root: Path, *, older_than: float = 0.0) -> int:
-    removed = 0
-    if root.is_dir():
-        now = time.time()
-        for path in root.rglob(_TEMP_PREFIX + "*"):
-            try:
-                if now - path.stat().st_mtime >= older_than:
-                    path.unlink()
-                    removed += 1
-            except FileNotFoundError:  # renamed into place meanwhile
-                continue
-    return removed
+    def _row_files(self) -> list[Path]:
+        return list(self.root.glob("*/*.parquet")) if self.root.is_dir() else []

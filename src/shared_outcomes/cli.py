@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from shared_outcomes.contracts import find_contract, load_contracts
 from shared_outcomes.errors import SharedOutcomesError, UsageError
@@ -153,10 +154,11 @@ DbOption = Annotated[
 ]
 
 
-def _open_workspace(db: Path | None) -> Workspace:
+def _open_workspace(db: Path | None, *, create: bool = True) -> Workspace:
+    """The workspace of --db; `create=False` for a command that only reads (never makes one)."""
     from shared_outcomes.service import Workspace
 
-    return Workspace.open(load_settings(db=db))
+    return Workspace.open(load_settings(db=db), create=create)
 
 
 AsOption = Annotated[
@@ -187,7 +189,7 @@ def _acting(
     """Who the command acts as: `--as USER`, else `default()` (in demo mode, or `always`)."""
     if user is None and always:
         return default()
-    found = workspace.signin.cli_identity(user)
+    found = workspace.cli_identity(user)
     return default() if found is None else found
 
 
@@ -201,7 +203,7 @@ def _progress_bar(title: str) -> Iterator[Callable[[int, int, str], None]]:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # a file name, shown as it is
     )
     with Progress(*columns, console=_stderr(), transient=False) as bar:
         task = bar.add_task("", total=None)
@@ -252,8 +254,20 @@ def ingest(
     watch: Annotated[
         bool, typer.Option("--watch", help="Keep watching the folder for new files (Ctrl-C stops).")
     ] = False,
+    settle: Annotated[
+        float,
+        typer.Option(
+            "--settle",
+            min=0,
+            help="Seconds a file must stay unchanged before it is taken (default 2).",
+        ),
+    ] = 2.0,
 ) -> None:
-    """Load every file of a drop folder, moving each to processed/ or rejected/ with its report."""
+    """Load every settled file of a drop folder into processed/ or rejected/ with its report.
+
+    Exit 0 when every file was loaded, unchanged or left waiting (still being written, or held
+    by another run); 1 when any was rejected, refused or could not be filed; 2 a usage error.
+    """
 
     def body() -> int:
         from shared_outcomes.access import SYSTEM
@@ -261,27 +275,34 @@ def ingest(
 
         workspace = _open_workspace(db)
         with _progress_bar("Ingesting") as progress:
-            outcomes = workspace.ingest(SYSTEM, folder, progress=progress)
+            outcomes = workspace.ingest(SYSTEM, folder, progress=progress, settle=settle)
         out = Console(soft_wrap=True, highlight=False)
-        for outcome in outcomes:
-            out.print(
-                f"{outcome.status:>9}  {outcome.source.name}: {outcome.message}", markup=False
+
+        def show(outcome: IngestOutcome) -> None:
+            where = (
+                outcome.source.relative_to(folder)
+                if outcome.source.is_relative_to(folder)
+                else outcome.source
             )
+            out.print(f"{outcome.status:>9}  {str(where)!r}: {outcome.message}", markup=False)
+
+        for outcome in outcomes:
+            show(outcome)
         ok = sum(o.status in ("loaded", "unchanged") for o in outcomes)
-        out.print(f"{ok} of {len(outcomes)} files loaded or unchanged.", markup=False)
+        left = sum(o.status in ("waiting", "skipped") for o in outcomes)
+        out.print(
+            f"{ok} of {len(outcomes)} files loaded or unchanged"
+            + (f"; {left} left for a later run." if left else "."),
+            markup=False,
+        )
         if watch:
             out.print(f"Watching {folder} for new files; press Ctrl-C to stop.", markup=False)
-
-            def show(outcome: IngestOutcome) -> None:
-                line = f"{outcome.status:>9}  {outcome.source.name}: {outcome.message}"
-                out.print(line, markup=False)
-
             try:
-                watch_folder(workspace, SYSTEM, folder, on_outcome=show)
+                watch_folder(workspace, SYSTEM, folder, on_outcome=show, settle=settle)
             except KeyboardInterrupt:
                 out.print("Stopped watching.", markup=False)
             return EXIT_OK
-        return EXIT_OK if ok == len(outcomes) else EXIT_REJECTED
+        return EXIT_REJECTED if any(o.failed for o in outcomes) else EXIT_OK
 
     raise typer.Exit(run_safely(body))
 
@@ -323,7 +344,7 @@ def history(
     def body() -> int:
         from rich.table import Table
 
-        workspace = _open_workspace(db)
+        workspace = _open_workspace(db, create=False)
         me = _acting(workspace, acting_as, lambda: _cli_submitter(partner))
         versions = workspace.history(me, partner, dataset)
         if as_json:
@@ -333,7 +354,8 @@ def history(
             ]
             sys.stdout.write(json.dumps(rows, indent=2) + "\n")
             return EXIT_OK
-        table = Table(title=f"{partner} · {dataset}: {len(versions)} submissions")
+        # Every cell is a Text: a file name such as "[/]Q3.csv" is shown as sent, never markup.
+        table = Table(title=Text(f"{partner} · {dataset}: {len(versions)} submissions"))
         for heading in (
             "id",
             "month",
@@ -346,7 +368,7 @@ def history(
         ):
             table.add_column(heading, no_wrap=True)
         for v in versions:
-            table.add_row(
+            cells = (
                 str(v.submission_id),
                 v.period,
                 v.status,
@@ -356,6 +378,7 @@ def history(
                 v.submitted_by,
                 str(v.supersedes or ""),
             )
+            table.add_row(*(Text(cell) for cell in cells))
         Console(width=max(Console().width, 140)).print(table)
         return EXIT_OK
 
@@ -406,7 +429,7 @@ def outcomes(
         if kind not in ("table", "json", "csv"):
             raise UsageError(f"--format {output!r} is not known: use table, json or csv.")
         moment = parse_as_at(as_at)
-        workspace = _open_workspace(db)
+        workspace = _open_workspace(db, create=False)
         # Without --as, the shared view: small counts suppressed, as in any export.
         viewer = _acting(
             workspace,

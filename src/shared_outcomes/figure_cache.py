@@ -11,10 +11,11 @@ never served. Only sources with a `db_path` (the warehouse) are cached, as for `
 
 **Why on disk too.** Every CLI call is a fresh process; a board pack rerun, or `--as-at` a date
 already asked for, needs the same figures again. They are written beside the database
-(`<db>_figures/<key>.parquet`, zstd, ~4 MB for 200k figures; replaced atomically; only the
-newest few kept), so a fresh process reads them in tens of milliseconds. The key includes the
-Polars version, since row hashes are only stable within one, and a digest of the source of the
-modules that compute figures, so a figure kept by an earlier version of the code is never read.
+(`<db file name>.figures/<key>.parquet`, readable by its owner only, zstd, ~4 MB for 200k
+figures; replaced atomically; only the newest few kept), so a fresh process reads them in tens
+of milliseconds. The key includes the Polars version, since row hashes are only stable within
+one, and a digest of the source of the modules that compute figures, so a figure kept by an
+earlier version of the code is never read.
 A file that cannot be read or written is ignored: it is only a cache.
 """
 
@@ -32,9 +33,11 @@ from pathlib import Path
 import polars as pl
 
 from shared_outcomes.definitions import OutcomeDefinition, PartnershipLike
+from shared_outcomes.settings import TEMP_PREFIX, companion_dir, private_dir, sweep_temps
 
 _MAX_ENTRIES = 16
 _MAX_FILES = 6  # per warehouse: the newest register states and viewer classes
+_TEMP_AGE = 60.0  # seconds: a temporary older than this was left by a killed process
 #: The modules whose code decides what a figure is.
 _CODE = ("outcomes", "figures", "disclosure", "measures", "definitions", "timeliness")
 _LOCK = threading.Lock()
@@ -65,7 +68,7 @@ def figure_key(
 
 def figures_folder(db_path: Path) -> Path:
     """Where the figures computed over the warehouse at `db_path` are kept between processes."""
-    return db_path.with_name(db_path.stem + "_figures")
+    return companion_dir(db_path, "figures")
 
 
 def cached_figures(key: str, folder: Path | None = None) -> pl.DataFrame | None:
@@ -92,10 +95,13 @@ def keep_figures(key: str, figures: pl.DataFrame, folder: Path | None = None) ->
     if folder is None:
         return
     file = folder / f"{key}.parquet"
-    temp = folder / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+    temp = folder / f"{TEMP_PREFIX}{key}.{os.getpid()}.{threading.get_ident()}"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        # Unsuppressed figures: the folder and its files are readable by their owner only.
+        private_dir(folder)
+        sweep_temps(folder, older_than=_TEMP_AGE, recursive=False)
         figures.write_parquet(temp, compression="zstd", statistics=False)
+        temp.chmod(0o600)
         os.replace(temp, file)
         kept = sorted(folder.glob("*.parquet"), key=lambda f: f.stat().st_mtime_ns, reverse=True)
         for old in kept[_MAX_FILES:]:

@@ -15,7 +15,7 @@ warehouse) are cached across computations.
 **Why the cache is also kept on disk.** Every CLI call is a fresh process, and reading every
 submission's aggregates again costs time in proportion to the rows stored (0.5 s at 10M rows).
 The values are tiny (one per submission, area and measure), so each measure's are also written
-beside the database (`<db>_measures/<measure key>.parquet`, replaced atomically): a fresh
+beside the database (`<db file name>.measures/<measure key>.parquet`, replaced atomically): a fresh
 process reads them in milliseconds and scans the aggregates of new submissions only. The file
 is only a cache: entries carry the submission's token (id, file hash, load time), so a rebuilt
 database cannot hit stale values, and the file's name carries a digest of this module's code
@@ -37,10 +37,12 @@ import polars as pl
 
 from shared_outcomes.definitions import Measure
 from shared_outcomes.figure_cache import clear_figures
+from shared_outcomes.settings import TEMP_PREFIX, companion_dir, private_dir, sweep_temps
 
 Query = Callable[[str, Sequence[object]], pl.DataFrame]
 _STATUSES = ("accepted", "superseded")  # every version that was ever current
 _MAX_DATABASES = 4
+_TEMP_AGE = 60.0  # seconds: a temporary older than this was left by a killed process
 ROWS: dict[str, pl.DataType | type[pl.DataType]] = {
     "partner_id": pl.String,
     "period": pl.String,
@@ -153,10 +155,13 @@ class _Cached:
         )
         rows = self.rows().with_columns(token=pl.lit(None, pl.String), marker=pl.lit(False))
         frame = pl.concat([marks, rows], how="diagonal_relaxed")
-        temp = self.file.with_name(f"{self.file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        name = f"{TEMP_PREFIX}{self.file.name}.{os.getpid()}.{threading.get_ident()}"
+        temp = self.file.with_name(name)
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.file.parent)
+            sweep_temps(self.file.parent, older_than=_TEMP_AGE, recursive=False)
             frame.write_parquet(temp, compression="lz4", statistics=False)
+            temp.chmod(0o600)
             os.replace(temp, self.file)
         except OSError:
             temp.unlink(missing_ok=True)
@@ -222,7 +227,7 @@ def measure_file(db_path: Path, measure: Measure) -> Path:
     """Where a measure's values for the warehouse at `db_path` are kept between processes."""
     what = repr((measure.name, measure.agg_column, measure.area_column, measure.filters))
     key = hashlib.sha256(what.encode() + _CODE.encode()).hexdigest()[:20]
-    return db_path.with_name(db_path.stem + "_measures") / f"{measure.name}-{key}.parquet"
+    return companion_dir(db_path, "measures") / f"{measure.name}-{key}.parquet"
 
 
 class MeasureReader:

@@ -31,13 +31,14 @@ import polars as pl
 from shared_outcomes import access
 from shared_outcomes.access import Action, Identity
 from shared_outcomes.archive import sha256_of
-from shared_outcomes.audit import BUILD_DEMO, AuditedAccess
+from shared_outcomes.audit import BUILD_DEMO, SIGN_IN, AuditedAccess
 from shared_outcomes.contracts import Contract, load_contracts
 from shared_outcomes.definitions import OutcomeDefinition, load_definitions
-from shared_outcomes.errors import UsageError
+from shared_outcomes.errors import AccessDenied, UsageError
+from shared_outcomes.figure_cache import figures_folder
 from shared_outcomes.partnership import PERIOD_PATTERN, Partnership, load_partnership
 from shared_outcomes.report import Report, report_json
-from shared_outcomes.settings import Settings
+from shared_outcomes.settings import Settings, companion_dir
 from shared_outcomes.submission import PreparedSubmission, SubmitResult
 from shared_outcomes.validation import Validation, validate_extract
 from shared_outcomes.warehouse import (
@@ -84,8 +85,14 @@ class Workspace(AuditedAccess):
     _figures_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def open(cls, settings: Settings, *, busy_timeout: float | None = None) -> Workspace:
-        """Load the configuration (raising one clear error if it is broken) and open the store."""
+    def open(
+        cls, settings: Settings, *, busy_timeout: float | None = None, create: bool = True
+    ) -> Workspace:
+        """Load the configuration (raising one clear error if it is broken) and open the store.
+
+        `create=False` for a command that only reads: a missing database is then an error
+        naming the path, and nothing is created, migrated or swept (`Warehouse.open`).
+        """
         contracts = load_contracts(settings.contracts_dir)
         partnership = load_partnership(settings.partners_file, contracts)
         definitions = (
@@ -100,6 +107,7 @@ class Workspace(AuditedAccess):
             contracts,
             archive_dir=settings.archive_dir,
             busy_timeout=_busy_timeout(busy_timeout),
+            create=create,
         )
         return cls(settings, contracts, partnership, definitions, warehouse)
 
@@ -111,6 +119,22 @@ class Workspace(AuditedAccess):
         from shared_outcomes.signin import SignIn
 
         return SignIn.configure(self.settings, audit=self.audit)
+
+    def cli_identity(self, user_id: str | None) -> Identity | None:
+        """Who a command acts as with `--as USER` (see `SignIn.cli_identity`); refusals audited.
+
+        An unknown user, a disabled account or a missing `--as` where one is required is
+        refused with the reason, and the refusal is written to the audit log under the name
+        that was given.
+        """
+        try:
+            return self.signin.cli_identity(user_id)
+        except (AccessDenied, UsageError) as refusal:
+            self.audit.record(
+                None, SIGN_IN, outcome="denied", user_id=user_id or "(no --as)",
+                detail={"via": "command line --as", "reason": refusal.message},
+            )  # fmt: skip
+            raise
 
     # -- checking and submitting -------------------------------------------------------------
 
@@ -454,12 +478,20 @@ class Workspace(AuditedAccess):
     # -- the drop folder and the demo -----------------------------------------------------------
 
     def ingest(
-        self, identity: Identity, folder: Path, progress: Progress | None = None
+        self,
+        identity: Identity,
+        folder: Path,
+        progress: Progress | None = None,
+        *,
+        settle: float | None = None,
     ) -> list[IngestOutcome]:
-        """Submit every file of a drop folder; see `ingest.ingest_folder`."""
-        from shared_outcomes.ingest import ingest_folder
+        """Submit every settled file of a drop folder; see `ingest.ingest_folder`."""
+        from shared_outcomes.ingest import DEFAULT_SETTLE, ingest_folder
 
-        return ingest_folder(self, identity, folder, progress=progress)
+        return ingest_folder(
+            self, identity, folder, progress=progress,
+            settle=DEFAULT_SETTLE if settle is None else settle,
+        )  # fmt: skip
 
     @classmethod
     def build_demo(cls, settings: Settings, progress: Progress | None = None) -> Workspace:
@@ -478,8 +510,9 @@ def remove_database(settings: Settings) -> None:
     db = settings.db_path
     for path in (db, db.with_name(db.name + ".wal")):
         path.unlink(missing_ok=True)
-    for folder in (settings.archive_dir, rows_dir_for(db)):
+    for folder in (settings.archive_dir, rows_dir_for(db), figures_folder(db)):
         shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(companion_dir(db, "measures"), ignore_errors=True)
 
 
 def _sha256(source: Path | bytes) -> str:

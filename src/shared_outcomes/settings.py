@@ -3,11 +3,19 @@
 The CLI and the app read the same settings, so both always look at the same database. The
 database path comes from an explicit argument (the CLI's --db), else the environment variable
 SHARED_OUTCOMES_DB, else `var/shared_outcomes.duckdb` under the project folder.
+
+**A database's own folders.** Everything kept beside a database file is named from the whole
+file name (`companion_dir`): `partnership.duckdb` keeps `partnership.duckdb.archive/`,
+`.rows/`, `.measures/` and `.figures/`, so `partnership.db` in the same folder never shares
+them. They hold personal data and unsuppressed figures, so they are created readable by their
+owner only (`private_dir`, mode 0700); deploy so that only the service account can open them.
 """
 
 from __future__ import annotations
 
 import os
+import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +23,45 @@ DB_ENV_VAR = "SHARED_OUTCOMES_DB"
 HOME_ENV_VAR = "SHARED_OUTCOMES_HOME"
 USERS_ENV_VAR = "SHARED_OUTCOMES_USERS"
 DEFAULT_DB_RELATIVE = Path("var") / "shared_outcomes.duckdb"
+
+#: Prefix of every temporary file the product writes before renaming it into place.
+TEMP_PREFIX = ".tmp-"
+
+
+def companion_dir(db_path: Path, kind: str) -> Path:
+    """The folder of `kind` (archive, rows, measures, figures) that belongs to `db_path` alone."""
+    return db_path.with_name(f"{db_path.name}.{kind}")
+
+
+def private_dir(folder: Path) -> Path:
+    """Create `folder` (and missing parents) readable by its owner only; return it.
+
+    An existing folder keeps its mode: an operator may have chosen a group on purpose.
+    """
+    if not folder.is_dir():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def sweep_temps(root: Path, *, older_than: float = 0.0, recursive: bool = True) -> int:
+    """Remove temporary files (`TEMP_PREFIX*`) a crash or kill left under `root`; return how many.
+
+    `older_than` (seconds) spares the temporaries another process may be writing right now.
+    """
+    removed = 0
+    if not root.is_dir():
+        return 0
+    now = time.time()
+    found_paths = root.rglob(TEMP_PREFIX + "*") if recursive else root.glob(TEMP_PREFIX + "*")
+    for path in found_paths:
+        try:
+            found_stat = path.lstat()
+            if stat.S_ISREG(found_stat.st_mode) and now - found_stat.st_mtime >= older_than:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # renamed into place meanwhile
+            continue
+    return removed
 
 
 def find_project_root(start: Path | None = None) -> Path:
@@ -74,8 +121,8 @@ class Settings:
 
     @property
     def archive_dir(self) -> Path:
-        """Raw files, content-addressed, beside the database."""
-        return self.db_path.parent / (self.db_path.stem + "_archive")
+        """Raw files, content-addressed, beside the database (its own: see `companion_dir`)."""
+        return companion_dir(self.db_path, "archive")
 
 
 def load_settings(db: str | Path | None = None, root: str | Path | None = None) -> Settings:

@@ -50,7 +50,8 @@ import duckdb
 import polars as pl
 
 from shared_outcomes.archive import Archive, RowFiles
-from shared_outcomes.errors import WarehouseError
+from shared_outcomes.errors import UsageError, WarehouseError
+from shared_outcomes.settings import companion_dir, private_dir
 from shared_outcomes.warehouse_connections import Connections
 from shared_outcomes.warehouse_schema import (
     REGISTER_COLUMNS,
@@ -58,6 +59,8 @@ from shared_outcomes.warehouse_schema import (
     ContractLike,
     DatasetLayout,
     migrate,
+    schema_problem,
+    warehouse_id,
 )
 
 __all__ = [
@@ -149,8 +152,8 @@ class _BulkFlag(threading.local):
 
 
 def rows_dir_for(db_path: Path) -> Path:
-    """The folder of row files that belongs to a database file (`<db>_rows` beside it)."""
-    return db_path.with_name(db_path.stem + "_rows")
+    """The folder of row files that belongs to a database file (`<db file name>.rows`)."""
+    return companion_dir(db_path, "rows")
 
 
 class Warehouse:
@@ -179,21 +182,31 @@ class Warehouse:
         *,
         archive_dir: Path | None = None,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        create: bool = True,
     ) -> Warehouse:
-        """Create or migrate the database and every dataset's tables; sweep crashed loads' files."""
+        """Open the database at `db_path`.
+
+        With `create` (a command that writes), create or migrate it and every dataset's tables
+        and sweep crashed loads' files. Without it (a command that only reads), nothing is
+        created, migrated or deleted: a path with no database, or a database that needs an
+        upgrade first, is an error naming the path.
+        """
         db_path = db_path.resolve()
-        try:
-            db_path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise WarehouseError(f"cannot create the folder for {db_path}: {error}.") from error
         layouts = {dataset: DatasetLayout.of(c) for dataset, c in contracts.items()}
         warehouse = cls(
             db_path,
             layouts,
-            archive_dir=archive_dir or db_path.with_name(db_path.stem + "_archive"),
+            archive_dir=archive_dir or companion_dir(db_path, "archive"),
             busy_timeout=busy_timeout,
         )
-        warehouse._prepare()
+        if create:
+            try:
+                private_dir(db_path.parent)
+            except OSError as error:
+                raise WarehouseError(f"cannot create the folder for {db_path}: {error}.") from error
+            warehouse._prepare()
+        else:
+            warehouse._check_readable()
         return warehouse
 
     def _prepare(self) -> None:
@@ -204,10 +217,29 @@ class Warehouse:
                 layout.ensure(con)
                 layout.rebuild_views(con, self.row_files.root)
             con.commit()
+            owner = warehouse_id(con)
             known = [r[0] for r in con.execute("SELECT path FROM row_files").fetchall()]
             # Safe here: we hold the write lock, so no other load is between its writes and commit.
-            self.row_files.sweep(known)
+            self.row_files.sweep(owner, known)
             self.archive.sweep()
+
+    def _check_readable(self) -> None:
+        if not self.db_path.is_file():
+            raise UsageError(
+                f"there is no database at {self.db_path}: check --db (or $SHARED_OUTCOMES_DB). "
+                "A database is made by `shared-outcomes demo`, `submit` or `ingest`.",
+                title="No such database",
+            )
+        with self._store.connect(write=False) as con:
+            problem = schema_problem(con)
+            stale = [d for d, layout in self.layouts.items() if not layout.is_current(con)]
+        if problem is None and stale:
+            problem = (
+                f"its tables for {', '.join(sorted(stale))} predate the contracts: run a "
+                "command that writes to it (`submit` or `ingest`) once to bring them up to date"
+            )
+        if problem is not None:
+            raise WarehouseError(f"cannot read the database {self.db_path}: {problem}.")
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -98,6 +98,14 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             )""",
         ),
     ),
+    (
+        3,
+        (
+            # This database's identity: the folders beside it are marked with it (`archive`).
+            "CREATE TABLE warehouse_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+            "INSERT INTO warehouse_meta VALUES ('warehouse_id', CAST(uuid() AS VARCHAR))",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -180,6 +188,35 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return SCHEMA_VERSION
 
 
+def schema_problem(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Why this database cannot be read as it is (None when it is up to date), read-only."""
+    try:
+        row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+    except duckdb.CatalogException:
+        return "it is not a Shared Outcomes database (it has no schema_version table)"
+    have = int(row[0]) if row else 0
+    if have > SCHEMA_VERSION:
+        return (
+            f"it is at schema version {have}, newer than this program knows ({SCHEMA_VERSION}): "
+            "upgrade Shared Outcomes to read it"
+        )
+    if have < SCHEMA_VERSION:
+        return (
+            f"it was made by an older version of Shared Outcomes (schema {have}, now "
+            f"{SCHEMA_VERSION}): run a command that writes to it (`submit` or `ingest`) once "
+            "to upgrade it"
+        )
+    return None
+
+
+def warehouse_id(con: duckdb.DuckDBPyConnection) -> str:
+    """The id this database was given when it was made (see migration 3)."""
+    row = con.execute("SELECT value FROM warehouse_meta WHERE key = 'warehouse_id'").fetchone()
+    if row is None:
+        raise WarehouseError("the database has no warehouse id: it is damaged or not ours.")
+    return str(row[0])
+
+
 @dataclass(frozen=True)
 class DatasetLayout:
     """One dataset's tables, derived from its contract."""
@@ -253,6 +290,24 @@ class DatasetLayout:
         con.execute(
             f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {table} WHERE submission_id IN "  # noqa: S608
             "(SELECT submission_id FROM submissions WHERE status = 'accepted')"
+        )
+
+    def is_current(self, con: duckdb.DuckDBPyConnection) -> bool:
+        """Whether the tables and views are there with every column the contract now has."""
+        have = {
+            (r[0], r[1])
+            for r in con.execute(
+                "SELECT table_name, column_name FROM duckdb_columns() WHERE table_name IN "
+                "(?, ?, ?, ?)",
+                [f"{kind}{self.dataset}" for kind in ("agg_", "current_agg_", "ds_", "current_")],
+            ).fetchall()
+        }
+        agg = {name for name, _ in self._agg_columns()}
+        rows = {*self.column_names, "submission_id"}
+        return all(
+            (f"{kind}{self.dataset}", name) in have
+            for kind, names in (("agg_", agg), ("current_agg_", agg), ("ds_", rows))
+            for name in names
         )
 
     def rebuild_views(self, con: duckdb.DuckDBPyConnection, rows_root: Path) -> None:

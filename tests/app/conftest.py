@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from shared_outcomes.settings import companion_dir
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
 # `streamlit run` puts the app's folder on sys.path (so pages import app_pages._shell); do the same.
@@ -42,8 +44,8 @@ def app_db(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     """A private copy of the sample database, which the app finds through SHARED_OUTCOMES_DB."""
     db = tmp_path / demo_db.name
     shutil.copy2(demo_db, db)
-    for suffix in ("_archive", "_rows"):  # the warehouse keeps files beside the database
-        folder = demo_db.parent / (demo_db.stem + suffix)
+    for kind in ("archive", "rows"):  # the warehouse keeps files beside the database
+        folder = companion_dir(demo_db, kind)
         if folder.is_dir():
             shutil.copytree(folder, tmp_path / folder.name)
     monkeypatch.setenv("SHARED_OUTCOMES_DB", str(db))
