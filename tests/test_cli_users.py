@@ -123,7 +123,9 @@ def test_the_command_line_acts_as_a_named_user_once_there_is_a_users_file(tmp_pa
     assert version.submitted_by == "ann"
     denied = workspace.audit.entries(outcome="denied")
     assert [(e.user_id, e.action) for e in reversed(denied)] == [
+        ("(no --as)", "sign_in"),  # submit without --as
         ("sam", "submit_extract"),
+        ("(no --as)", "sign_in"),  # history without --as
         ("lee", "view_unsuppressed_figures"),
     ]
 
@@ -131,6 +133,7 @@ def test_the_command_line_acts_as_a_named_user_once_there_is_a_users_file(tmp_pa
 def test_demo_mode_keeps_the_defaults_and_refuses_unsuppressed_without_a_user(
     tmp_path: Path,
 ) -> None:
+    Workspace.open(load_settings(db=tmp_path / "cli.duckdb", root=ROOT))  # reads need a database
     refused = run(tmp_path, "outcomes", "--unsuppressed")
     assert refused.returncode == 2
     assert "cannot see unsuppressed figures" in refused.stderr

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from shared_outcomes.errors import WarehouseError
+from shared_outcomes.errors import WarehouseError, storage_error
 from shared_outcomes.settings import TEMP_PREFIX, private_dir, sweep_temps
 
 _ARCHIVE_TEMP_AGE = 3600.0  # seconds
@@ -128,6 +128,9 @@ class RowFiles:
         try:
             # zstd level 1: a third of the size of lz4 for about the same write time.
             frame.write_parquet(temp, compression="zstd", compression_level=1)
+        except pl.exceptions.PolarsError as error:  # Polars reports a full disk as its own error
+            temp.unlink(missing_ok=True)
+            raise storage_error(str(error), where=self.root) from error
         except BaseException:
             temp.unlink(missing_ok=True)
             raise

@@ -25,7 +25,12 @@ from rich.markup import escape
 from rich.text import Text
 
 from shared_outcomes.contracts import find_contract, load_contracts
-from shared_outcomes.errors import SharedOutcomesError, UsageError
+from shared_outcomes.errors import (
+    SharedOutcomesError,
+    UsageError,
+    is_storage_problem,
+    storage_error,
+)
 from shared_outcomes.report import render_report_text, report_json
 from shared_outcomes.settings import Settings, load_settings
 from shared_outcomes.validation import validate_extract
@@ -76,14 +81,31 @@ def run_safely(action: Callable[[], T]) -> T:
         raise
     except SharedOutcomesError as error:
         fail(error.title, error.message)
+    except OSError as error:  # the disk or the folders, not the product: say what to do
+        if is_storage_problem(error):
+            problem = storage_error(error)
+            fail(problem.title, problem.message)
+        fail(
+            "Cannot use a file",
+            f"{error.strerror or error} ({error.filename or 'a file'}): check the path and "
+            "that the folder exists, then run the command again.",
+        )
     except KeyboardInterrupt:
         fail("Interrupted", "stopped before finishing.")
     except Exception as error:  # the last line of defence: never a traceback
+        if _mentions_storage(str(error)):  # a library's own error for a full disk, say
+            problem = storage_error(str(error))
+            fail(problem.title, problem.message)
         fail(
             "Unexpected error",
             f"{type(error).__name__}: {error}. This is a bug in Shared Outcomes; "
             "please report it with the command you ran.",
         )
+
+
+def _mentions_storage(text: str) -> bool:
+    lowered = text.lower()
+    return any(m in lowered for m in ("no space left", "os error 28", "disk quota exceeded"))
 
 
 def check_period(period: str | None) -> str | None:

@@ -106,7 +106,7 @@ def keep_figures(key: str, figures: pl.DataFrame, folder: Path | None = None) ->
         kept = sorted(folder.glob("*.parquet"), key=lambda f: f.stat().st_mtime_ns, reverse=True)
         for old in kept[_MAX_FILES:]:
             old.unlink(missing_ok=True)
-    except OSError:
+    except (OSError, pl.exceptions.PolarsError):  # only a cache: a full disk costs speed
         temp.unlink(missing_ok=True)
 
 

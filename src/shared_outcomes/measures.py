@@ -163,7 +163,7 @@ class _Cached:
             frame.write_parquet(temp, compression="lz4", statistics=False)
             temp.chmod(0o600)
             os.replace(temp, self.file)
-        except OSError:
+        except (OSError, pl.exceptions.PolarsError):  # only a cache: a full disk costs speed
             temp.unlink(missing_ok=True)
 
     def rows(self) -> pl.DataFrame:

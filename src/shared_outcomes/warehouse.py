@@ -50,7 +50,7 @@ import duckdb
 import polars as pl
 
 from shared_outcomes.archive import Archive, RowFiles
-from shared_outcomes.errors import UsageError, WarehouseError
+from shared_outcomes.errors import UsageError, WarehouseError, storage_error
 from shared_outcomes.settings import companion_dir, private_dir
 from shared_outcomes.warehouse_connections import Connections
 from shared_outcomes.warehouse_schema import (
@@ -203,7 +203,7 @@ class Warehouse:
             try:
                 private_dir(db_path.parent)
             except OSError as error:
-                raise WarehouseError(f"cannot create the folder for {db_path}: {error}.") from error
+                raise storage_error(error, where=db_path.parent) from error
             warehouse._prepare()
         else:
             warehouse._check_readable()

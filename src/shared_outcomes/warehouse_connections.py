@@ -18,7 +18,12 @@ from pathlib import Path
 
 import duckdb
 
-from shared_outcomes.errors import WarehouseBusy, WarehouseError
+from shared_outcomes.errors import (
+    WarehouseBusy,
+    WarehouseError,
+    is_storage_problem,
+    storage_error,
+)
 
 _PROCESS_LOCKS: dict[Path, threading.RLock] = {}
 _PROCESS_LOCKS_GUARD = threading.Lock()
@@ -66,7 +71,8 @@ class Connections:
                 return
             con = self._open(write=write)
             try:
-                yield con
+                with self._disk_problems():
+                    yield con
             finally:
                 con.close()
 
@@ -77,10 +83,26 @@ class Connections:
             con = self._open(write=True)
             self._held.con = con
             try:
-                yield con
+                with self._disk_problems():
+                    yield con
             finally:
                 self._held.con = None
                 con.close()
+
+    @contextmanager
+    def _disk_problems(self) -> Iterator[None]:
+        """DuckDB's input/output errors (a full disk, say) as a `StorageError` saying what to do.
+
+        The unit of work's transaction is not committed, so nothing is half-stored.
+        """
+        try:
+            yield
+        except duckdb.IOException as error:
+            raise storage_error(str(error), where=self.db_path.parent) from error
+        except OSError as error:
+            if is_storage_problem(error):
+                raise storage_error(error) from error
+            raise
 
     def _open(self, *, write: bool) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.busy_timeout
@@ -89,6 +111,9 @@ class Connections:
             try:
                 return duckdb.connect(str(self.db_path), read_only=not write)
             except duckdb.IOException as error:
+                text = str(error).lower()
+                if any(m in text for m in ("no space left", "disk full", "permission denied")):
+                    raise storage_error(str(error), where=self.db_path) from error
                 if not _is_lock_conflict(error):
                     raise WarehouseError(
                         f"cannot open the database {self.db_path}: {error}. Check the path "

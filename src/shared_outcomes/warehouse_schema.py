@@ -102,8 +102,10 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
         3,
         (
             # This database's identity: the folders beside it are marked with it (`archive`).
-            "CREATE TABLE warehouse_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
-            "INSERT INTO warehouse_meta VALUES ('warehouse_id', CAST(uuid() AS VARCHAR))",
+            "CREATE TABLE IF NOT EXISTS warehouse_meta (key VARCHAR PRIMARY KEY, "
+            "value VARCHAR NOT NULL)",
+            "INSERT INTO warehouse_meta VALUES ('warehouse_id', CAST(uuid() AS VARCHAR)) "
+            "ON CONFLICT DO NOTHING",
         ),
     ),
 )
