@@ -7,14 +7,19 @@ opening the second deleted the first's row files.
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from shared_outcomes.access import SYSTEM
 from shared_outcomes.errors import UsageError, WarehouseError
+from shared_outcomes.figure_cache import figures_folder, keep_figures
+from shared_outcomes.measures import clear_cache
 from shared_outcomes.service import Workspace
 from shared_outcomes.settings import companion_dir, load_settings
 
@@ -99,3 +104,30 @@ def test_a_folder_that_belongs_to_another_database_is_never_swept(tmp_path: Path
     with pytest.raises(WarehouseError, match="belongs to another database"):
         Workspace.open(load_settings(db=db, root=ROOT))
     assert rows.is_file()  # the old rows were not deleted
+
+
+def test_kept_figures_are_private_and_a_killed_writers_temporaries_are_removed(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "w.duckdb"
+    Workspace.open(load_settings(db=db, root=ROOT))
+    folder = figures_folder(db)
+    folder.mkdir(mode=0o700)
+    debris = folder / ".tmp-abc.1234.5678"  # a process killed while writing figures
+    debris.write_bytes(b"half")
+    os.utime(debris, (time.time() - 600, time.time() - 600))
+    keep_figures("k" * 64, pl.DataFrame({"value": [1.0]}), folder)
+    clear_cache()
+    assert not debris.exists()
+    kept = folder / f"{'k' * 64}.parquet"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600  # unsuppressed figures: owner only
+    assert stat.S_IMODE(db.parent.joinpath("w.duckdb.rows").stat().st_mode) == 0o700
+
+
+def test_a_new_databases_folders_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    db = tmp_path / "var" / "w.duckdb"
+    Workspace.open(load_settings(db=db, root=ROOT)).submit(
+        SYSTEM, GOOD, dataset="visits", partner="north_council", period="2016-03"
+    )
+    for folder in (db.parent, companion_dir(db, "rows"), companion_dir(db, "archive")):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder

@@ -52,7 +52,7 @@ app = typer.Typer(
 )
 
 T = TypeVar("T")
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 @app.callback()
@@ -110,7 +110,7 @@ def _mentions_storage(text: str) -> bool:
 
 def check_period(period: str | None) -> str | None:
     """A submission month must be written YYYY-MM (for example 2016-03)."""
-    if period is not None and not _PERIOD.match(period):
+    if period is not None and not _PERIOD.fullmatch(period):
         raise UsageError(f"--period {period!r} is not a month: write it as YYYY-MM, e.g. 2016-03.")
     return period
 

@@ -39,7 +39,9 @@ def private_dir(folder: Path) -> Path:
     An existing folder keeps its mode: an operator may have chosen a group on purpose.
     """
     if not folder.is_dir():
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        missing = [folder, *(p for p in folder.parents if not p.exists())]
+        for level in reversed(missing):  # mkdir(parents=True) would give parents the umask's mode
+            level.mkdir(mode=0o700, exist_ok=True)
     return folder
 
 

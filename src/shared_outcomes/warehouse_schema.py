@@ -153,8 +153,8 @@ _POLARS_TYPES: dict[str, pl.DataType] = {
     "date": pl.Date(),
     "boolean": pl.Boolean(),
 }
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_ \-]*$")
-_DATASET = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_ \-]*")
+_DATASET = re.compile(r"[a-z][a-z0-9_]*")
 _RESERVED = {"submission_id", "partner_id", "n_rows"}
 
 
@@ -231,14 +231,14 @@ class DatasetLayout:
     @classmethod
     def of(cls, contract: ContractLike) -> DatasetLayout:
         dataset = contract.dataset
-        if not _DATASET.match(dataset):
+        if not _DATASET.fullmatch(dataset):
             raise WarehouseError(
                 f"dataset id {dataset!r} cannot name a table: use lower-case letters, digits "
                 "and underscores."
             )
         columns = tuple((c.name, c.logical_type) for c in contract.columns)
         for name, logical in columns:
-            if not _NAME.match(name) or name.lower() in _RESERVED or name.startswith("sum_"):
+            if not _NAME.fullmatch(name) or name.lower() in _RESERVED or name.startswith("sum_"):
                 raise WarehouseError(
                     f"column {name!r} of {dataset} cannot be stored: names must start with a "
                     "letter and not be submission_id, partner_id, n_rows or sum_*."
