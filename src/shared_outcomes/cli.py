@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +30,7 @@ from shared_outcomes.errors import (
     is_storage_problem,
     storage_error,
 )
+from shared_outcomes.period import Period
 from shared_outcomes.report import render_report_text, report_json
 from shared_outcomes.settings import Settings, load_settings
 from shared_outcomes.validation import validate_extract
@@ -52,7 +52,6 @@ app = typer.Typer(
 )
 
 T = TypeVar("T")
-_PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 @app.callback()
@@ -110,8 +109,8 @@ def _mentions_storage(text: str) -> bool:
 
 def check_period(period: str | None) -> str | None:
     """A submission month must be written YYYY-MM (for example 2016-03)."""
-    if period is not None and not _PERIOD.fullmatch(period):
-        raise UsageError(f"--period {period!r} is not a month: write it as YYYY-MM, e.g. 2016-03.")
+    if period is not None:
+        Period.parse(period, what="--period")
     return period
 
 

@@ -21,6 +21,7 @@ import polars as pl
 
 from shared_outcomes.definitions import OutcomeDefinition, PartnershipLike
 from shared_outcomes.disclosure import is_small, suppression_mask
+from shared_outcomes.period import Period
 
 WHOLE_PARTNERSHIP = "Whole partnership"
 
@@ -375,8 +376,7 @@ def _hidden_total() -> pl.Expr:
 
 
 def _month(period: str) -> int:
-    year, month = period.split("-")
-    return int(year) * 12 + int(month)
+    return Period.parse(period).index + 1
 
 
 def _month_number(period: pl.Expr) -> pl.Expr:

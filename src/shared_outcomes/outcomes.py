@@ -47,6 +47,7 @@ from shared_outcomes.figure_cache import (
 )
 from shared_outcomes.figures import FIGURE_SCHEMA, finish_figures
 from shared_outcomes.measures import MeasureReader, Query, versions_sql
+from shared_outcomes.period import Period
 from shared_outcomes.timeliness import deadline, months_between
 
 
@@ -129,8 +130,8 @@ def check_request(
     outcomes: Sequence[str] | None = None,
 ) -> None:
     """A month must be YYYY-MM and every outcome asked for must be defined (`UsageError`)."""
-    if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
-        raise UsageError(f"{period!r} is not a month: write it as YYYY-MM, e.g. 2016-03.")
+    if period is not None:
+        Period.parse(period)
     for name in outcomes or ():
         if name not in definitions:
             close = difflib.get_close_matches(name, list(definitions), n=1)

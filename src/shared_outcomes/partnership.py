@@ -21,7 +21,8 @@ from typing import Any, Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared_outcomes.errors import DefinitionError, UsageError
+from shared_outcomes.errors import DefinitionError
+from shared_outcomes.period import Period
 from shared_outcomes.yaml_files import read_yaml_mapping
 
 Sector = Literal[
@@ -37,7 +38,6 @@ Sector = Literal[
 
 #: ONS codes of English, Welsh, Scottish and Northern Irish local authority districts.
 AREA_CODE_PATTERN = r"^[ENSW][0-9]{8}$"
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 class _Strict(BaseModel):
@@ -61,11 +61,7 @@ class Partner(_Strict):
 
     def due_date(self, period: str) -> date:
         """The day the extract for `period` (YYYY-MM) is due: `deadline_day` of the next month."""
-        if not _matches(PERIOD_PATTERN, period):
-            raise UsageError(f"{period!r} is not a month; write it as YYYY-MM, like 2016-03.")
-        year, month = (int(part) for part in period.split("-"))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        return date(year, month, self.deadline_day)
+        return Period.parse(period).due_date(self.deadline_day)
 
     def submits(self, dataset: str, area: str | None = None) -> bool:
         """True when this partner submits `dataset` (for `area`, when one is given)."""

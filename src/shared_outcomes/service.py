@@ -14,7 +14,6 @@ reports (`record_download`) is written to the audit log (`audit`); admins read i
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import threading
 from collections import OrderedDict
@@ -36,7 +35,8 @@ from shared_outcomes.contracts import Contract, load_contracts
 from shared_outcomes.definitions import OutcomeDefinition, load_definitions
 from shared_outcomes.errors import AccessDenied, UsageError
 from shared_outcomes.figure_cache import figures_folder
-from shared_outcomes.partnership import PERIOD_PATTERN, Partnership, load_partnership
+from shared_outcomes.partnership import Partnership, load_partnership
+from shared_outcomes.period import Period
 from shared_outcomes.report import Report, report_json
 from shared_outcomes.settings import Settings, companion_dir
 from shared_outcomes.submission import PreparedSubmission, SubmitResult
@@ -196,10 +196,7 @@ class Workspace(AuditedAccess):
         self._check_month(period)
 
     def _check_month(self, period: str) -> None:
-        if not re.fullmatch(PERIOD_PATTERN, period):
-            raise UsageError(f"{period!r} is not a month: write it as YYYY-MM, e.g. 2016-03.")
-        today = self._today()
-        if period > f"{today.year:04d}-{today.month:02d}":
+        if Period.parse(period) > Period.of(self._today()):
             raise UsageError(
                 f"{period} is in the future: an extract can be submitted only for this month "
                 "or an earlier one. Check the month."

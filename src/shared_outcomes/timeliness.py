@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 import polars as pl
 
+from shared_outcomes.period import Period
+
 #: Display order of the states (also the legend order on the page).
 STATES = ("on time", "late", "resubmitted", "rejected", "missing", "not due")
 
@@ -35,20 +37,13 @@ class _PartnerLike(Protocol):
 
 
 def deadline(period: str, deadline_day: int) -> date:
-    """The last day an extract for `period` ('YYYY-MM') counts as on time."""
-    year, month = (int(part) for part in period.split("-"))
-    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return date(year, month, min(deadline_day, 28))
+    """The last day an extract for `period` ('YYYY-MM') counts as on time (`Period.due_date`)."""
+    return Period.parse(period).due_date(deadline_day)
 
 
 def months_between(first: str, last: str) -> list[str]:
     """Every month from `first` to `last` inclusive, 'YYYY-MM'."""
-    year, month = (int(part) for part in first.split("-"))
-    months = []
-    while f"{year:04d}-{month:02d}" <= last:
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
+    return [str(p) for p in Period.span(first, last)]
 
 
 def _state(attempts: pl.DataFrame, due: date, today: date) -> str:
