@@ -1,4 +1,4 @@
-"""Rendering figures (JSON per DESIGN.md, CSV, table) and the `outcomes` command end to end."""
+"""Rendering figures (JSON per docs/interfaces.md, CSV, table) and the `outcomes` command end to end."""
 
 from __future__ import annotations
 

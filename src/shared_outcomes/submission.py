@@ -32,7 +32,7 @@ class SubmitResult:
         return self.status != "rejected"
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON report of DESIGN.md plus submission_id, status and supersedes."""
+        """The JSON report (docs/interfaces.md) plus submission_id, status and supersedes."""
         data: dict[str, Any] = json.loads(report_json(self.report))
         data.update(
             submission_id=self.submission_id, status=self.status, supersedes=self.supersedes
