@@ -4,6 +4,10 @@ Pages stay thin: they call `page_header`, `workspace()` and `acting_identity()` 
 core, then render. Anything the pages need to *decide* lives in `shared_outcomes.views` (pure and
 tested without Streamlit); this module only holds what must touch Streamlit: caching, session
 state, the sidebar and the translation of errors into messages.
+
+Text a page did not write itself (file names, header cells, values, partner and user names, and
+messages that may quote them) is rendered through `views.literal` (imported here as `literal`),
+and every table through `show_table`, because Streamlit renders Markdown in all of them.
 """
 
 from __future__ import annotations
@@ -13,13 +17,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import polars as pl
 import streamlit as st
 
 from shared_outcomes import views
 from shared_outcomes.access import ROLE_TITLES, Action, decide
 from shared_outcomes.errors import AccessDenied, SharedOutcomesError
 from shared_outcomes.settings import Settings, load_settings
-from shared_outcomes.signin import Mode
+from shared_outcomes.signin import Mode, client_id
+from shared_outcomes.views import literal
 
 if TYPE_CHECKING:
     from shared_outcomes.access import Identity
@@ -57,13 +63,25 @@ def guarded() -> Iterator[None]:
     try:
         yield
     except SharedOutcomesError as error:
-        st.error(f"**{error.title}.** {error.message}", icon=":material/error:")
+        show_refusal(error, icon=":material/error:")
     except Exception as error:  # the last line of defence for a page
         st.error(
-            f"**Unexpected error.** {type(error).__name__}: {error}. This is a bug in "
-            f"{APP_NAME}; please report it with what you were doing. Nothing was changed.",
+            f"**Unexpected error.** {literal(f'{type(error).__name__}: {error}')}. This is a bug "
+            f"in {APP_NAME}; please report it with what you were doing. Nothing was changed.",
             icon=":material/error:",
         )
+
+
+def show_refusal(error: SharedOutcomesError, *, icon: str = ":material/block:") -> None:
+    """An error's title and message as an alert; the message may quote a partner's text."""
+    st.error(f"**{literal(error.title)}.** {literal(error.message)}", icon=icon)
+
+
+def show_table(data: Any) -> None:
+    """Every table of the app: a real HTML table (st.table) with each text cell and column name
+    shown as written (`views.literal_table`), since st.table renders Markdown in all of them."""
+    frame = data if isinstance(data, pl.DataFrame) else pl.DataFrame(data)
+    st.table(views.literal_table(frame), hide_index=True)
 
 
 # Streamlit sizes text in rem, so a larger root font scales every heading, number and label.
@@ -91,11 +109,11 @@ def show_chart(
 ) -> None:
     """A chart with its text alternative: a one-sentence summary and the table one click away."""
     st.altair_chart(chart, width="stretch", key=key)
-    st.markdown(summary)
+    st.markdown(literal(summary))  # names partners and areas
     if legend:
-        st.caption(legend)
+        st.caption(legend)  # written by the page
     with st.expander("Show the table behind this chart"):
-        st.table(table, hide_index=True)
+        show_table(table)
 
 
 def current_settings() -> Settings:
@@ -130,13 +148,13 @@ def _build_demo_database(settings: Settings) -> None:
             "First start: building the sample partnership's database…", expanded=True
         ) as status:
             st.markdown(
-                f"There is no database at `{settings.db_path}` yet, so the app is loading the "
-                "sample partnership into it, once. Its figures are **synthetic demo data**."
+                f"There is no database at {literal(settings.db_path)} yet, so the app is loading "
+                "the sample partnership into it, once. Its figures are **synthetic demo data**."
             )
             bar = st.progress(0.0, text="Starting")
 
             def report_progress(done: int, total: int, label: str) -> None:
-                bar.progress(done / max(total, 1), text=f"{label} ({done} of {total})")
+                bar.progress(done / max(total, 1), text=literal(f"{label} ({done} of {total})"))
 
             Workspace.build_demo(settings, progress=report_progress)
             status.update(label="Sample database built.", state="complete", expanded=False)
@@ -201,7 +219,7 @@ def _oidc_sign_in(signin: SignIn) -> bool:
     except AccessDenied as refused:
         st.session_state.pop(USER_KEY, None)
         _sign_in_heading()
-        st.error(f"**{refused.title}.** {refused.message}", icon=":material/block:")
+        show_refusal(refused)
         st.button("Sign out of single sign-on", on_click=st.logout)
         return False
     if me is None:
@@ -233,12 +251,21 @@ def _password_form(signin: SignIn) -> None:
     if not submitted:
         return
     try:
-        me = signin.with_password(user_id.strip(), password)
+        me = signin.with_password(user_id.strip(), password, client=_client())
     except AccessDenied as refused:
-        st.error(f"**{refused.title}.** {refused.message}", icon=":material/block:")
+        show_refusal(refused)
         return
     st.session_state[USER_KEY] = me.user_id
     st.rerun()
+
+
+def _client() -> str:
+    """Who is asking, for the sign-in's per-client lockout (`signin.client_id` decides)."""
+    try:
+        forwarded = st.context.headers.get("X-Forwarded-For")
+        return client_id(st.context.ip_address, forwarded if isinstance(forwarded, str) else None)
+    except Exception:  # no request context (e.g. a test harness): one shared local client
+        return client_id(None)
 
 
 def _demo_picker(signin: SignIn) -> None:
@@ -269,7 +296,7 @@ def _demo_picker(signin: SignIn) -> None:
 def _signed_in_panel(ws: Workspace, me: Identity, mode: Mode) -> None:
     """Who is signed in, with their role, and (outside the demo) a way to sign out."""
     with st.sidebar:
-        st.markdown(f"Signed in as **{me.display_name}** ({ROLE_TITLES[me.role]})")
+        st.markdown(f"Signed in as **{literal(me.display_name)}** ({ROLE_TITLES[me.role]})")
         if mode != Mode.DEMO and st.button("Sign out", key="sign-out"):
             ws.signin.sign_out(me)
             st.session_state.clear()

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time
 
 import streamlit as st
 
-from app_pages._shell import acting_identity, guarded, page_header, workspace
+from app_pages._shell import acting_identity, guarded, page_header, show_table, workspace
 from shared_outcomes import audit
 from shared_outcomes.access import ROLE_TITLES, Action
 
@@ -48,7 +48,7 @@ with guarded():
         st.info("No entries match these filters.")
     else:
         st.markdown(f"The newest {entries.height:,} matching entries (times in UTC).")
-        st.table(
+        show_table(  # user ids as typed at sign-in, file names as sent: shown as written
             entries.select(
                 entries["at"].dt.strftime("%Y-%m-%d %H:%M:%S").alias("When (UTC)"),
                 entries["user_id"].alias("User"),
@@ -58,13 +58,12 @@ with guarded():
                 entries["partner"].alias("Partner"),
                 entries["dataset"].alias("Dataset"),
                 entries["detail"].alias("Detail"),
-            ),
-            hide_index=True,
+            )
         )
 
     st.header("Users")
     st.caption("The people who can sign in, from the users file (demo users in demo mode).")
-    st.table(
+    show_table(
         [
             {
                 "User": u.id,
@@ -76,6 +75,5 @@ with guarded():
                 "Status": "disabled" if u.disabled else "active",
             }
             for u in ws.users(me)
-        ],
-        hide_index=True,
+        ]
     )

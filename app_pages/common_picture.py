@@ -7,9 +7,17 @@ from datetime import UTC, datetime, time, timedelta
 import polars as pl
 import streamlit as st
 
-from app_pages._shell import acting_identity, guarded, page_header, projector_mode, workspace
+from app_pages._shell import (
+    acting_identity,
+    guarded,
+    page_header,
+    projector_mode,
+    show_table,
+    workspace,
+)
 from shared_outcomes import charts, exploration, picture
 from shared_outcomes.exports import to_safe_csv
+from shared_outcomes.views import literal
 
 page_header(
     "Common picture",
@@ -32,24 +40,25 @@ with guarded():
     groups = picture.outcome_cards(figures, ws.definitions, names, latest)
     per_row = 2 if large else 3
     for problem, cards in groups.items():
-        st.header(problem)
+        st.header(literal(problem))
         for start in range(0, len(cards), per_row):
             columns = st.columns(per_row)
             for column, card in zip(columns, cards[start : start + per_row], strict=False):
                 with column.container(border=True, key=f"card-{card.outcome}"):
-                    st.subheader(card.title)
+                    st.subheader(literal(card.title))
                     month = picture.month_label(card.period) if card.period else "no data"
                     st.metric(f"Latest figure ({month})", card.value)
                     st.markdown(
-                        f"**{card.rag.label}** · target {card.target}  \n"
-                        f"Change since the month before: {card.change}"
+                        f"**{literal(card.rag.label)}** · target {literal(card.target)}  \n"
+                        f"Change since the month before: {literal(card.change)}"
                     )
+                    # Coverage names the partners still missing (their names as configured).
                     if card.complete:
-                        st.caption(f":material/check_circle: {card.coverage}")
+                        st.caption(f":material/check_circle: {literal(card.coverage)}")
                     else:
-                        st.markdown(f":material/schedule: **{card.coverage}**")
+                        st.markdown(f":material/schedule: **{literal(card.coverage)}**")
                     if card.revised:
-                        st.caption(f":material/edit_note: {card.revised}")
+                        st.caption(f":material/edit_note: {literal(card.revised)}")
                     if card.trend.height > 1:
                         st.altair_chart(
                             charts.sparkline(
@@ -60,7 +69,7 @@ with guarded():
                             width="stretch",
                         )
                         with st.expander("Figures by month"):
-                            st.table(card.trend_table, hide_index=True)
+                            show_table(card.trend_table)
 
     st.header("Since the last meeting")
     newest_time = ws.latest_submission_time(me)  # one SELECT, not the whole register
@@ -75,9 +84,9 @@ with guarded():
     )
     as_at = datetime.combine(meeting, time.max, tzinfo=UTC)
     changes = picture.changes_since(ws.figures(me, as_at=as_at), figures, ws.definitions)
-    st.markdown(picture.changes_summary(changes, meeting.strftime("%d %B %Y")))
+    st.markdown(literal(picture.changes_summary(changes, meeting.strftime("%d %B %Y"))))
     if changes.height:
-        st.table(changes, hide_index=True)
+        show_table(changes)
 
     st.header("Board pack")
     st.caption(

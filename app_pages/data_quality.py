@@ -6,9 +6,17 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from app_pages._shell import acting_identity, guarded, page_header, show_chart, workspace
+from app_pages._shell import (
+    acting_identity,
+    guarded,
+    page_header,
+    show_chart,
+    show_table,
+    workspace,
+)
 from shared_outcomes import charts, timeliness, views
 from shared_outcomes.access import Action, decide
+from shared_outcomes.views import literal
 
 page_header(
     "Data quality and timeliness",
@@ -46,11 +54,11 @@ with guarded():
 
     st.header("Each partner's record")
     st.caption(f"Every dataset a partner submits, over the {len(months)} months shown.")
-    st.table(timeliness.partner_record(register, partners, months, today), hide_index=True)
+    show_table(timeliness.partner_record(register, partners, months, today))
 
     st.header("Recent submissions")
     recent = timeliness.recent_submissions_table(register, partners)
-    st.table(recent, hide_index=True)
+    show_table(recent)  # file names as the partners sent them
     # Reports are offered only where the role may read them (a partner: its own submissions);
     # `submission_report` refuses the rest regardless.
     readable = [
@@ -63,7 +71,7 @@ with guarded():
             "Your partner has no submissions yet whose report you could read: each partner "
             "sees only its own submissions' reports."
             if me.partner_id
-            else decide(me, Action.VIEW_SUBMISSION_REPORTS).reason,
+            else literal(decide(me, Action.VIEW_SUBMISSION_REPORTS).reason),
             icon=":material/lock:",
         )
     if ids:
@@ -75,6 +83,6 @@ with guarded():
             if report is None:
                 st.info("No report was stored with this submission.")
             else:
-                st.markdown(views.report_headline(report))
+                st.markdown(literal(views.report_headline(report)))
                 if report.findings:
-                    st.table(views.findings_table(report), hide_index=True)
+                    show_table(views.findings_table(report))

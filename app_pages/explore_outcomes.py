@@ -8,6 +8,7 @@ from app_pages._shell import acting_identity, guarded, page_header, show_chart, 
 from shared_outcomes import charts, exploration, views
 from shared_outcomes.exports import to_parquet, to_safe_csv
 from shared_outcomes.picture import month_label
+from shared_outcomes.views import literal
 
 page_header(
     "Explore",
@@ -47,7 +48,7 @@ with guarded():
     )
     periods = sorted(set(figures["period"].drop_nulls().to_list()), reverse=True)
     if not periods:
-        st.info(f"No figures yet for {d.title}: no partner has submitted its data.")
+        st.info(literal(f"No figures yet for {d.title}: no partner has submitted its data."))
         st.stop()
     month = st.selectbox(
         "Month for the area comparison and contributions",
@@ -105,7 +106,7 @@ with guarded():
             table=exploration.readable(shares, d.unit),
         )
     else:
-        st.markdown(summary)
+        st.markdown(literal(summary))
 
     st.header("Definition")
     st.markdown(views.describe_definition(d, ws.partnership))

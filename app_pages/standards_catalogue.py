@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._shell import acting_identity, guarded, page_header, workspace
+from app_pages._shell import acting_identity, guarded, page_header, show_table, workspace
 from shared_outcomes import views
+from shared_outcomes.views import literal
 
 page_header(
     "Standards",
@@ -18,18 +19,19 @@ with guarded():
     me = acting_identity()
     st.header("Data contracts")
     for dataset, contract in sorted(ws.contracts.items()):
-        with st.expander(f"{contract.title} ({dataset}), version {contract.version}"):
+        # A contract's words are configuration, shown as written (`literal`), never as Markdown.
+        with st.expander(literal(f"{contract.title} ({dataset}), version {contract.version}")):
             st.markdown(
-                f"**Owner:** {contract.owner or 'not stated'}  \n"
-                f"**Version:** {contract.version}  \n"
-                f"**Month column:** {contract.period_column or '—'} · "
-                f"**Area column:** {contract.area_column or '—'}"
+                f"**Owner:** {literal(contract.owner or 'not stated')}  \n"
+                f"**Version:** {literal(contract.version)}  \n"
+                f"**Month column:** {literal(contract.period_column or '—')} · "
+                f"**Area column:** {literal(contract.area_column or '—')}"
             )
             if contract.description:
-                st.write(contract.description)
-            st.table(views.contract_table(contract), hide_index=True)
+                st.markdown(literal(contract.description))
+            show_table(views.contract_table(contract))
             st.download_button(
-                f"Download a blank template CSV for {contract.title}",
+                literal(f"Download a blank template CSV for {contract.title}"),
                 data=views.template_csv(contract),
                 file_name=f"{dataset}_template.csv",
                 mime="text/csv",
@@ -41,5 +43,5 @@ with guarded():
 
     st.header("Shared outcome definitions")
     for definition in views.sorted_definitions(ws.definitions):
-        with st.expander(f"{definition.title} ({definition.id})"):
+        with st.expander(literal(f"{definition.title} ({definition.id})")):
             st.markdown(views.describe_definition(definition, ws.partnership))

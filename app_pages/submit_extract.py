@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from app_pages import uploads
-from app_pages._shell import acting_identity, guarded, page_header, workspace
+from app_pages._shell import acting_identity, guarded, page_header, show_table, workspace
 from shared_outcomes import picture, timeliness, views
 from shared_outcomes.report import report_json
+from shared_outcomes.views import literal
 
 page_header(
     "Submit an extract",
@@ -22,12 +23,13 @@ with guarded():
     me = acting_identity()
     choice = views.submission_choices(me, ws.partnership, ws.contracts)
     if choice.refusal:
-        st.warning(choice.refusal, icon=":material/block:")
+        st.warning(literal(choice.refusal), icon=":material/block:")
         st.stop()
 
     if len(choice.partners) == 1:  # a partner's submitter: the partner comes from the sign-in
         partner_id = next(iter(choice.partners))
-        st.markdown(f"**Submitting for:** {choice.partners[partner_id]} (from your sign-in)")
+        partner_name = literal(choice.partners[partner_id])
+        st.markdown(f"**Submitting for:** {partner_name} (from your sign-in)")
     else:  # an administrator may submit for any partner
         partner_id = st.selectbox(
             "Partner",
@@ -58,7 +60,7 @@ with guarded():
         key="file" if rounds == 0 else f"file-{rounds}",
     )
     if upload is not None:
-        with st.spinner(f"Receiving {upload.name}…"):
+        with st.spinner(f"Receiving {literal(upload.name)}…"):
             uploads.receive(upload)
         st.session_state["upload_round"] = rounds + 1
         st.session_state.pop("loaded", None)
@@ -70,33 +72,34 @@ with guarded():
         if "loaded" in st.session_state:
             status_word, sentence = st.session_state["loaded"]
             if status_word == "rejected":
-                st.error(sentence, icon=":material/error:")
+                st.error(literal(sentence), icon=":material/error:")  # names the file
             else:
-                st.success(sentence, icon=":material/cloud_done:")
+                st.success(literal(sentence), icon=":material/cloud_done:")
         st.stop()
 
     size = views.format_size(file.size)
-    st.markdown(f"**File:** {file.name} ({size}). Upload another file above to replace it.")
+    name = literal(file.name)  # as the partner's computer named it
+    st.markdown(f"**File:** {name} ({size}). Upload another file above to replace it.")
     st.button("Remove this file", key="remove-file", on_click=uploads.discard)
     key = (partner_id, dataset, period)
     checked = uploads.current(key)
     if checked is None:
-        with st.status(f"Checking {file.name} ({size})…", expanded=True) as status:
+        with st.status(f"Checking {name} ({size})…", expanded=True) as status:
             bar = st.progress(0.5, text=f"Received {size}; checking every row and column")
             checked = uploads.check(
                 ws, file, key, dataset=dataset, partner=partner_id, period=period
             )
             bar.progress(1.0, text=f"Checked {checked.report.rows:,} rows")
-            status.update(label=f"Checked {file.name}.", state="complete", expanded=False)
+            status.update(label=f"Checked {name}.", state="complete", expanded=False)
     report = checked.report
 
     st.header("Report")
     if report.accepted:
-        st.success(views.report_headline(report), icon=":material/check_circle:")
+        st.success(literal(views.report_headline(report)), icon=":material/check_circle:")
     else:
-        st.error(views.report_headline(report), icon=":material/error:")
+        st.error(literal(views.report_headline(report)), icon=":material/error:")
     if report.findings:
-        st.table(views.findings_table(report), hide_index=True)
+        show_table(views.findings_table(report))
     if checked.failing_rows is not None:
         st.download_button(
             "Download the failing rows (CSV)",
@@ -119,12 +122,14 @@ with guarded():
 
     if report.accepted:
         confirmed = st.checkbox(
-            f"I confirm this is {choice.partners[partner_id]}'s {datasets[dataset]} "
-            f"extract for {period}, and it should replace any earlier version.",
+            literal(
+                f"I confirm this is {choice.partners[partner_id]}'s {datasets[dataset]} "
+                f"extract for {period}, and it should replace any earlier version."
+            ),
             key="confirm",
         )
         if st.button("Load into the shared warehouse", type="primary", disabled=not confirmed):
-            with st.status(f"Loading {file.name} into the shared warehouse…") as status:
+            with st.status(f"Loading {name} into the shared warehouse…") as status:
                 result = ws.submit(
                     me,
                     file.path,

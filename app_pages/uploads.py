@@ -8,13 +8,21 @@ copied at once to a private temporary file (named by `tempfile`, never by the up
 name) and dropped from Streamlit's memory; the session keeps only that path, the report and,
 for a rejected file, the path of its failing rows. The copy is what is checked and loaded, and
 it is deleted after the load, when the file is removed, or when another is uploaded.
+
+Where: a folder of this server process alone (`upload_dir`), made by `tempfile.mkdtemp` (mode
+0700, a new random name, so nobody else can have made it first or read it), never a fixed name
+in the shared temporary folder. It is removed when the process ends; the folders of processes
+that ended without removing theirs (a crash, a kill) are removed when a new one is made.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import stat
 import tempfile
+import threading
 import time
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -30,10 +38,77 @@ if TYPE_CHECKING:
     from shared_outcomes.report import Report
     from shared_outcomes.service import Workspace
 
-#: Where uploads wait between the upload and the load (private to the server's user).
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "shared_outcomes_uploads"
+#: The start of each process's upload folder's name: `<prefix><pid>-<random>` in the temp folder.
+UPLOAD_DIR_PREFIX = "shared_outcomes_uploads-"
+#: The one folder earlier versions shared between processes; never used now.
+LEGACY_UPLOAD_DIR = "shared_outcomes_uploads"
 #: Copies older than this belong to sessions that ended without a load; they are removed.
 STALE_AFTER_S = 24 * 3600
+
+_folder: tuple[int, Path] | None = None  # (the process that made it, the folder)
+_folder_lock = threading.Lock()
+
+
+def upload_dir() -> Path:
+    """This process's private folder for uploads (made once per process, mode 0700)."""
+    global _folder
+    with _folder_lock:
+        if _folder is not None and _folder[0] == os.getpid() and _folder[1].is_dir():
+            return _folder[1]
+        _remove_leftovers()
+        made = Path(tempfile.mkdtemp(prefix=f"{UPLOAD_DIR_PREFIX}{os.getpid()}-"))
+        atexit.register(shutil.rmtree, made, ignore_errors=True)
+        _folder = (os.getpid(), made)
+        return made
+
+
+def _remove_leftovers() -> None:
+    """Remove the upload folders of this user's processes that have ended.
+
+    Only folders this user owns (never a link, never someone else's), named with the id of a
+    process that no longer runs; and the shared folder of earlier versions if this user made it
+    (mode 0700, as they did), since it may still hold copies of partners' extracts.
+    """
+    base = Path(tempfile.gettempdir())
+    legacy = base / LEGACY_UPLOAD_DIR
+    try:
+        info = legacy.lstat()
+        if (
+            stat.S_ISDIR(info.st_mode)
+            and info.st_uid == os.getuid()
+            and stat.S_IMODE(info.st_mode) == 0o700
+        ):
+            shutil.rmtree(legacy, ignore_errors=True)
+    except OSError:
+        pass  # none, or not ours to look at
+    try:
+        found = list(base.glob(f"{UPLOAD_DIR_PREFIX}*"))
+    except OSError:
+        return
+    for folder in found:
+        pid = folder.name.removeprefix(UPLOAD_DIR_PREFIX).split("-", 1)[0]
+        try:
+            info = folder.lstat()
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or not pid.isdigit():
+            continue
+        if not _running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists (another user's, say): leave it
+    return True
+
+
 _RECEIVED, _CHECKED = "received_upload", "checked_upload"
 
 
@@ -58,9 +133,9 @@ class Checked:
 def receive(upload: UploadedFile) -> Received:
     """Copy a new upload to a private file and drop it from Streamlit's memory."""
     discard()
-    _remove_stale()
-    UPLOAD_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix="upload-", suffix=".csv", dir=UPLOAD_DIR)
+    folder = upload_dir()
+    _remove_stale(folder)
+    handle, name = tempfile.mkstemp(prefix="upload-", suffix=".csv", dir=folder)
     with os.fdopen(handle, "wb") as copy:
         upload.seek(0)
         shutil.copyfileobj(upload, copy, length=1 << 20)
@@ -124,11 +199,10 @@ def _forget_upload(file_id: str) -> None:
         ctx.uploaded_file_mgr.remove_file(ctx.session_id, file_id)
 
 
-def _remove_stale() -> None:
-    if not UPLOAD_DIR.is_dir():
-        return
+def _remove_stale(folder: Path) -> None:
+    """Remove copies of sessions that ended without a load (this process runs for weeks)."""
     cutoff = time.time() - STALE_AFTER_S
-    for path in UPLOAD_DIR.iterdir():
+    for path in folder.iterdir():
         try:
             if path.stat().st_mtime < cutoff:
                 path.unlink()

@@ -1,4 +1,4 @@
-"""`shared-outcomes validate`: exit codes, the JSON report of docs/interfaces.md, and never a traceback."""
+"""`shared-outcomes validate`: exit codes, the JSON report (docs/interfaces.md), no traceback."""
 
 from __future__ import annotations
 

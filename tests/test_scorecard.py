@@ -1,4 +1,4 @@
-"""Rendering figures (JSON per docs/interfaces.md, CSV, table) and the `outcomes` command end to end."""
+"""Rendering figures (JSON per docs/interfaces.md, CSV, table) and `outcomes` end to end."""
 
 from __future__ import annotations
 
@@ -146,3 +146,15 @@ def test_the_outcomes_table_shows_the_latest_month(small_db: Path) -> None:
     result = CliRunner().invoke(app, ["outcomes", "--db", str(small_db)])
     assert result.exit_code == 0, result.output
     assert "Shared outcomes, 2016-03" in result.output
+
+
+def test_the_table_shows_names_from_configuration_as_written_never_as_markup() -> None:
+    """Rich reads "[bold]…[/bold]" and "[link=…]" as markup; a title, an area name and a missing
+    partner's id are configuration and must print exactly as written."""
+    title = "[link=https://evil.invalid]Homelessness[/link] [bold]now[/bold]"
+    console = Console(width=300, record=True)
+    figures = frame(title=title, area_name="[red]Bolton[/red]", missing=["[b]x[/b]"])
+    console.print(figures_table(figures, title="Outcomes [i]2020[/i]"))
+    text = console.export_text()
+    assert title in text and "[red]Bolton[/red]" in text and "[b]x[/b]" in text
+    assert "Outcomes [i]2020[/i]" in text

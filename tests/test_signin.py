@@ -3,6 +3,9 @@ real configuration, identities resolved on the server, sign-ins audited."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,7 @@ from shared_outcomes.contracts import load_contracts
 from shared_outcomes.errors import AccessDenied, ConfigError, UsageError
 from shared_outcomes.partnership import load_partnership
 from shared_outcomes.settings import USERS_ENV_VAR, load_settings
-from shared_outcomes.signin import Mode, SignIn
+from shared_outcomes.signin import LOCKOUT_POLICY, Mode, SignIn, client_id
 from shared_outcomes.warehouse import Warehouse
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -184,3 +187,168 @@ def test_the_sample_demo_users_cover_every_partner_and_role() -> None:
         set(u.datasets) and set(u.datasets) < set(contracts) for u in analysts
     ), "an analyst's agreement covers some datasets, not all"
     assert all(u.password_hash is None for u in directory.users)
+
+
+# -- lockout: wrong passwords, per account and per client ---------------------------------------
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def locking_gate(root: Path, log: AuditLog | None = None) -> tuple[SignIn, Clock]:
+    add_users(root)
+    clock = Clock()
+    settings = load_settings(db=root / "x.duckdb", root=root)
+    return SignIn.configure(settings, audit=log, secrets=[], clock=clock), clock
+
+
+def _fail(gate_: SignIn, user: str = "amira", client: str = "203.0.113.7") -> str:
+    with pytest.raises(AccessDenied) as refused:
+        gate_.with_password(user, "not the password at all", client=client)
+    return f"{refused.value.title}. {refused.value.message}"
+
+
+def test_the_policy_is_five_failures_in_fifteen_minutes_locking_for_fifteen_minutes() -> None:
+    assert LOCKOUT_POLICY.max_failures == 5
+    assert LOCKOUT_POLICY.window == timedelta(minutes=15)
+    assert LOCKOUT_POLICY.duration == timedelta(minutes=15)
+
+
+def test_five_wrong_passwords_lock_the_account_and_say_when_to_try_again(root: Path) -> None:
+    local, clock = locking_gate(root)
+    for attempt in range(4):
+        assert _fail(local, client=f"198.51.100.{attempt}") == (
+            "Sign-in failed. Unknown user or wrong password."
+        )
+    fifth = _fail(local, client="198.51.100.9")  # each from elsewhere: the account's count
+    assert fifth.startswith("Sign-in failed. Unknown user or wrong password.")
+    assert "Try again after 09:15 UTC (in 15 minutes)" in fifth
+
+    clock.advance(minutes=5)
+    with pytest.raises(AccessDenied) as refused:  # the right password, from a new client
+        local.with_password("amira", PASSWORD, client="192.0.2.1")
+    assert refused.value.title == "Too many failed sign-ins"
+    assert "for this account" in refused.value.message
+    assert "Try again after 09:15 UTC (in 10 minutes)" in refused.value.message
+
+    clock.advance(minutes=9, seconds=59)
+    with pytest.raises(AccessDenied, match="in 1 minute\\)"):
+        local.with_password("amira", PASSWORD, client="192.0.2.1")
+    clock.advance(seconds=1)
+    assert local.with_password("amira", PASSWORD, client="192.0.2.1").user_id == "amira"
+
+
+def test_a_locked_account_does_not_lock_other_accounts(root: Path) -> None:
+    local, _clock = locking_gate(root)
+    for attempt in range(5):
+        _fail(local, user="li", client=f"198.51.100.{attempt}")
+    with pytest.raises(AccessDenied, match="for this account"):
+        local.with_password("li", "anything at all here", client="192.0.2.1")
+    assert local.with_password("amira", PASSWORD, client="192.0.2.1").user_id == "amira"
+
+
+def test_a_client_trying_many_accounts_is_locked_on_its_own(root: Path) -> None:
+    local, clock = locking_gate(root)
+    for user in ("amira", "li", "nobody", "root", "admin"):  # one failure per account
+        _fail(local, user=user, client="203.0.113.7")
+    with pytest.raises(AccessDenied) as refused:
+        local.with_password("amira", PASSWORD, client="203.0.113.7")
+    assert "from your device or network" in refused.value.message
+    assert "for this account" not in refused.value.message
+    # The accounts themselves are not locked: from elsewhere, amira signs in.
+    assert local.with_password("amira", PASSWORD, client="192.0.2.1").user_id == "amira"
+    clock.advance(minutes=15)
+    assert local.with_password("amira", PASSWORD, client="203.0.113.7").user_id == "amira"
+
+
+def test_failures_older_than_the_window_do_not_count(root: Path) -> None:
+    local, clock = locking_gate(root)
+    for _ in range(4):
+        _fail(local)
+    clock.advance(minutes=15, seconds=1)
+    for _ in range(4):
+        assert _fail(local) == "Sign-in failed. Unknown user or wrong password."
+    assert local.with_password("amira", PASSWORD, client="203.0.113.7").user_id == "amira"
+
+
+def test_a_successful_sign_in_clears_the_accounts_failures_but_not_the_clients(
+    root: Path,
+) -> None:
+    local, _clock = locking_gate(root)
+    for attempt in range(4):
+        _fail(local, client=f"198.51.100.{attempt}")
+    local.with_password("amira", PASSWORD, client="192.0.2.1")
+    for attempt in range(4):
+        assert _fail(local, client=f"198.51.100.{10 + attempt}") == (
+            "Sign-in failed. Unknown user or wrong password."
+        )
+    # A client's own failures stay counted even if it signs in to some account in between.
+    for _ in range(4):
+        _fail(local, user="li", client="203.0.113.7")
+    local.with_password("amira", PASSWORD, client="203.0.113.7")
+    assert "from your device or network" in _fail(local, user="li", client="203.0.113.7")
+
+
+def test_every_failed_sign_in_and_every_lockout_refusal_is_audited(
+    root: Path, log: AuditLog
+) -> None:
+    local, _clock = locking_gate(root, log)
+    for _ in range(5):
+        _fail(local)
+    with pytest.raises(AccessDenied):
+        local.with_password("amira", PASSWORD, client="203.0.113.7")
+    entries = list(reversed(log.entries()))
+    assert [(e.user_id, e.action, e.outcome) for e in entries] == [
+        ("amira", "sign_in", "denied")
+    ] * 6
+    assert [e.detail["reason"] for e in entries] == ["password"] * 5 + ["locked"]
+    assert all(e.detail["client"] == "203.0.113.7" for e in entries)
+    assert entries[4].detail["locked"] == ["account", "client"]
+    assert entries[5].detail["locked"] == ["account", "client"]
+    assert entries[5].detail["until"] == "2026-03-02T09:15:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("remote_ip", "forwarded_for", "expected"),
+    [
+        ("203.0.113.7", None, "203.0.113.7"),
+        ("203.0.113.7", "198.51.100.1", "203.0.113.7"),  # a remote client's header is ignored
+        (None, "198.51.100.1, 192.0.2.5", "192.0.2.5"),  # behind a local proxy: its last hop
+        (None, None, "local"),
+        (object(), None, "local"),  # not an address at all (e.g. a test double)
+    ],
+)
+def test_the_client_is_the_connections_address_or_a_local_proxys_last_hop(
+    remote_ip: object, forwarded_for: str | None, expected: str
+) -> None:
+    assert client_id(remote_ip, forwarded_for) == expected
+
+
+def test_guesses_sent_all_at_once_are_checked_no_more_than_the_limit(root: Path) -> None:
+    """Twenty wrong passwords at the same moment, from threads as Streamlit's sessions are:
+    five are checked (and fail), the other fifteen are refused by the lock unchecked."""
+    local, _clock = locking_gate(root)
+    barrier = threading.Barrier(20)
+
+    def guess(n: int) -> str:
+        barrier.wait()
+        with pytest.raises(AccessDenied) as refused:
+            local.with_password("amira", f"guess number {n:04d}", client=f"198.51.100.{n}")
+        return refused.value.title
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        titles = list(pool.map(guess, range(20)))
+    assert titles.count("Sign-in failed") == LOCKOUT_POLICY.max_failures
+    assert titles.count("Too many failed sign-ins") == 20 - LOCKOUT_POLICY.max_failures

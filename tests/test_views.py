@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
+import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shared_outcomes import views
 from shared_outcomes.access import Role
-from shared_outcomes.contracts import load_contract
+from shared_outcomes.contracts import load_contract, load_contracts
+from shared_outcomes.definitions import load_definitions
+from shared_outcomes.partnership import load_partnership
 from shared_outcomes.report import Finding, Report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,7 +123,7 @@ def test_contract_is_described_in_plain_english() -> None:
 
 def test_template_csv_is_the_contract_header_only() -> None:
     contract = load_contract(CLAIMANT_CONTRACT)
-    rows = list(csv.reader(io.StringIO(views.template_csv(contract).decode("utf-8"))))
+    rows = list(csv.reader(io.StringIO(views.template_csv(contract).decode("utf-8-sig"))))
     assert rows == [contract.column_names]
 
 
@@ -166,3 +172,59 @@ def test_only_the_shipped_sample_is_labelled_as_demo_data() -> None:
     sample = SimpleNamespace(name="Greater Manchester Shared Outcomes Partnership (sample)")
     assert views.is_sample_partnership(sample)
     assert not views.is_sample_partnership(SimpleNamespace(name="Lancashire partnership"))
+
+
+# -- text shown as written -------------------------------------------------------------------
+
+HOSTILE = "[Verify your account](https://evil.invalid/login) ![p](https://evil.invalid/p.png)"
+
+
+def _as_shown(markdown: str) -> str:
+    """What Streamlit shows for escaped text: backslashes before punctuation and joiners go."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace(views.WORD_JOINER, "")
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="\r\n"), max_size=80))
+@settings(max_examples=300, deadline=None)
+def test_literal_text_reads_back_exactly_as_written(text: str) -> None:
+    escaped = views.literal(text)
+    assert _as_shown(escaped) == text
+    # No Markdown can start: with every escape pair taken out, no ASCII punctuation is left.
+    unescaped = re.sub(r"\\[!-/:-@\[-`{-~]", "", escaped)
+    assert not re.search(r"[!-/:-@\[-`{-~]", unescaped)
+
+
+@pytest.mark.parametrize(
+    "text", ["https://evil.invalid/x", "HTTP://evil.invalid", "www.evil.invalid", "a@evil.invalid"]
+)
+def test_literal_text_breaks_what_the_autolinker_would_link(text: str) -> None:
+    escaped = views.literal(text).replace("\\", "")
+    assert views.WORD_JOINER in escaped
+    assert "://" not in escaped and "www." not in escaped.lower() and "a@" not in escaped
+
+
+def test_a_table_for_the_page_escapes_every_text_cell_and_name_and_keeps_numbers() -> None:
+    frame = pl.DataFrame({"File **x**": [HOSTILE, None], "Rows": [3, -1]})
+    table = views.literal_table(frame)
+    assert table.columns == [views.literal("File **x**"), "Rows"]
+    assert table["Rows"].to_list() == [3, -1]
+    assert table[table.columns[0]].to_list() == [views.literal(HOSTILE), None]
+
+
+def test_a_definition_names_partners_as_written() -> None:
+    contracts = load_contracts(ROOT / "data_contracts")
+    partnership = load_partnership(ROOT / "data_contracts" / "partners.yaml", contracts)
+    definitions = load_definitions(
+        ROOT / "data_contracts" / "outcomes",
+        contracts,
+        partnership,
+        reference_dir=ROOT / "data_contracts" / "reference",
+    )
+    definition = next(iter(definitions.values()))
+    hostile = SimpleNamespace(
+        partners={pid: SimpleNamespace(name=HOSTILE) for pid in partnership.partners}
+    )
+    note = views.describe_definition(definition, hostile)
+    assert HOSTILE not in note
+    assert HOSTILE in _as_shown(note)
+    assert note.startswith("**Question:** ")  # the labels are still bold

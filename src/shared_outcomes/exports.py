@@ -1,15 +1,19 @@
 """Safe exports: CSV without formula injection, Parquet, and file names that cannot escape a folder.
 
 A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula, so text cells that
-start so are prefixed with an apostrophe (OWASP's advice for CSV injection). Numeric columns are
-written as numbers and never touched, so a negative figure stays a number.
+start so are prefixed with an apostrophe (OWASP's advice for CSV injection). The header row is
+cells too: a column name comes from a partner's header row (the failing-rows CSV), so names are
+escaped the same way. Numeric columns are written as numbers and never touched, so a negative
+figure stays a number. Every CSV the product writes goes through `safe_csv_text`.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import unicodedata
+from collections.abc import Sequence
 
 import polars as pl
 
@@ -37,11 +41,25 @@ def escape_text_columns(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def to_safe_csv(frame: pl.DataFrame) -> bytes:
-    """CSV bytes (UTF-8 with a BOM, so Excel reads £ and é right), formula-escaped."""
-    buffer = io.BytesIO()
-    escape_text_columns(frame).write_csv(buffer)
-    return b"\xef\xbb\xbf" + buffer.getvalue()
+def safe_csv_text(frame: pl.DataFrame, header: Sequence[str] | None = None) -> str:
+    """`frame` as CSV text with its header row and its text cells formula-escaped.
+
+    `header` (default: the frame's column names) is written by the csv module (quoted as Polars
+    quotes cells), not by renaming the columns, so names that escape to the same text (`=a` and
+    `'=a`), or repeat, are all written as they are.
+    """
+    names = frame.columns if header is None else list(header)
+    if len(names) != frame.width:
+        raise ValueError(f"{len(names)} header names for {frame.width} columns")
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(escape_cell(name) for name in names)
+    buffer.write(escape_text_columns(frame).write_csv(include_header=False))
+    return buffer.getvalue()
+
+
+def to_safe_csv(frame: pl.DataFrame, header: Sequence[str] | None = None) -> bytes:
+    """CSV bytes (UTF-8 with a BOM, so Excel reads £ and é right), names and cells escaped."""
+    return b"\xef\xbb\xbf" + safe_csv_text(frame, header).encode("utf-8")
 
 
 def to_parquet(frame: pl.DataFrame) -> bytes:

@@ -76,7 +76,7 @@ PROBLEMS_HEADER = "problems"
 
 
 def report_json(report: Report) -> str:
-    """The JSON report of DESIGN.md (`--json`, the file written beside an extract)."""
+    """The JSON report of docs/interfaces.md (`--json`, the file written beside an extract)."""
     return report.model_dump_json(indent=2)
 
 
@@ -164,9 +164,16 @@ def failing_rows_csv(
         .rename({"row": ROW_HEADER})
         .with_columns(pl.col(ROW_HEADER).cast(pl.Int64))
     )
+    header = [ROW_HEADER, PROBLEMS_HEADER]
     if extract is not None and ROW_COLUMN in extract.columns:
-        cells = extract.with_columns(pl.col(ROW_COLUMN).cast(pl.Int64)).rename(
-            {ROW_COLUMN: ROW_HEADER}
+        # The partner's columns by position, so a header cell named like ours ("problems",
+        # "spreadsheet_row") can neither clash with them nor be renamed; the header row is
+        # written from the names as the partner wrote them.
+        theirs = [name for name in extract.columns if name != ROW_COLUMN]
+        cells = extract.select(
+            pl.col(ROW_COLUMN).cast(pl.Int64).alias(ROW_HEADER),
+            *(pl.col(name).alias(f"__column_{i}") for i, name in enumerate(theirs)),
         )
         described = described.join(cells, on=ROW_HEADER, how="left")
-    return to_safe_csv(described.sort(ROW_HEADER))
+        header += theirs
+    return to_safe_csv(described.sort(ROW_HEADER), header=header)

@@ -1,24 +1,25 @@
 """Scorecard: the figures frame rendered for people and programs (JSON, CSV, a terminal table).
 
-The JSON is the fixed interface of DESIGN.md (`outcomes --format json`): a list of figures, each
-with `outcome`, `area_code` (null for the whole partnership), `period`, `numerator`,
-`denominator`, `value`, `target`, `status`, `coverage` ({expected, submitted, missing,
-deadlines}), `provisional` and `suppressed`, plus the title, unit, direction, changes, the
-revision and each partner's contribution. The CSV flattens the same fields (lists joined with
-"; ") and escapes text cells a spreadsheet would run as a formula. Suppressed and withheld
-numbers are null/empty in both, never the hidden value.
+The JSON is the fixed interface of docs/interfaces.md (`outcomes --format json`): a list of
+figures, each with `outcome`, `area_code` (null for the whole partnership), `period`,
+`numerator`, `denominator`, `value`, `target`, `status`, `coverage` ({expected, submitted,
+missing, deadlines}), `provisional` and `suppressed`, plus the title, unit, direction, changes,
+the revision and each partner's contribution. The CSV flattens the same fields (lists joined
+with "; ") and escapes the names and text cells a spreadsheet would run as a formula
+(`exports.safe_csv_text`). Suppressed and withheld numbers are null/empty in both, never the
+hidden value.
 """
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
 import polars as pl
 from rich.table import Table
+from rich.text import Text
 
-from shared_outcomes.exports import escape_text_columns
+from shared_outcomes.exports import safe_csv_text
 from shared_outcomes.views import format_change, format_value, rag_style
 
 _DECIMALS = 6  # enough for any rate shown; keeps the JSON stable across platforms
@@ -108,14 +109,16 @@ def figures_csv(frame: pl.DataFrame) -> str:
         "revised_from",
         "revised_to",
     )
-    buffer = io.StringIO()
-    escape_text_columns(flat).write_csv(buffer)
-    return buffer.getvalue()
+    return safe_csv_text(flat)
 
 
 def figures_table(frame: pl.DataFrame, *, title: str) -> Table:
-    """A terminal table: value with unit, target and RAG in words, change, coverage, notes."""
-    table = Table(title=title, title_justify="left")
+    """A terminal table: value with unit, target and RAG in words, change, coverage, notes.
+
+    Every cell and the title are `Text`, never Rich markup: titles, area names and partner ids
+    come from configuration, and "[link=…]" or "[bold]" in them is shown as written.
+    """
+    table = Table(title=Text(title), title_justify="left")
     for heading in ("Outcome", "Area", "Month", "Value", "Target", "Status", "Since last month"):
         table.add_column(heading)
     table.add_column("Coverage")
@@ -135,7 +138,7 @@ def figures_table(frame: pl.DataFrame, *, title: str) -> Table:
             f"{p} (due {d})" for p, d in zip(row["missing"], row["missing_due"], strict=True)
         )
         coverage = f"{len(row['submitted'])}/{len(row['expected'])} partners"
-        table.add_row(
+        cells = (
             row["title"],
             row["area_name"],
             row["period"],
@@ -147,4 +150,5 @@ def figures_table(frame: pl.DataFrame, *, title: str) -> Table:
             + (f"; missing {missing}" if missing else "")
             + "".join(f"; {n}" for n in notes),
         )
+        table.add_row(*(Text(cell or "") for cell in cells))
     return table

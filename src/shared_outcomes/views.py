@@ -7,6 +7,7 @@ the same wording (RAG labels, units, rules in plain English) is shared by pages,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -17,7 +18,64 @@ import polars as pl
 from shared_outcomes.access import Action, Identity, Role, decide
 from shared_outcomes.contracts import ColumnSpec, Contract
 from shared_outcomes.definitions import Measure, OutcomeDefinition
+from shared_outcomes.exports import to_safe_csv
 from shared_outcomes.report import Finding, Report
+
+# --- text shown as written --------------------------------------------------------------------
+
+# Streamlit renders GitHub-flavoured Markdown, plus its own directives (`:red[…]`,
+# `:material/…:`, emoji short codes, `$…$` maths), in st.markdown, captions, alerts, headings,
+# widget labels, metric values and every st.table cell (column names too). Text that comes from
+# a partner or from configuration (file names, header cells, cell values, partner and user names,
+# messages that quote them) goes through `literal` (and tables through `literal_table`) before a
+# page renders it, so it is shown exactly as written: never a link, an image or bold type.
+
+#: Every ASCII punctuation character: CommonMark shows each one literally when backslash-escaped.
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+#: Where the autolinker would start a link in the text *after* escapes are resolved (Streamlit
+#: links `https://…`, `www.…` and `name@host.tld` in plain text): a word joiner breaks each.
+_AUTOLINK_STARTS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
+#: U+2060 WORD JOINER: invisible, zero width, no line break; ignored by screen readers.
+WORD_JOINER = "\u2060"
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
+
+
+def literal(text: object) -> str:
+    """`text` as Markdown that Streamlit renders as exactly these characters.
+
+    Every ASCII punctuation character is backslash-escaped (no link, image, emphasis, heading,
+    list, HTML, entity, directive or maths can start), an invisible word joiner goes between the
+    parts of a would-be autolink (`https:⁠//`, `www⁠.`, `name⁠@host`), and line breaks become
+    spaces (the text is shown on one line, as in a table cell). The one place this is done: pages
+    pass what they did not write themselves through it, and tables through `literal_table`.
+    """
+    plain = _LINE_BREAKS.sub(" ", str(text))
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", _AUTOLINK_STARTS.sub(WORD_JOINER, plain))
+
+
+def literal_table(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` for st.table: every text cell and every column name through `literal`.
+
+    Numbers, dates and booleans are unchanged (they cannot hold Markdown); so are nulls.
+    """
+    names = [literal(name) for name in frame.columns]
+    if len(set(names)) < len(names):  # two names differing only by a line break
+        names = [f"{name} ({i + 1})" for i, name in enumerate(names)]
+    texts = [
+        name
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)
+    ]
+    escaped = frame.with_columns(
+        pl.Series(
+            name,
+            [None if v is None else literal(v) for v in frame[name].cast(pl.String).to_list()],
+            dtype=pl.String,
+        )
+        for name in texts
+    )
+    return escaped.rename(dict(zip(frame.columns, names, strict=True)))
+
 
 # --- who is acting (demo mode) ---------------------------------------------------------------
 
@@ -275,8 +333,12 @@ def contract_table(contract: Contract) -> pl.DataFrame:
 
 
 def template_csv(contract: Contract) -> bytes:
-    """A blank extract for a dataset: the header row only, in the contract's column order."""
-    return (",".join(contract.column_names) + "\r\n").encode("utf-8")
+    """A blank extract for a dataset: the header row only, in the contract's column order.
+
+    Written like every other CSV (`exports.to_safe_csv`: quoted where needed, a name a
+    spreadsheet would run as a formula escaped, UTF-8 with a BOM so Excel reads it right).
+    """
+    return to_safe_csv(pl.DataFrame(schema={name: pl.String for name in contract.column_names}))
 
 
 # --- outcome definitions in plain English ----------------------------------------------------
@@ -327,36 +389,48 @@ def describe_measure(measure: Measure) -> str:
 
 
 def describe_definition(definition: OutcomeDefinition, partnership: _PartnershipLike) -> str:
-    """A definition as a short Markdown note a board member can read."""
+    """A definition as a short Markdown note a board member can read.
+
+    Its words come from configuration (the question, partner names, columns), so each value
+    goes through `literal`; only the bold labels are Markdown.
+    """
     names = {pid: p.name for pid, p in partnership.partners.items()}
     lines = [
-        f"**Question:** {definition.question}",
-        f"**Shared problem:** {problem_title(definition.problem)}",
-        f"**Measured as:** {UNIT_WORDS.get(definition.unit, definition.unit)}.",
-        f"**Numerator:** {describe_measure(definition.numerator)}.",
+        ("Question", definition.question),
+        ("Shared problem", problem_title(definition.problem)),
+        ("Measured as", f"{UNIT_WORDS.get(definition.unit, definition.unit)}."),
+        ("Numerator", f"{describe_measure(definition.numerator)}."),
     ]
     if definition.denominator is not None:
-        lines.append(f"**Denominator:** {describe_measure(definition.denominator)}.")
+        lines.append(("Denominator", f"{describe_measure(definition.denominator)}."))
     better = "higher" if definition.direction == "higher_is_better" else "lower"
     if definition.target is not None:
         lines.append(
-            f"**Target:** {format_value(definition.target.value, definition.unit)} from "
-            f"{definition.target.from_period}; {better} is better. Within "
-            f"{definition.tolerance:.0%} of the target counts as near target."
+            (
+                "Target",
+                f"{format_value(definition.target.value, definition.unit)} from "
+                f"{definition.target.from_period}; {better} is better. Within "
+                f"{definition.tolerance:.0%} of the target counts as near target.",
+            )
         )
     else:
-        lines.append(f"**Target:** none set; {better} is better.")
+        lines.append(("Target", f"none set; {better} is better."))
     accountable = ", ".join(names.get(p, p) for p in definition.accountable)
-    lines.append(f"**Jointly accountable:** {accountable}.")
+    lines.append(("Jointly accountable", f"{accountable}."))
     missing = "shown as provisional" if definition.incomplete == "provisional" else "withheld"
     lines.append(
-        f"**When a partner's data is missing:** the figure is {missing}, naming who is missing."
+        (
+            "When a partner's data is missing",
+            f"the figure is {missing}, naming who is missing.",
+        )
     )
     lines.append(
-        f"**Disclosure control:** counts below {definition.threshold} are suppressed in shared "
-        "views and downloads."
+        (
+            "Disclosure control",
+            f"counts below {definition.threshold} are suppressed in shared views and downloads.",
+        )
     )
-    return "  \n".join(lines)
+    return "  \n".join(f"**{label}:** {literal(text)}" for label, text in lines)
 
 
 # --- submitting -------------------------------------------------------------------------------

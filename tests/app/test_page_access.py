@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from e2e_support import shown
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
@@ -40,8 +42,9 @@ def _labels(widgets: Any) -> list[str]:
 
 
 def _text(at: AppTest) -> str:
+    """The page's text as the browser shows it (partner and user text arrives escaped)."""
     parts = [*at.markdown, *at.caption, *at.error, *at.warning, *at.info, *at.success]
-    return "\n".join(str(p.value) for p in parts)
+    return "\n".join(shown(str(p.value)) for p in parts)
 
 
 @pytest.fixture
@@ -202,8 +205,8 @@ def test_an_admin_sees_the_audit_log_and_the_users(open_page: Callable[..., AppT
     assert not at.exception and not at.error
     assert at.title[0].value == "Audit log"
     entries, users = (t.value for t in at.table)
-    assert "sign_in" in set(entries["Action"])  # the demo sign-in of this very session
-    assert "demo-admin" in set(users["User"])
+    assert "sign_in" in {shown(a) for a in entries["Action"]}  # this very session's sign-in
+    assert "demo-admin" in {shown(u) for u in users["User"]}
 
 
 @pytest.mark.parametrize("user", ["demo-analyst", "demo-leadership", SUBMITTER])
@@ -224,7 +227,7 @@ def test_running_the_audit_page_directly_is_refused_by_the_core(app_db: Path, us
     at.session_state["user_id"] = user
     at.run()
     assert not at.exception
-    assert at.error and "Not allowed" in at.error[0].value
+    assert at.error and "Not allowed" in shown(at.error[0].value)
     assert not at.table
     (denied,) = _audit(app_db, action="view_audit_log", outcome="denied")
     assert denied["user_id"] == user
@@ -285,9 +288,9 @@ def test_local_accounts_sign_in_with_a_password_and_never_offer_the_demo(
     assert "Act as demo user" not in _labels(at.selectbox)
 
     _sign_in(at, "ana", "wrong password")
-    assert at.error[0].value == "**Sign-in failed.** Unknown user or wrong password."
+    assert shown(at.error[0].value) == "**Sign-in failed.** Unknown user or wrong password."
     _sign_in(at, "nobody", "correct horse 1")
-    assert at.error[0].value == "**Sign-in failed.** Unknown user or wrong password."
+    assert shown(at.error[0].value) == "**Sign-in failed.** Unknown user or wrong password."
 
     _sign_in(at, "ana", "correct horse 1")
     assert not at.exception and not at.error
@@ -298,9 +301,32 @@ def test_local_accounts_sign_in_with_a_password_and_never_offer_the_demo(
 
     local_users.set_disabled("ana")  # disabled while signed in: refused at the next run
     at.run()
-    assert "disabled" in at.error[0].value
+    assert "disabled" in shown(at.error[0].value)
     at.run()
     assert at.title[0].value == "Sign in to Shared Outcomes"
+
+
+def test_five_wrong_passwords_lock_the_account_with_a_message_saying_when_to_try_again(
+    local_users: Directory, app_db: Path
+) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    for _ in range(4):
+        _sign_in(at, "ana", "wrong password")
+        assert shown(at.error[0].value) == "**Sign-in failed.** Unknown user or wrong password."
+    _sign_in(at, "ana", "wrong password")
+    assert "Try again after" in shown(at.error[0].value) and "UTC" in at.error[0].value
+
+    _sign_in(at, "ana", "correct horse 1")  # the right password, while locked
+    assert not at.exception
+    assert shown(at.error[0].value).startswith("**Too many failed sign-ins.**")
+    assert "Try again after" in shown(at.error[0].value)
+    assert at.title[0].value == "Sign in to Shared Outcomes"
+    assert "user_id" not in at.session_state
+    denied = _audit(app_db, action="sign_in", outcome="denied")
+    reasons = [json.loads(e["detail"])["reason"] for e in denied]
+    assert reasons == ["locked"] + ["password"] * 5  # newest first
+    assert {json.loads(e["detail"])["client"] for e in denied} == {"local"}
 
 
 def test_signing_out_ends_the_session(local_users: Directory, app_db: Path) -> None:

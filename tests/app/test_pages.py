@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from e2e_support import shown
 from streamlit.testing.v1 import AppTest
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -20,7 +21,8 @@ PAGES = [
 
 def messages(at: AppTest) -> str:
     """Every error, warning, success and info text on the page, for assertions."""
-    return "\n".join(str(e.value) for e in (*at.error, *at.warning, *at.success, *at.info))
+    parts = (*at.error, *at.warning, *at.success, *at.info)
+    return "\n".join(shown(str(e.value)) for e in parts)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -47,7 +49,7 @@ def test_a_broken_configuration_is_a_message_not_a_traceback(
     at.run()
     assert not at.exception
     (error,) = at.error
-    assert "broken.odcs.yaml" in error.value  # names the file, so one knows what to fix
+    assert "broken.odcs.yaml" in shown(error.value)  # names the file, so one knows what to fix
     assert "Traceback" not in error.value
 
 

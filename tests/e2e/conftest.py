@@ -22,6 +22,8 @@ import pytest
 from e2e_support import App, build_sample
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from shared_outcomes.settings import companion_dir
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -124,8 +126,8 @@ def app(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App
     folder = tmp_path_factory.mktemp("app")
     db = folder / demo_db.name
     shutil.copy2(demo_db, db)
-    for suffix in ("_archive", "_rows"):  # the warehouse keeps files beside the database
-        extra = demo_db.parent / (demo_db.stem + suffix)
+    for kind in ("archive", "rows"):  # the warehouse keeps files beside the database
+        extra = companion_dir(demo_db, kind)
         if extra.is_dir():
             shutil.copytree(extra, folder / extra.name)
     with streamlit_server(ROOT, db, folder) as (url, _process):

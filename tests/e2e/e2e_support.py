@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -185,3 +186,34 @@ def blocking_violations(tab: Page) -> list[str]:
 def allowlist_matched() -> set[int]:
     """Indexes of the allow-list entries some page needed in this run."""
     return set(_matched)
+
+
+# --- a partner's text that looks like Markdown ------------------------------------------------
+
+#: A rejected Bolton submission as an attacker would send it: its file name, a header cell and a
+#: cell are Markdown (links, bold, a tracking image) that must be shown as written, never rendered.
+HOSTILE_FILE_NAME = "[Open the corrected file](https://evil.invalid) **urgent**.csv"
+HOSTILE_HEADER = (
+    "[Verify your account](https://evil.invalid/login) ![p](https://evil.invalid/pixel.png)"
+)
+HOSTILE_CELL = "**bold** [here](https://evil.invalid/cell)"
+
+
+def make_hostile_extract(header: str = HOSTILE_HEADER, cell: str = HOSTILE_CELL) -> Extracts:
+    """Bolton's extract with one more column headed `header` (an unexpected column) and `cell`
+    as the first row's duty type (not an allowed value), so the report quotes both."""
+    files = make_extracts()
+    lines = files.good.decode().splitlines()
+    columns = lines[0].split(",")
+    first = lines[1].split(",")
+    first[columns.index("duty_type")] = cell
+    rows = [",".join([*columns, header]), ",".join([*first, "x"])]
+    rows += [line + ",x" for line in lines[2:]]
+    bad = ("\n".join(rows) + "\n").encode()
+    return Extracts(files.partner, files.partner_name, files.dataset, files.period, files.good, bad)
+
+
+def shown(markdown: str) -> str:
+    """What a Markdown source renders as when it only holds escaped text: the backslashes before
+    punctuation and the invisible word joiners that break autolinks go."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
