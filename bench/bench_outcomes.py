@@ -53,7 +53,8 @@ from shared_outcomes.access import Identity, Role
 from shared_outcomes.contracts import Contract, load_contracts
 from shared_outcomes.definitions import OutcomeDefinition, load_definitions
 from shared_outcomes.figure_cache import clear_figures, figures_folder
-from shared_outcomes.measures import clear_cache, quote
+from shared_outcomes.measure_queries import quote
+from shared_outcomes.measures import clear_cache
 from shared_outcomes.outcomes import compute_outcomes
 from shared_outcomes.partnership import Partner, Partnership, load_partnership
 from shared_outcomes.timeliness import months_between

@@ -10,8 +10,6 @@ from shared_outcomes.access import (
     Role,
     decide,
     require,
-    require_can_submit,
-    require_unsuppressed,
 )
 from shared_outcomes.errors import AccessDenied
 
@@ -91,11 +89,11 @@ def test_every_action_appears_in_the_table() -> None:
 
 def test_a_partner_submitting_for_another_partner_is_told_whose_extracts_it_may_send() -> None:
     with pytest.raises(AccessDenied, match="submits for bolton_council, not for bury_council"):
-        require_can_submit(SUBMITTER, OTHER)
+        require(SUBMITTER, Action.SUBMIT_EXTRACT, partner=OTHER)
 
 
 def test_leadership_asking_for_unsuppressed_figures_is_refused() -> None:
     assert not LEADER.sees_unsuppressed
     with pytest.raises(AccessDenied, match="unsuppressed"):
-        require_unsuppressed(LEADER)
+        require(LEADER, Action.VIEW_UNSUPPRESSED_FIGURES)
     assert ANALYST.sees_unsuppressed

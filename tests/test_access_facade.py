@@ -96,7 +96,6 @@ CALLS: dict[str, Callable[[Workspace, Identity], Any]] = {
     "north's report": report_of("north_council"),
     "shared figures": lambda ws, who: ws.figures(who),
     "unsuppressed figures": lambda ws, who: ws.figures(who, unsuppressed=True),
-    "row-level visits": lambda ws, who: ws.current_rows(who, "visits"),
     "audit log": lambda ws, who: ws.audit_entries(who),
     "timeliness register": lambda ws, who: ws.submissions(who),
 }
@@ -121,11 +120,6 @@ TABLE: list[tuple[Identity, str, Action, bool]] = [
     (LEADER, "unsuppressed figures", Action.VIEW_UNSUPPRESSED_FIGURES, False),
     (ANALYST, "unsuppressed figures", Action.VIEW_UNSUPPRESSED_FIGURES, True),
     (ADMIN, "unsuppressed figures", Action.VIEW_UNSUPPRESSED_FIGURES, True),
-    (ANALYST, "row-level visits", Action.VIEW_ROW_LEVEL_DATA, True),
-    (CALLS_ANALYST, "row-level visits", Action.VIEW_ROW_LEVEL_DATA, False),
-    (NORTH, "row-level visits", Action.VIEW_ROW_LEVEL_DATA, False),
-    (LEADER, "row-level visits", Action.VIEW_ROW_LEVEL_DATA, False),
-    (ADMIN, "row-level visits", Action.VIEW_ROW_LEVEL_DATA, True),
     (ADMIN, "audit log", Action.VIEW_AUDIT_LOG, True),
     (ANALYST, "audit log", Action.VIEW_AUDIT_LOG, False),
     (LEADER, "audit log", Action.VIEW_AUDIT_LOG, False),
@@ -170,7 +164,6 @@ def test_every_facade_guarded_action_is_exercised() -> None:
         Action.VIEW_SUBMISSION_REPORTS,
         Action.VIEW_SHARED_FIGURES,
         Action.VIEW_UNSUPPRESSED_FIGURES,
-        Action.VIEW_ROW_LEVEL_DATA,
         Action.VIEW_AUDIT_LOG,
     }
 
@@ -216,23 +209,6 @@ def test_leadership_asking_for_unsuppressed_figures_is_refused_not_silently_supp
     assert exported["suppressed"] is True and exported["numerator"] is None
     [entry] = denied_entries(workspace).to_dicts()
     assert (entry["user_id"], entry["action"]) == ("lee", Action.VIEW_UNSUPPRESSED_FIGURES)
-
-
-def test_row_level_rows_are_the_current_rows_with_partner_and_period(workspace: Workspace) -> None:
-    rows = workspace.current_rows(ANALYST, "visits", partner="north_council", period="2016-03")
-    assert rows.height == 2
-    assert set(rows["partner_id"]) == {"north_council"}
-    assert sorted(rows["visits"].to_list()) == [5, 7]
-    assert workspace.current_rows(ANALYST, "visits", limit=1).height == 1
-    reads = workspace.audit_entries(ADMIN, action=Action.VIEW_ROW_LEVEL_DATA).to_dicts()
-    assert [(r["user_id"], r["outcome"]) for r in reads] == [("ada", "allowed")] * 2
-
-
-def test_an_analyst_reading_rows_outside_the_agreement_is_refused(workspace: Workspace) -> None:
-    with pytest.raises(AccessDenied, match="does not cover row-level data of visits"):
-        workspace.current_rows(CALLS_ANALYST, "visits")
-    [entry] = denied_entries(workspace).to_dicts()
-    assert (entry["user_id"], entry["dataset"]) == ("cal", "visits")
 
 
 def test_every_submission_attempt_is_audited_with_what_happened(workspace: Workspace) -> None:

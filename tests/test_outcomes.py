@@ -36,7 +36,8 @@ from stand_in_partnership import PARTNERSHIP, Partner, Partnership
 from shared_outcomes.access import Identity, Role
 from shared_outcomes.contracts import Contract, load_contracts
 from shared_outcomes.definitions import Filter, OutcomeDefinition, load_definitions
-from shared_outcomes.measures import clear_cache, measures_sql
+from shared_outcomes.measure_queries import MeasureQueries, measures_sql
+from shared_outcomes.measures import clear_cache
 from shared_outcomes.outcomes import compute_outcomes
 from shared_outcomes.warehouse import Warehouse
 from shared_outcomes.warehouse_schema import DatasetLayout, migrate
@@ -326,8 +327,8 @@ class MemorySource:
         layout.insert_aggregates(self.con, layout.typed_frame(frame, row[0]), row[0], partner)
 
     @contextmanager
-    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        yield self.con
+    def measure_queries(self) -> Iterator[MeasureQueries]:
+        yield MeasureQueries(self.con)
 
 
 CASE_ROWS = st.lists(

@@ -178,15 +178,5 @@ def require(
         raise AccessDenied(decision.reason)
 
 
-def require_can_submit(identity: Identity, partner_id: str) -> None:
-    """A submitter submits only for their own partner; admins may submit for any partner."""
-    require(identity, Action.SUBMIT_EXTRACT, partner=partner_id)
-
-
-def require_unsuppressed(identity: Identity) -> None:
-    """Only roles that may see small counts get unsuppressed figures."""
-    require(identity, Action.VIEW_UNSUPPRESSED_FIGURES)
-
-
 #: The identity the CLI uses for tools that act for the centre (demo build, drop-folder ingest).
 SYSTEM = Identity(user_id="system", display_name="Shared Outcomes system", role=Role.ADMIN)

@@ -166,7 +166,7 @@ def definition_sql(definition: OutcomeDefinition) -> str:
     These are the statements `outcomes.compute_outcomes` runs (from `measures`); the values it
     binds as parameters are listed under each, so an analyst can rerun them in a notebook.
     """
-    from shared_outcomes.measures import measures_sql, versions_sql
+    from shared_outcomes.measure_queries import measures_sql, versions_sql
 
     sql, params = versions_sql(list(definition.datasets), None)
     parts = [

@@ -1,9 +1,8 @@
-"""Measures: each definition's numerator or denominator per submission and area, read from SQL.
+"""Measures: each definition's numerator or denominator per submission and area, and their cache.
 
-A measure is compiled to one `SUM(...) FILTER (WHERE ...)` over `agg_<dataset>` (one scan per
-dataset serves every measure on it), grouped by submission and area. The SQL is built only from
-names a definition resolved against its contract, quoted as identifiers; filter values,
-submission ids and the as-at moment are bound parameters.
+A measure is read as one `SUM(...) FILTER (WHERE ...)` over `agg_<dataset>` (one scan per
+dataset serves every measure on it), grouped by submission and area; the SQL is the
+warehouse's (`measure_queries`), this module decides what to read and keeps what was read.
 
 **Why a per-submission cache.** A submission never changes once loaded (a correction is a new
 submission with a new id), so its measure values are computed once per process and kept, keyed
@@ -28,19 +27,17 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
 from shared_outcomes.definitions import Measure
 from shared_outcomes.figure_cache import clear_figures
+from shared_outcomes.measure_queries import MeasureQueries
 from shared_outcomes.settings import TEMP_PREFIX, companion_dir, private_dir, sweep_temps
 
-Query = Callable[[str, Sequence[object]], pl.DataFrame]
-_STATUSES = ("accepted", "superseded")  # every version that was ever current
 _MAX_DATABASES = 4
 _TEMP_AGE = 60.0  # seconds: a temporary older than this was left by a killed process
 ROWS: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -50,68 +47,6 @@ ROWS: dict[str, pl.DataType | type[pl.DataType]] = {
     "area_code": pl.String,
     "value": pl.Float64,
 }
-
-
-def quote(identifier: str) -> str:
-    """A SQL identifier, quoted (names come from checked contracts; quoting keeps them inert)."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def utc_naive(moment: datetime) -> datetime:
-    """The register stores naive UTC timestamps."""
-    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
-
-
-def versions_sql(datasets: Sequence[str], as_at: datetime | None) -> tuple[str, list[object]]:
-    """The latest two versions per partner, dataset and month (1 = current, 2 = the one before)."""
-    params: list[object] = [*_STATUSES, *datasets]
-    when = ""
-    if as_at is not None:
-        when = " AND submitted_at <= ?"
-        params.append(utc_naive(as_at))
-    marks = ", ".join("?" for _ in datasets) or "NULL"
-    # Only placeholders are joined in; the values are bound.
-    sql = (
-        "SELECT * FROM "  # noqa: S608
-        "(SELECT submission_id, partner_id, dataset, period, "
-        "CAST(submission_id AS VARCHAR) || '|' || coalesce(sha256, '') || '|' || "
-        "CAST(submitted_at AS VARCHAR) AS token, row_number() OVER ("
-        "PARTITION BY partner_id, dataset, period ORDER BY submitted_at DESC, submission_id DESC"
-        ") AS version FROM submissions WHERE status IN (?, ?) AND dataset IN ("
-        + marks
-        + ")"
-        + when
-        + ") WHERE version <= 2"
-    )
-    return sql, params
-
-
-def measures_sql(
-    dataset: str, area_column: str, measures: Sequence[Measure], ids: Sequence[int]
-) -> tuple[str, list[object]]:
-    """Every measure on `dataset` for the submissions `ids`, per submission and area."""
-    params: list[object] = []
-    sums = []
-    for i, measure in enumerate(measures):
-        conditions = []
-        for condition in measure.filters:
-            marks = ", ".join("?" for _ in condition.values)
-            conditions.append(f"a.{quote(condition.column)} IN ({marks})")
-            params.extend(condition.values)
-        where = f" FILTER (WHERE {' AND '.join(conditions)})" if conditions else ""
-        sums.append(f"CAST(SUM(a.{quote(measure.agg_column)}){where} AS DOUBLE) AS m{i}")
-    params += [min(ids), max(ids), list(ids)]
-    area = "a." + quote(area_column)
-    # The range lets DuckDB skip row groups (aggregates are appended in submission order).
-    sql = (
-        "SELECT "  # noqa: S608
-        f"a.submission_id, CAST({area} AS VARCHAR) AS area_code, {', '.join(sums)} "
-        f"FROM {quote('agg_' + dataset)} AS a "
-        "WHERE a.submission_id BETWEEN ? AND ? "
-        "AND a.submission_id IN (SELECT unnest(CAST(? AS BIGINT[]))) "
-        f"GROUP BY a.submission_id, {area}"
-    )
-    return sql, params
 
 
 _IDS: dict[str, pl.DataType | type[pl.DataType]] = {"submission_id": pl.Int64, "token": pl.String}
@@ -233,13 +168,14 @@ def measure_file(db_path: Path, measure: Measure) -> Path:
 class MeasureReader:
     """Reads measures for one computation: the versions in play, and values per version."""
 
-    def __init__(self, query: Query, versions: pl.DataFrame, db_key: Path | None) -> None:
-        self.query = query
+    def __init__(
+        self, queries: MeasureQueries, versions: pl.DataFrame, db_key: Path | None
+    ) -> None:
+        self.queries = queries
         self.versions = versions
         self.cache = _store_for(db_key)
         self.db_key = db_key
-        tables = query("SELECT table_name FROM information_schema.tables", [])
-        self.tables = set(tables.get_column("table_name").to_list())
+        self.tables = queries.tables()
         self._done: dict[Measure, pl.DataFrame] = {}
         self._fetched: set[Measure] = set()  # prefetched in this computation
 
@@ -262,8 +198,7 @@ class MeasureReader:
                     cache.seen = fingerprint
                 continue
             ids = todo.get_column("submission_id").to_list()
-            sql, params = measures_sql(dataset, group[0].area_column, group, ids)
-            read = self.query(sql, params).cast({"submission_id": pl.Int64})
+            read = self.queries.sums(dataset, group[0].area_column, group, ids)
             with _LOCK:
                 for i, (cache, fresh) in enumerate(zip(cached, wanted, strict=True)):
                     values = read.select("submission_id", "area_code", value=pl.col(f"m{i}"))

@@ -33,7 +33,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-import duckdb
 import polars as pl
 
 from shared_outcomes.access import Identity
@@ -46,19 +45,21 @@ from shared_outcomes.figure_cache import (
     keep_figures,
 )
 from shared_outcomes.figures import FIGURE_SCHEMA, finish_figures
-from shared_outcomes.measures import MeasureReader, Query, versions_sql
+from shared_outcomes.measure_queries import MeasureQueries
+from shared_outcomes.measures import MeasureReader
 from shared_outcomes.period import Period
 from shared_outcomes.timeliness import deadline, months_between
 
 
 class FrameSource(Protocol):
-    """What figures need of the warehouse: a short read-only connection (`Warehouse.reading`).
+    """What figures need of the warehouse: one read connection's queries (`Warehouse.
+    measure_queries`).
 
     All the queries of one computation run on that one connection, so a figure set is read from
     one consistent state of the database and opening a connection is paid once.
     """
 
-    def reading(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]: ...
+    def measure_queries(self) -> AbstractContextManager[MeasureQueries]: ...
 
 
 def compute_outcomes(
@@ -81,12 +82,8 @@ def compute_outcomes(
     check_request(definitions, period=period, outcomes=outcomes)
     chosen = [definitions[i] for i in outcomes] if outcomes else list(definitions.values())
     db_path = getattr(source, "db_path", None)
-    with source.reading() as con:
-
-        def query(sql: str, params: Sequence[object]) -> pl.DataFrame:
-            return con.execute(sql, list(params)).pl()
-
-        run = _Run(query, partnership, identity, as_at, chosen, db_path)
+    with source.measure_queries() as queries:
+        run = _Run(queries, partnership, identity, as_at, chosen, db_path)
         private = run.private or suppress
         key, folder = None, None
         if isinstance(db_path, Path):
@@ -173,7 +170,7 @@ class _Run:
 
     def __init__(
         self,
-        query: Query,
+        queries: MeasureQueries,
         partnership: PartnershipLike,
         identity: Identity,
         as_at: datetime | None,
@@ -183,9 +180,8 @@ class _Run:
         self.partnership = partnership
         self.private = not identity.sees_unsuppressed
         datasets = sorted({name for d in chosen for name in d.datasets})
-        sql, params = versions_sql(datasets, as_at)
-        self.versions = query(sql, params).with_columns(pl.col("version").cast(pl.Int64))
-        self.measures = MeasureReader(query, self.versions, db_key)
+        self.versions = queries.versions(datasets, as_at)
+        self.measures = MeasureReader(queries, self.versions, db_key)
         self.areas = list(partnership.areas)
         self._coverage: dict[object, tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]] = {}
         self._sums: dict[Measure, pl.DataFrame] = {}

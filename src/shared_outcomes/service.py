@@ -47,7 +47,6 @@ from shared_outcomes.warehouse import (
     Warehouse,
     rows_dir_for,
 )
-from shared_outcomes.warehouse_schema import quote_ident
 
 __all__ = ["PreparedSubmission", "Progress", "SubmitResult", "Workspace", "remove_database"]
 
@@ -355,24 +354,14 @@ class Workspace(AuditedAccess):
         return self.warehouse.submissions()
 
     def register_version(self) -> tuple[int, int]:
-        """A cheap stamp of the register: (newest submission id, number of submissions).
-
-        Every submission adds a row (a correction supersedes by adding one), so the stamp changes
-        whenever the figures can; one SELECT, no access check (it reveals no data).
-        """
-        with self.warehouse.reading() as con:
-            row = con.execute(
-                "SELECT coalesce(max(submission_id), 0), count(*) FROM submissions"
-            ).fetchone()
-        return (int(row[0]), int(row[1])) if row else (0, 0)
+        """A cheap stamp of the register (`Warehouse.register_stamp`); no access check, since it
+        reveals no data."""
+        return self.warehouse.register_stamp()
 
     def latest_submission_time(self, identity: Identity) -> datetime | None:
         """When the newest submission (of any status) was made, UTC; None if there is none."""
         self.require(identity, Action.VIEW_TIMELINESS)
-        with self.warehouse.reading() as con:
-            row = con.execute("SELECT max(submitted_at) FROM submissions").fetchone()
-        moment = row[0] if row else None
-        return moment.replace(tzinfo=UTC) if isinstance(moment, datetime) else None
+        return self.warehouse.latest_submission_time()
 
     def users(self, identity: Identity) -> list[UserRecord]:
         """The people of this deployment's sign-in mode (demo users in demo mode); admins only."""
@@ -441,36 +430,6 @@ class Workspace(AuditedAccess):
             while len(self._figures_cache) > FIGURES_CACHE_SIZE:
                 self._figures_cache.popitem(last=False)
         return computed.clone()
-
-    def current_rows(
-        self,
-        identity: Identity,
-        dataset: str,
-        *,
-        partner: str | None = None,
-        period: str | None = None,
-        limit: int | None = None,
-    ) -> pl.DataFrame:
-        """The current row-level data of `dataset` (with `partner_id` and `period`), for those
-        whose data-sharing agreement covers it; every read is audited."""
-        self.require(identity, Action.VIEW_ROW_LEVEL_DATA, partner=partner, dataset=dataset)
-        self.contract(dataset)
-        sql = (
-            "SELECT s.partner_id, s.period, r.* FROM "  # noqa: S608 - a contract's dataset id
-            + quote_ident("current_" + dataset)
-            + " r JOIN submissions s USING (submission_id) WHERE (? IS NULL OR s.partner_id = ?)"
-            " AND (? IS NULL OR s.period = ?) ORDER BY r.submission_id"
-        )
-        params: list[object] = [partner, partner, period, period]
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(max(limit, 0))
-        rows = self.warehouse.query(sql, params)
-        self.audit.record(
-            identity, Action.VIEW_ROW_LEVEL_DATA, partner=partner, dataset=dataset,
-            detail={"period": period, "rows": rows.height},
-        )  # fmt: skip
-        return rows
 
     # -- the drop folder and the demo -----------------------------------------------------------
 

@@ -51,6 +51,7 @@ import polars as pl
 
 from shared_outcomes.archive import Archive, RowFiles
 from shared_outcomes.errors import UsageError, WarehouseError, storage_error
+from shared_outcomes.measure_queries import MeasureQueries
 from shared_outcomes.settings import companion_dir, private_dir
 from shared_outcomes.warehouse_connections import Connections
 from shared_outcomes.warehouse_schema import (
@@ -250,6 +251,12 @@ class Warehouse:
             yield con
 
     @contextmanager
+    def measure_queries(self) -> Iterator[MeasureQueries]:
+        """The queries of one figure computation, on one short read-only connection."""
+        with self._store.connect(write=False) as con:
+            yield MeasureQueries(con)
+
+    @contextmanager
     def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short read-write connection for a small write beside the register (the audit log)."""
         with self._store.connect(write=True) as con:
@@ -294,9 +301,23 @@ class Warehouse:
         found = self.submissions(partner=partner, dataset=dataset, period=period, status="accepted")
         return found[0] if found else None
 
-    def current_submissions(self, dataset: str | None = None) -> list[Submission]:
-        """Every current version (one per partner, dataset and month)."""
-        return self.submissions(dataset=dataset, status="accepted")
+    def register_stamp(self) -> tuple[int, int]:
+        """(newest submission id, number of submissions): changes whenever figures can.
+
+        Every submission adds a row (a correction supersedes by adding one); one SELECT.
+        """
+        with self.reading() as con:
+            row = con.execute(
+                "SELECT coalesce(max(submission_id), 0), count(*) FROM submissions"
+            ).fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    def latest_submission_time(self) -> datetime | None:
+        """When the newest submission (of any status) was made, UTC; None if there is none."""
+        with self.reading() as con:
+            row = con.execute("SELECT max(submitted_at) FROM submissions").fetchone()
+        moment = row[0] if row else None
+        return moment.replace(tzinfo=UTC) if isinstance(moment, datetime) else None
 
     def submissions_as_at(self, as_at: datetime, dataset: str | None = None) -> list[Submission]:
         """What we knew at `as_at`: the latest version per partner, dataset and month by then."""

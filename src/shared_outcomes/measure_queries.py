@@ -1,0 +1,124 @@
+"""The SQL behind figures: the versions in play and each measure's sums over `agg_<dataset>`.
+
+Figures never run SQL themselves: a computation opens one `MeasureQueries` (`Warehouse.
+measure_queries`), whose methods build each statement from names a definition resolved against
+its contract (quoted as identifiers) and bind every value (filter values, submission ids, the
+as-at moment) as a parameter. All the queries of one computation run on that one read
+connection, so a figure set is read from one consistent state of the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+
+import duckdb
+import polars as pl
+
+_STATUSES = ("accepted", "superseded")  # every version that was ever current
+
+
+class FilterLike(Protocol):
+    """A measure's filter (`definitions.Filter` fits): rows whose `column` is one of `values`."""
+
+    @property
+    def column(self) -> str: ...
+    @property
+    def values(self) -> Sequence[object]: ...
+
+
+class MeasureLike(Protocol):
+    """What the SQL needs of a measure (`definitions.Measure` fits)."""
+
+    @property
+    def agg_column(self) -> str: ...
+    @property
+    def filters(self) -> Sequence[FilterLike]: ...
+
+
+def quote(identifier: str) -> str:
+    """A SQL identifier, quoted (names come from checked contracts; quoting keeps them inert)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def utc_naive(moment: datetime) -> datetime:
+    """The register stores naive UTC timestamps."""
+    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def versions_sql(datasets: Sequence[str], as_at: datetime | None) -> tuple[str, list[object]]:
+    """The latest two versions per partner, dataset and month (1 = current, 2 = the one before)."""
+    params: list[object] = [*_STATUSES, *datasets]
+    when = ""
+    if as_at is not None:
+        when = " AND submitted_at <= ?"
+        params.append(utc_naive(as_at))
+    marks = ", ".join("?" for _ in datasets) or "NULL"
+    # Only placeholders are joined in; the values are bound.
+    sql = (
+        "SELECT * FROM "  # noqa: S608
+        "(SELECT submission_id, partner_id, dataset, period, "
+        "CAST(submission_id AS VARCHAR) || '|' || coalesce(sha256, '') || '|' || "
+        "CAST(submitted_at AS VARCHAR) AS token, row_number() OVER ("
+        "PARTITION BY partner_id, dataset, period ORDER BY submitted_at DESC, submission_id DESC"
+        ") AS version FROM submissions WHERE status IN (?, ?) AND dataset IN ("
+        + marks
+        + ")"
+        + when
+        + ") WHERE version <= 2"
+    )
+    return sql, params
+
+
+def measures_sql(
+    dataset: str, area_column: str, measures: Sequence[MeasureLike], ids: Sequence[int]
+) -> tuple[str, list[object]]:
+    """Every measure on `dataset` for the submissions `ids`, per submission and area."""
+    params: list[object] = []
+    sums = []
+    for i, measure in enumerate(measures):
+        conditions = []
+        for condition in measure.filters:
+            marks = ", ".join("?" for _ in condition.values)
+            conditions.append(f"a.{quote(condition.column)} IN ({marks})")
+            params.extend(condition.values)
+        where = f" FILTER (WHERE {' AND '.join(conditions)})" if conditions else ""
+        sums.append(f"CAST(SUM(a.{quote(measure.agg_column)}){where} AS DOUBLE) AS m{i}")
+    params += [min(ids), max(ids), list(ids)]
+    area = "a." + quote(area_column)
+    # The range lets DuckDB skip row groups (aggregates are appended in submission order).
+    sql = (
+        "SELECT "  # noqa: S608
+        f"a.submission_id, CAST({area} AS VARCHAR) AS area_code, {', '.join(sums)} "
+        f"FROM {quote('agg_' + dataset)} AS a "
+        "WHERE a.submission_id BETWEEN ? AND ? "
+        "AND a.submission_id IN (SELECT unnest(CAST(? AS BIGINT[]))) "
+        f"GROUP BY a.submission_id, {area}"
+    )
+    return sql, params
+
+
+class MeasureQueries:
+    """The queries of one figure computation, on one read connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+
+    def versions(self, datasets: Sequence[str], as_at: datetime | None) -> pl.DataFrame:
+        """See `versions_sql`: submission_id, partner_id, dataset, period, token, version."""
+        sql, params = versions_sql(datasets, as_at)
+        found = self._con.execute(sql, params).pl()
+        return found.with_columns(pl.col("version").cast(pl.Int64))
+
+    def sums(
+        self, dataset: str, area_column: str, measures: Sequence[MeasureLike], ids: Sequence[int]
+    ) -> pl.DataFrame:
+        """See `measures_sql`: submission_id, area_code and one `m<i>` column per measure."""
+        sql, params = measures_sql(dataset, area_column, measures, ids)
+        return self._con.execute(sql, params).pl().cast({"submission_id": pl.Int64})
+
+    def tables(self) -> set[str]:
+        """The names of the tables and views in the database."""
+        rows = self._con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        return {str(row[0]) for row in rows}
