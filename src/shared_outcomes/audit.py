@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, Literal, Protocol
 
-import duckdb
 import polars as pl
 
 from shared_outcomes.access import Action, Identity, decide
 from shared_outcomes.errors import AccessDenied
+from shared_outcomes.warehouse_audit import AuditFilter, AuditRow
 
 Outcome = Literal["allowed", "denied"]
 
@@ -55,8 +54,8 @@ AUDIT_SCHEMA = pl.Schema(
 class _Store(Protocol):
     """What the log needs of the warehouse (`warehouse.Warehouse` fits)."""
 
-    def writing(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]: ...
-    def reading(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]: ...
+    def append_audit(self, row: AuditRow) -> None: ...
+    def audit_rows(self, wanted: AuditFilter) -> pl.DataFrame: ...
 
 
 @dataclass(frozen=True)
@@ -98,12 +97,9 @@ class AuditLog:
         role = str(identity.role) if identity is not None else None
         moment = (at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
         text = json.dumps(dict(detail or {}), default=str, sort_keys=True)
-        with self._store.writing() as con:
-            con.execute(
-                'INSERT INTO audit_log ("at", user_id, role, action, partner, dataset, detail, '
-                "outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [moment, who, role, action, partner, dataset, text, outcome],
-            )
+        self._store.append_audit(
+            AuditRow(moment, who, role, action, partner, dataset, text, outcome)
+        )
 
     def frame(
         self,
@@ -119,25 +115,16 @@ class AuditLog:
 
         `before` is an entry id: only older entries (to page back through the log).
         """
-        filters: list[tuple[str, object]] = []
-        if user_id is not None:
-            filters.append(("user_id = ?", user_id))
-        if action is not None:
-            filters.append(("action = ?", action))
-        if outcome is not None:
-            filters.append(("outcome = ?", outcome))
-        if since is not None:
-            filters.append(('"at" >= ?', since.astimezone(UTC).replace(tzinfo=None)))
-        if before is not None:
-            filters.append(("id < ?", before))
-        where = " WHERE " + " AND ".join(sql for sql, _ in filters) if filters else ""
-        params = [value for _, value in filters] + [max(1, min(limit, MAX_ENTRIES))]
-        sql = (
-            'SELECT id, "at", user_id, role, action, partner, dataset, CAST(detail AS VARCHAR) '  # noqa: S608 - fixed fragments
-            f"AS detail, outcome FROM audit_log{where} ORDER BY id DESC LIMIT ?"
+        found = self._store.audit_rows(
+            AuditFilter(
+                user_id=user_id,
+                action=action,
+                outcome=outcome,
+                since=None if since is None else since.astimezone(UTC).replace(tzinfo=None),
+                before=before,
+                limit=max(1, min(limit, MAX_ENTRIES)),
+            )
         )
-        with self._store.reading() as con:
-            found = con.execute(sql, params).pl()
         return found.cast(AUDIT_SCHEMA) if found.height else pl.DataFrame(schema=AUDIT_SCHEMA)
 
     def entries(self, **filters: Any) -> list[AuditEntry]:

@@ -49,10 +49,12 @@ from typing import Any, Literal
 import duckdb
 import polars as pl
 
+from shared_outcomes import warehouse_audit
 from shared_outcomes.archive import Archive, RowFiles
 from shared_outcomes.errors import UsageError, WarehouseError, storage_error
 from shared_outcomes.measure_queries import MeasureQueries
 from shared_outcomes.settings import companion_dir, private_dir
+from shared_outcomes.warehouse_audit import AuditFilter, AuditRow
 from shared_outcomes.warehouse_connections import Connections
 from shared_outcomes.warehouse_schema import (
     REGISTER_COLUMNS,
@@ -256,11 +258,15 @@ class Warehouse:
         with self._store.connect(write=False) as con:
             yield MeasureQueries(con)
 
-    @contextmanager
-    def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A short read-write connection for a small write beside the register (the audit log)."""
+    def append_audit(self, row: AuditRow) -> None:
+        """Append one audit-log entry (its own short write)."""
         with self._store.connect(write=True) as con:
-            yield con
+            warehouse_audit.append(con, row)
+
+    def audit_rows(self, wanted: AuditFilter) -> pl.DataFrame:
+        """Audit-log entries matching `wanted`, newest first."""
+        with self.reading() as con:
+            return warehouse_audit.select(con, wanted)
 
     def query(self, sql: str, params: Sequence[object] | None = None) -> pl.DataFrame:
         """Run one read-only query with bound parameters and return a Polars frame."""
