@@ -142,7 +142,7 @@ def _build_demo_database(settings: Settings) -> None:
     with _BUILD_LOCK:
         if settings.db_path.exists():
             return
-        from shared_outcomes.service import Workspace
+        from shared_outcomes.demo import build_demo
 
         with st.status(
             "First start: building the sample partnership's database…", expanded=True
@@ -156,7 +156,7 @@ def _build_demo_database(settings: Settings) -> None:
             def report_progress(done: int, total: int, label: str) -> None:
                 bar.progress(done / max(total, 1), text=literal(f"{label} ({done} of {total})"))
 
-            Workspace.build_demo(settings, progress=report_progress)
+            build_demo(settings, progress=report_progress)
             status.update(label="Sample database built.", state="complete", expanded=False)
         _open_workspace.clear()
 

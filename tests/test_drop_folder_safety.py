@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from shared_outcomes.access import SYSTEM
-from shared_outcomes.ingest import drop_files
+from shared_outcomes.ingest import drop_files, ingest_folder
 from shared_outcomes.service import Workspace
 from shared_outcomes.settings import load_settings
 
@@ -82,7 +82,7 @@ def test_symlinks_are_refused_without_reading_their_targets(
     (drop / "north_council" / "visits_2016-05.csv").symlink_to(secret)
     (drop / "south_council").symlink_to(outside, target_is_directory=True)  # a linked folder
 
-    outcomes = workspace.ingest(SYSTEM, drop, settle=0)
+    outcomes = ingest_folder(workspace, SYSTEM, drop, settle=0)
 
     assert sorted(o.status for o in outcomes) == ["refused"] * 3
     assert workspace.warehouse.submissions() == []  # nothing loaded, nothing registered
@@ -104,7 +104,7 @@ def test_symlinks_are_refused_without_reading_their_targets(
 def test_a_pipe_in_the_drop_folder_is_refused_not_read(workspace: Workspace, drop: Path) -> None:
     pipe = drop / "north_council" / "visits_2016-04.csv"
     os.mkfifo(pipe)  # reading it would block the run forever
-    [outcome] = workspace.ingest(SYSTEM, drop, settle=0)
+    [outcome] = ingest_folder(workspace, SYSTEM, drop, settle=0)
     assert outcome.status == "refused"
     assert "not a regular file" in outcome.message
 
@@ -116,7 +116,7 @@ def test_a_file_name_must_match_the_pattern_as_a_whole(
     workspace: Workspace, drop: Path, name: str
 ) -> None:
     (drop / "north_council" / name).write_bytes(visits("2016-04"))
-    [outcome] = workspace.ingest(SYSTEM, drop, settle=0)
+    [outcome] = ingest_folder(workspace, SYSTEM, drop, settle=0)
     assert outcome.status == "refused"
     assert workspace.warehouse.submissions() == []
 
@@ -186,7 +186,7 @@ def test_a_one_off_run_waits_for_a_file_written_just_before_it(
     path = drop / "north_council" / "visits_2016-04.csv"
     path.write_bytes(visits("2016-04"))
     started = time.monotonic()
-    [outcome] = workspace.ingest(SYSTEM, drop, settle=0.5)
+    [outcome] = ingest_folder(workspace, SYSTEM, drop, settle=0.5)
     assert time.monotonic() - started >= 0.4  # it waited for the file to settle
     assert outcome.status == "loaded"
 
@@ -205,12 +205,12 @@ def test_a_file_that_changes_while_it_is_loaded_is_not_filed_as_loaded(
         return result
 
     monkeypatch.setattr(workspace, "submit", submit_while_the_writer_appends)
-    [outcome] = workspace.ingest(SYSTEM, drop, settle=0)
+    [outcome] = ingest_folder(workspace, SYSTEM, drop, settle=0)
     assert outcome.status == "waiting"
     assert path.is_file() and not (drop / "processed").exists()
     monkeypatch.undo()
     os.utime(path, (time.time() - 10, time.time() - 10))
-    [again] = workspace.ingest(SYSTEM, drop, settle=0)
+    [again] = ingest_folder(workspace, SYSTEM, drop, settle=0)
     assert again.status == "loaded"  # the completed file supersedes the partial one
     assert loaded_rows(workspace) == {"2016-04": len(visits("2016-04").splitlines()) - 1}
 
@@ -264,7 +264,7 @@ def test_a_file_named_rejected_is_a_clear_message_and_good_files_still_load(
     bad = drop / "north_council" / "visits_2016-04.csv"
     bad.write_bytes(HEADER + b"2016-04,E08000001,phone,lots,1.5,2016-04-02,true\n")
     os.utime(bad, (time.time() - 10, time.time() - 10))
-    outcomes = {o.source.name: o for o in workspace.ingest(SYSTEM, drop, settle=0)}
+    outcomes = {o.source.name: o for o in ingest_folder(workspace, SYSTEM, drop, settle=0)}
     assert outcomes["visits_2016-03.csv"].status == "loaded"
     assert (drop / "processed" / "north_council" / "visits_2016-03.csv").is_file()
     stuck = outcomes["visits_2016-04.csv"]
@@ -296,6 +296,6 @@ def test_a_killed_runs_temporary_reports_are_removed_by_the_next_run(
     fresh = drop / "rejected" / ".tmp-being-written"
     fresh.parent.mkdir(parents=True)
     fresh.write_text("{")  # another run may be writing this one right now: kept
-    workspace.ingest(SYSTEM, drop, settle=0)
+    ingest_folder(workspace, SYSTEM, drop, settle=0)
     assert not debris.exists()
     assert fresh.exists()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from shared_outcomes.access import SYSTEM
-from shared_outcomes.ingest import drop_files, watch_folder
+from shared_outcomes.ingest import drop_files, ingest_folder, watch_folder
 from shared_outcomes.service import Workspace
 from shared_outcomes.settings import load_settings
 
@@ -46,7 +46,7 @@ def test_each_file_is_loaded_or_rejected_and_moved_with_its_report(
 ):
     waiting = drop_files(drop)
     seen: list[tuple[int, int, str]] = []
-    outcomes = workspace.ingest(SYSTEM, drop, progress=lambda *step: seen.append(step))
+    outcomes = ingest_folder(workspace, SYSTEM, drop, progress=lambda *step: seen.append(step))
     assert len(outcomes) == len(waiting) == 6
     assert seen[-1][:2] == (6, 6)
     by_name = {f"{o.source.parent.name}/{o.source.name}": o for o in outcomes}
@@ -81,7 +81,7 @@ def test_a_rerun_after_a_crash_between_load_and_move_is_safe(workspace: Workspac
     first = workspace.submit(
         SYSTEM, path, dataset="visits", partner="north_council", period="2016-03"
     )
-    outcomes = workspace.ingest(SYSTEM, drop)
+    outcomes = ingest_folder(workspace, SYSTEM, drop)
     [again] = [o for o in outcomes if o.source == path]
     assert (again.status, again.submission_id) == ("unchanged", first.submission_id)
     march = [
@@ -94,11 +94,11 @@ def test_a_rerun_after_a_crash_between_load_and_move_is_safe(workspace: Workspac
 def test_a_corrected_file_with_the_same_name_keeps_the_first_beside_it(
     workspace: Workspace, drop: Path
 ):
-    workspace.ingest(SYSTEM, drop)
+    ingest_folder(workspace, SYSTEM, drop)
     original = EXTRACTS / "north_council" / "visits_2016-03.csv"
     corrected = original.read_bytes().replace(b"phone,5,", b"phone,50,")
     (drop / "north_council" / "visits_2016-03.csv").write_bytes(corrected)
-    [outcome] = workspace.ingest(SYSTEM, drop)
+    [outcome] = ingest_folder(workspace, SYSTEM, drop)
     assert outcome.status == "loaded"
     kept = drop / "processed" / "north_council"
     assert (kept / "visits_2016-03.csv").read_bytes() == original.read_bytes()

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from shared_outcomes.access import SYSTEM, Identity, Role
+from shared_outcomes.demo import build_demo, sample_files
 from shared_outcomes.errors import AccessDenied, UsageError
-from shared_outcomes.ingest import sample_files
 from shared_outcomes.service import Workspace
 from shared_outcomes.settings import load_settings
 
@@ -153,9 +153,9 @@ def test_a_submission_report_is_shown_to_whom_it_concerns(workspace: Workspace):
 def test_the_demo_is_a_fresh_database_with_every_sample_file(tmp_path: Path):
     settings = load_settings(db=tmp_path / "demo.duckdb", root=ROOT)
     seen: list[tuple[int, int]] = []
-    Workspace.build_demo(settings, progress=lambda done, total, label: seen.append((done, total)))
+    build_demo(settings, progress=lambda done, total, label: seen.append((done, total)))
     files = sample_files(ROOT / "sample_data")
-    rebuilt = Workspace.build_demo(settings)
+    rebuilt = build_demo(settings)
     register = rebuilt.warehouse.submissions()
     assert len(register) == len(files)
     restated = [s for s in register if s.supersedes is not None]

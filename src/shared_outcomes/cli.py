@@ -292,11 +292,11 @@ def ingest(
 
     def body() -> int:
         from shared_outcomes.access import SYSTEM
-        from shared_outcomes.ingest import IngestOutcome, watch_folder
+        from shared_outcomes.ingest import IngestOutcome, ingest_folder, watch_folder
 
         workspace = _open_workspace(db)
         with _progress_bar("Ingesting") as progress:
-            outcomes = workspace.ingest(SYSTEM, folder, progress=progress, settle=settle)
+            outcomes = ingest_folder(workspace, SYSTEM, folder, progress=progress, settle=settle)
         out = Console(soft_wrap=True, highlight=False)
 
         def show(outcome: IngestOutcome) -> None:
@@ -333,12 +333,12 @@ def demo(db: DbOption = None) -> None:
     """Build a fresh database holding the whole sample partnership (replaces the file at --db)."""
 
     def body() -> int:
-        from shared_outcomes.service import Workspace
+        from shared_outcomes.demo import build_demo
 
         settings = load_settings(db=db)
         started = time.perf_counter()
         with _progress_bar("Loading the sample partnership") as progress:
-            workspace = Workspace.build_demo(settings, progress=progress)
+            workspace = build_demo(settings, progress=progress)
         loaded = workspace.warehouse.submissions()
         sys.stdout.write(
             f"Built {settings.db_path}: {len(loaded)} submissions in "

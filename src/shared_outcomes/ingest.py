@@ -1,4 +1,4 @@
-"""The drop folder and the demo build: many extract files submitted one by one, with progress.
+"""The drop folder: many extract files submitted one by one, with progress.
 
 A drop folder holds `<partner>/<dataset>_<YYYY-MM>.csv` (the layout of
 `sample_data/extracts/`). Each file is submitted as the system identity and then moved to
@@ -40,13 +40,9 @@ import stat
 import sys
 import tempfile
 import time
-import zlib
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from datetime import time as clock
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,7 +52,7 @@ from shared_outcomes.report import Finding, Report
 from shared_outcomes.settings import TEMP_PREFIX, sweep_temps
 
 if TYPE_CHECKING:
-    from shared_outcomes.service import PreparedSubmission, Progress, SubmitResult, Workspace
+    from shared_outcomes.service import Progress, Workspace
 
 PROCESSED = "processed"
 REJECTED = "rejected"
@@ -476,56 +472,3 @@ def watch_folder(
         for outcome in ingest_folder(workspace, identity, folder, settle=settle, wait=False):
             on_outcome(outcome)
         time.sleep(interval)
-
-
-# -- the sample partnership ---------------------------------------------------------------------
-
-
-def sample_files(sample_dir: Path) -> list[tuple[Path, bool]]:
-    """(file, is_resubmission): every extract, then every resubmission, in a stable order."""
-    extracts = sorted((sample_dir / "extracts").glob("*/*.csv"))
-    resubmissions = sorted((sample_dir / "resubmissions").glob("*/*.csv"))
-    return [(p, False) for p in extracts] + [(p, True) for p in resubmissions]
-
-
-def load_sample(workspace: Workspace, *, progress: Progress | None = None) -> list[SubmitResult]:
-    """Submit the whole sample partnership, dated as if each file came near its deadline.
-
-    Files are checked two at a time in threads (Polars releases the GIL) while the main
-    thread stores them in order, in one bulk transaction: the demo is built whole or not at all.
-    """
-    from shared_outcomes.access import SYSTEM
-
-    folder = workspace.settings.sample_dir / "extracts"
-    files = sample_files(workspace.settings.sample_dir)
-    if not files:
-        raise UsageError(
-            f"no sample extracts under {folder}: run `python sample_data/generate.py` first."
-        )
-
-    def prepare(item: tuple[Path, bool]) -> PreparedSubmission:
-        path = item[0]
-        partner, dataset, period = parse_drop_name(path.parent.parent, path)
-        return workspace.prepare(SYSTEM, path, dataset=dataset, partner=partner, period=period)
-
-    results = []
-    with ThreadPoolExecutor(max_workers=2) as pool, workspace.warehouse.bulk():
-        for done, ((path, restated), prepared) in enumerate(
-            zip(files, pool.map(prepare, files), strict=True)
-        ):
-            if progress:
-                progress(done, len(files), f"{path.parent.name}/{path.name}")
-            when = _demo_moment(workspace, prepared.partner, prepared.period, restated=restated)
-            results.append(workspace.store_prepared(SYSTEM, prepared, submitted_at=when))
-    if progress:
-        progress(len(files), len(files), "done")
-    return results
-
-
-def _demo_moment(workspace: Workspace, partner: str, period: str, *, restated: bool) -> datetime:
-    """A plausible, deterministic moment: a few days before the deadline (a restatement after)."""
-    due = workspace.partnership.partners[partner].due_date(period)
-    spread = zlib.crc32(f"{partner}/{period}".encode()) % 6
-    day = due + timedelta(days=3 + spread) if restated else due - timedelta(days=spread)
-    moment = datetime.combine(day, clock(9, 30 + spread * 4), tzinfo=UTC)
-    return min(moment, datetime.now(UTC))

@@ -1,4 +1,4 @@
-"""The facade (`Workspace`) the CLI and the pages both call: check, submit, ingest, history, demo.
+"""The facade (`Workspace`) the CLI, the pages and the jobs call: check, submit, history, figures.
 
 `Workspace.open(settings)` reads the contracts, the partnership and the outcome definitions once
 and opens the warehouse; every method that submits or reads data takes the acting
@@ -14,7 +14,6 @@ reports (`record_download`) is written to the audit log (`audit`); admins read i
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -27,32 +26,28 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from shared_outcomes import access
 from shared_outcomes.access import Action, Identity
 from shared_outcomes.archive import sha256_of
-from shared_outcomes.audit import BUILD_DEMO, SIGN_IN, AuditedAccess
+from shared_outcomes.audit import SIGN_IN, AuditedAccess
 from shared_outcomes.contracts import Contract, load_contracts
 from shared_outcomes.definitions import OutcomeDefinition, load_definitions
 from shared_outcomes.errors import AccessDenied, UsageError
-from shared_outcomes.figure_cache import figures_folder
 from shared_outcomes.partnership import Partnership, load_partnership
 from shared_outcomes.period import Period
 from shared_outcomes.report import Report, report_json
-from shared_outcomes.settings import Settings, companion_dir
+from shared_outcomes.settings import Settings
 from shared_outcomes.submission import PreparedSubmission, SubmitResult
 from shared_outcomes.validation import Validation, validate_extract
 from shared_outcomes.warehouse import (
     DEFAULT_BUSY_TIMEOUT,
     Submission,
     Warehouse,
-    rows_dir_for,
 )
 
-__all__ = ["PreparedSubmission", "Progress", "SubmitResult", "Workspace", "remove_database"]
+__all__ = ["PreparedSubmission", "Progress", "SubmitResult", "Workspace"]
 
 if TYPE_CHECKING:
     from shared_outcomes.accounts import UserRecord
-    from shared_outcomes.ingest import IngestOutcome
     from shared_outcomes.signin import SignIn
 
 #: Seconds a writer waits for another process's lock before `WarehouseBusy` (env override).
@@ -430,45 +425,6 @@ class Workspace(AuditedAccess):
             while len(self._figures_cache) > FIGURES_CACHE_SIZE:
                 self._figures_cache.popitem(last=False)
         return computed.clone()
-
-    # -- the drop folder and the demo -----------------------------------------------------------
-
-    def ingest(
-        self,
-        identity: Identity,
-        folder: Path,
-        progress: Progress | None = None,
-        *,
-        settle: float | None = None,
-    ) -> list[IngestOutcome]:
-        """Submit every settled file of a drop folder; see `ingest.ingest_folder`."""
-        from shared_outcomes.ingest import DEFAULT_SETTLE, ingest_folder
-
-        return ingest_folder(
-            self, identity, folder, progress=progress,
-            settle=DEFAULT_SETTLE if settle is None else settle,
-        )  # fmt: skip
-
-    @classmethod
-    def build_demo(cls, settings: Settings, progress: Progress | None = None) -> Workspace:
-        """A fresh database holding the whole sample partnership; see `ingest.load_sample`."""
-        from shared_outcomes.ingest import load_sample
-
-        remove_database(settings)
-        workspace = cls.open(settings)
-        loaded = load_sample(workspace, progress=progress)
-        workspace.audit.record(access.SYSTEM, BUILD_DEMO, detail={"submissions": len(loaded)})
-        return workspace
-
-
-def remove_database(settings: Settings) -> None:
-    """Delete a database, its write-ahead log, its archive and its row files."""
-    db = settings.db_path
-    for path in (db, db.with_name(db.name + ".wal")):
-        path.unlink(missing_ok=True)
-    for folder in (settings.archive_dir, rows_dir_for(db), figures_folder(db)):
-        shutil.rmtree(folder, ignore_errors=True)
-    shutil.rmtree(companion_dir(db, "measures"), ignore_errors=True)
 
 
 def _sha256(source: Path | bytes) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from shared_outcomes import demo
 from shared_outcomes.service import Workspace
 from shared_outcomes.settings import Settings
 
@@ -20,7 +21,7 @@ def test_a_missing_database_is_built_with_progress_then_the_page_shows(
     db = tmp_path / "fresh" / "shared_outcomes.duckdb"
     monkeypatch.setenv("SHARED_OUTCOMES_DB", str(db))
     steps: list[tuple[int, int, str]] = []
-    real_build = Workspace.build_demo
+    real_build = demo.build_demo
 
     def recording_build(settings: Settings, progress: Any = None) -> Workspace:
         """The real build, with the progress the page is given recorded on the way."""
@@ -32,11 +33,7 @@ def test_a_missing_database_is_built_with_progress_then_the_page_shows(
 
         return real_build(settings, progress=recorded)
 
-    monkeypatch.setattr(
-        Workspace,
-        "build_demo",
-        classmethod(lambda cls, s, progress=None: recording_build(s, progress)),
-    )
+    monkeypatch.setattr(demo, "build_demo", recording_build)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.run()
 

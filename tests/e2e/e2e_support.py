@@ -123,10 +123,10 @@ def go_to(tab: Page, title: str) -> None:
 
 def build_sample(db: Path) -> None:
     """A new database holding the whole sample partnership (as `shared-outcomes demo` builds it)."""
-    from shared_outcomes.service import Workspace
+    from shared_outcomes.demo import build_demo
     from shared_outcomes.settings import load_settings
 
-    Workspace.build_demo(load_settings(db=db, root=ROOT))
+    build_demo(load_settings(db=db, root=ROOT))
 
 
 # --- accessibility: axe-core and the allow-list ---------------------------------------------
