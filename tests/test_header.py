@@ -31,3 +31,9 @@ def test_check_header_drops_an_unnamed_empty_column_and_reports_a_named_twice_on
         ("blank-column-name", "warning", None),
         ("duplicate-column", "error", "id"),
     ]
+
+
+def test_names_polars_would_read_as_patterns_get_their_letter() -> None:
+    assert frame_names(["*", "^a$", "a^$", "^"], reserved="__row__") == [
+        "* (column A)", "^a$ (column B)", "a^$", "^",
+    ]  # fmt: skip

@@ -415,3 +415,12 @@ def test_header_findings_name_the_header_row_below_blank_lines() -> None:
     ]
     assert "cell B3" in (result.findings[0].fix or "")
     assert cells(result) == [(4, "1", "x")]
+
+
+def test_headers_polars_would_take_for_patterns_are_read_as_names() -> None:
+    for raw in (b"*", b"*\n1\n", b"id,^x$\n1,\n2,3\n"):
+        result = read_extract(raw)
+        assert not any("could not be read" in f.message for f in result.findings), raw
+    result = read_extract(b"id,^x$\n1,\n2,3\n")
+    assert result.frame is not None and result.frame.columns == [ROW_COLUMN, "id", "^x$ (column B)"]
+    assert cells(result) == [(2, "1", ""), (3, "2", "3")]

@@ -1,8 +1,13 @@
-"""The catalogue of validation finding codes: severity, message and fix, in a data lead's words.
+"""The catalogue of finding codes: severity, message and fix, in a data lead's words.
 
 Codes are stable (partners, tests and tools rely on them; docs/findings.md lists them). Each
 entry is a message saying what is wrong and a fix saying what to do, both templates filled from
-the finding's column, count, sample values, row numbers and rule details.
+the finding's column, count, sample values, row numbers and rule details. It holds every
+validation code and the reading codes of the limits (`reading.MAX_HEADER_BYTES` ...); the other
+reading codes are worded in `reading`.
+
+Whatever a partner's file puts in a finding (sample values, a header as written) is cut to
+MAX_SAMPLE_CHARS characters by `bounded`, so a 5 MB cell never lands whole in a report.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shared_outcomes.report import Finding, Severity
+from shared_outcomes.report import Finding, Severity, bounded
+
+#: The most characters of a partner's text (a sample value, a header) a finding quotes.
 
 
 @dataclass(frozen=True)
@@ -128,6 +135,38 @@ CATALOGUE: dict[str, Entry] = {
         "other areas, which their own partner submits, or ask the centre to add the area to "
         "your partnership entry; check {where}.",
     ),
+    "cell-too-long": Entry(
+        "error",
+        "{count} {vals} in {column} {are} longer than {limit}, more than a spreadsheet cell "
+        "can hold, and {are} left out of the other checks: {values}.",
+        "Check {where}: such a value is usually text pasted in by mistake or several rows run "
+        "together by a stray double quote; shorten it or export the extract again.",
+    ),
+    # Limits of the file itself (reading.py): beyond them the file is not read at all.
+    "header-too-long": Entry(
+        "error",
+        "The header row (row {row}) is longer than {limit}; an extract's header names its "
+        "columns in a few hundred characters, so the file was not read.",
+        "Check that row {row} holds only the column names: a file whose line breaks were lost, "
+        "or one that is not a CSV extract, looks like this. Export the extract again as "
+        "'CSV UTF-8 (Comma delimited)'.",
+    ),
+    "too-many-columns": Entry(
+        "error",
+        "The header row (row {row}) names {width} columns; at most {limit} are accepted, so "
+        "the file was not read.",
+        "An extract holds its data contract's columns (about a dozen): check that this is the "
+        "right file and that its values are separated by commas, and delete the extra columns "
+        "before saving.",
+    ),
+    "line-too-long": Entry(
+        "error",
+        "Line {line} of the file is longer than {limit}; no row of an extract comes near "
+        "that, so the file was not read.",
+        "Open the file in a text editor at line {line}: usually the line breaks were lost in "
+        "the export, or a double quote opened there is never closed. Export the extract again "
+        "as 'CSV UTF-8 (Comma delimited)'.",
+    ),
     "wrong-period": Entry(
         "error",
         "{count} {rows} {are} not in the submission month {period} ({column}: {values}).",
@@ -150,6 +189,8 @@ def describe(
     """A finding of `code` with its message and fix filled in from the catalogue."""
     entry = CATALOGUE[code]
     n = len(rows) if count is None else count
+    column = None if column is None else bounded(column)
+    samples = [bounded(s) for s in samples]
     words: dict[str, Any] = {
         "column": column or "",
         "count": f"{n:,}",
@@ -164,6 +205,8 @@ def describe(
         "example": "",
     }
     words.update({k: v for k, v in detail.items() if v is not None})
+    if "header" in words:  # the header as written: the partner's text
+        words["header"] = bounded(str(words["header"]))
     words["such_as"] = f" (such as {words['example']})" if words["example"] else ""
     return Finding(
         code=code,

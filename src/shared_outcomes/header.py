@@ -11,7 +11,7 @@ from typing import Literal
 
 import polars as pl
 
-from shared_outcomes.report import Finding
+from shared_outcomes.report import Finding, bounded
 
 
 def column_letter(index: int) -> str:
@@ -25,12 +25,13 @@ def column_letter(index: int) -> str:
 
 
 def frame_names(header: list[str], *, reserved: str) -> list[str]:
-    """Frame column names: as written, except blank and repeated names, which get their letter."""
+    """Frame column names: as written, except blank and repeated names, which get their letter,
+    and those Polars would take for a pattern of names (`*`, `^...$`), which get it too."""
     names: list[str] = []
     seen = {reserved}
     for index, written in enumerate(header):
         name = written if written.strip() else f"(column {column_letter(index)})"
-        if name in seen:
+        if name in seen or name == "*" or (name.startswith("^") and name.endswith("$")):
             name = f"{written} (column {column_letter(index)})"
         while name in seen:
             name += "'"
@@ -69,12 +70,17 @@ def check_header(
             f"Type the column names in row {row}, as the data contract names them.",
         )
         return frame
-    for index, written in enumerate(header):
+    # One pass over the columns, one query for all unnamed ones and one drop: a header of many
+    # columns costs time in proportion to its width, never its square.
+    unnamed = [i for i, written in enumerate(header) if not written.strip()]
+    empty = set(unnamed)
+    if unnamed and frame.height:
+        longest = frame.select(pl.col(names[i]).str.len_bytes().max() for i in unnamed).row(0)
+        empty = {i for i, most in zip(unnamed, longest, strict=True) if not most}
+    frame = frame.drop([names[i] for i in unnamed if i in empty])
+    for index in unnamed:
         letter = column_letter(index)
-        if written.strip():
-            continue
-        if frame.height == 0 or not frame.select(pl.col(names[index]).str.len_bytes().max()).item():
-            frame = frame.drop(names[index])
+        if index in empty:
             found(
                 "blank-column-name",
                 False,
@@ -88,15 +94,25 @@ def check_header(
                 f"Column {letter} holds values but has no name in the header row (row {row}).",
                 f"Type the column's name in cell {letter}{row}, or delete the column.",
             )
-    for written in dict.fromkeys(h for h in header if h.strip()):
-        letters = [column_letter(i) for i, h in enumerate(header) if h == written]
-        if len(letters) > 1:
+    places: dict[str, list[int]] = {}
+    for index, written in enumerate(header):
+        if written.strip():
+            places.setdefault(written, []).append(index)
+    for written, indexes in places.items():
+        if len(indexes) > 1:
+            letters = [column_letter(i) for i in indexes]
+            shown = bounded(written)
             found(
                 "duplicate-column",
                 True,
-                f"The header names column '{written}' {len(letters)} times "
-                f"(columns {', '.join(letters)}).",
+                f"The header names column '{shown}' {len(letters)} times "
+                f"(columns {_letters(letters)}).",
                 "Rename or delete the extra columns so that every column name is unique.",
-                column=written,
+                column=shown,
             )
     return frame
+
+
+def _letters(letters: list[str], shown: int = 20) -> str:
+    listed = ", ".join(letters[:shown])
+    return listed + (f" and {len(letters) - shown:,} more" if len(letters) > shown else "")

@@ -1,21 +1,29 @@
 """Reading a partner's CSV, however it is encoded or broken, into text cells with row numbers.
 
 The common case (a clean UTF-8 comma file on disk) costs about one bare polars read. Python only
-sniffs the first 64 KB (`sniffing`: magic bytes, BOM, encoding, delimiter, header); polars reads
-the path itself (memory-mapped) with every column as text, while a low-priority thread hashes the
-same file (hashlib releases the GIL). Polars keeps blank lines as records and a quoted cell
-holding newlines is one record, so the spreadsheet row of record i is simply i + 2.
+sniffs the first 64 KB, or the whole header row when it is longer (`sniffing`: magic bytes, BOM,
+encoding, delimiter, header); polars reads the path itself (memory-mapped) with every column as
+text, while a low-priority thread hashes the same file (hashlib releases the GIL). Polars keeps
+blank lines as records and a quoted cell holding newlines is one record, so the spreadsheet row
+of record i is simply i + 2.
 Polars raises on rows with too many fields but silently pads rows with too few. A padded row
 ends in an empty cell, so when no last cell is empty no row is short; otherwise comparing the
 delimiter bytes in the file with those the frame accounts for decides. Only when that fails does
 the slow exact pass (`census`, the Python csv module) run to name the rows. A cp1252 file is
 first transcoded to a temporary UTF-8 copy; a UTF-8 file with a few stray bytes is read lossily.
+
+Limits (below) that no real extract comes near keep one file from taking the service's memory or
+time: the header row is read whole up to MAX_HEADER_BYTES and may name MAX_COLUMNS columns, and
+no line may be longer than MAX_LINE_BYTES. They are checked before polars parses anything: the
+header from the sniffed head, the lines by a hop over the file (memory-mapped) that looks at a
+few bytes of every half-limit block, so a clean 100 MB file costs about a millisecond more.
 """
 
 from __future__ import annotations
 
 import codecs
 import hashlib
+import mmap
 import os
 import tempfile
 import threading
@@ -28,8 +36,9 @@ import polars as pl
 
 from shared_outcomes.census import RECORD_COLUMN, take_census, unclosed_quote
 from shared_outcomes.errors import UsageError
+from shared_outcomes.findings import describe
 from shared_outcomes.header import check_header, frame_names
-from shared_outcomes.report import MAX_ROWS_LISTED, Finding
+from shared_outcomes.report import MAX_ROWS_LISTED, Finding, bounded
 from shared_outcomes.sniffing import (
     SAMPLE_BYTES,
     Sniffed,
@@ -41,8 +50,24 @@ from shared_outcomes.sniffing import (
 
 ROW_COLUMN = "__row__"
 
+# Limits, far above any real extract (the widest contract has a dozen columns; a row is a few
+# hundred bytes), each refused at once with a finding instead of being parsed.
+#: The header row, after any blank lines above it. 128 KB is 1,000 names of 130 characters, and
+#: the Python csv module (sniffing, the exact pass) refuses a single field longer than this.
+MAX_HEADER_BYTES = 128 * 1024
+#: Columns the header may name: 80 times the widest contract's dozen.
+MAX_COLUMNS = 1_000
+#: Any line of the file (a record is one line unless a quoted value holds line breaks): 1 MB is
+#: thousands of times a real row, and holds a dozen cells of Excel's longest (32,767 characters).
+MAX_LINE_BYTES = 1 << 20
+#: A text cell, in bytes (checked by `rules`; typed, enum and reference columns refuse such a
+#: value anyway): more than an Excel cell holds (32,767 characters, at most 4 bytes each), and
+#: the most the Python csv module takes in one field.
+MAX_CELL_BYTES = 128 * 1024
+
 _CHUNK_BYTES = 1 << 20
 _TAIL_BYTES = 1 << 20
+_FIELD_STARTS = (b",", b";", b"\t", b"|")  # a byte before a field: any delimiter sniffed
 _PLURAL = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes (|)"}
 
 
@@ -80,17 +105,87 @@ def read_extract(source: Path | bytes, *, file_name: str | None = None) -> ReadR
     except Exception as exc:  # the last line of "no input gives a traceback"
         finding = _error(
             "unreadable-csv",
-            f"{name} could not be read as a CSV file ({type(exc).__name__}: {exc}).",
+            f"{name} could not be read as a CSV file ({type(exc).__name__}: {bounded(str(exc))}).",
             "Open it in Excel and save it again as 'CSV UTF-8 (Comma delimited)'.",
         )
         return ReadResult(None, [finding], [], None, None, _digest(source), size)
 
 
 def _head(source: Path | bytes) -> tuple[bytes, int]:
+    """The first 64 KB; or, when the header row does not end in them, the whole header (up to
+    MAX_HEADER_BYTES, or a little more so that a longer one shows) and 64 KB of rows below it."""
     if isinstance(source, bytes):
-        return source[:SAMPLE_BYTES], len(source)
-    with source.open("rb") as handle:
-        return handle.read(SAMPLE_BYTES), source.stat().st_size
+        head, size = source[:SAMPLE_BYTES], len(source)
+        if len(head) < size and header_span(head) is None:
+            head = source[: MAX_HEADER_BYTES + 2 * SAMPLE_BYTES]
+    else:
+        with source.open("rb") as handle:
+            head, size = handle.read(SAMPLE_BYTES), os.fstat(handle.fileno()).st_size
+            if len(head) < size and header_span(head) is None:
+                head += handle.read(MAX_HEADER_BYTES + SAMPLE_BYTES)
+    span = header_span(head)
+    if span is not None and span[1] + SAMPLE_BYTES < len(head):
+        head = head[: span[1] + SAMPLE_BYTES]
+    return head, size
+
+
+def header_span(head: bytes) -> tuple[int, int] | None:
+    """Where the header row starts (after blank lines) and the offset of the line break ending
+    it; None when it does not end within `head`. As in CSV, a double quote opens a quoted name
+    (where a line break does not end the row) only at the start of a field, and `""` inside is
+    a quote. Linear in `head`: it hops from one quote to the next."""
+    start = len(head) - len(head.lstrip(b"\r\n"))
+    position = start
+    while True:
+        quote = head.find(b'"', position)
+        stop = len(head) if quote < 0 else quote
+        ends = (head.find(b"\n", position, stop), head.find(b"\r", position, stop))
+        if max(ends) >= 0:
+            return start, min(i for i in ends if i >= 0)
+        if quote < 0:
+            return None
+        position = quote + 1
+        if quote == start or head[quote - 1 : quote] in _FIELD_STARTS:
+            position = _closing_quote(head, quote) + 1
+            if position == 0:
+                return None
+
+
+def _closing_quote(head: bytes, quote: int) -> int:
+    """The quote that closes the quoted field opened at `quote` (-1 when none does in `head`)."""
+    while True:
+        closing = head.find(b'"', quote + 1)
+        if closing < 0 or head[closing + 1 : closing + 2] != b'"':
+            return closing
+        quote = closing + 1  # "" is a quote inside the field
+
+
+def _lines_above(data: bytes | mmap.mmap, eol: bytes, end: int) -> int:
+    """How many line breaks come before offset `end` (counted a megabyte at a time)."""
+    if isinstance(data, bytes):
+        return data.count(eol, 0, end)
+    return sum(data[a : min(a + _CHUNK_BYTES, end)].count(eol) for a in range(0, end, _CHUNK_BYTES))
+
+
+def first_long_line(data: bytes | mmap.mmap, eol: bytes, begin: int, limit: int) -> int | None:
+    """The offset where the first line after `begin` longer than `limit` bytes starts, or None.
+
+    A line longer than `limit` covers a whole block of limit/2 bytes however the blocks fall, so
+    only a block without a line break needs a closer look; in a clean file each block is settled
+    by the first line break in it, a few hundred bytes in (a 100 MB file: 200 short searches).
+    """
+    half, size, position = max(limit // 2, 1), len(data), begin
+    while position + half <= size:
+        if data.find(eol, position, position + half) >= 0:
+            position += half
+            continue
+        # the previous block held a line break (or the header ended): a short search back
+        start = max(data.rfind(eol, 0, position) + 1, begin)
+        end = data.find(eol, start, start + limit + 1)
+        if end < 0:
+            return start if size - start > limit else None
+        position = end + 1
+    return None
 
 
 def _error(code: str, message: str, fix: str | None = None, **kw: object) -> Finding:
@@ -189,6 +284,7 @@ class _Reader:
 
     def __init__(self, source: Path | bytes, head: bytes, size: int, name: str) -> None:
         self.source, self.head, self.size, self.name = source, head, size, name
+        self.span = header_span(head)  # where the header row starts and ends in the head
         self.encoding = "utf-8"
         self.lossy = False  # mostly UTF-8 with a few broken bytes: read with U+FFFD for them
         self.data: Path | bytes = source
@@ -196,16 +292,22 @@ class _Reader:
         self._scratch = ExitStack()
 
     def read(self) -> ReadResult:
-        problem = identify_non_csv(self.head, self.size, self.name)
+        problem = identify_non_csv(self.head, self.size, self.name) or self._header_too_long()
         if problem is not None:
             return ReadResult(None, [problem], [], None, None, _digest(self.source), self.size)
         text = self._decode_head()
         sniffed = sniff(text)
+        problem = self._too_wide(sniffed) or self._line_too_long(sniffed)
+        if problem is not None:
+            sha, delimiter = _digest(self.source), sniffed.delimiter
+            return ReadResult(None, [problem], [], self.encoding, delimiter, sha, self.size)
         digester = _Digester(self.source)
         with self._scratch:  # removes any transcoded copy once polars has read it
             if not self._utf8:
                 self.data = self._transcoded()
             frame = self._parse(sniffed)
+            if frame is not None:  # names as positions until _finish: a `*` or `^a$` is no pattern
+                frame.columns = [f"column_{i}" for i in range(frame.width)]
             findings: list[Finding] = []
             if frame is None or self.ragged_seen or not self._accounted(frame, sniffed):
                 frame, findings = self._read_exactly(frame, sniffed)
@@ -221,6 +323,52 @@ class _Reader:
         if self.lossy and result.frame is not None and result.frame.width > 1:
             result.findings.insert(0, _broken_characters(result.frame))
         return result
+
+    def _header_too_long(self) -> Finding | None:
+        """The header row must end within MAX_HEADER_BYTES (so it is read whole, and cheaply)."""
+        span = self.span
+        start = len(self.head) - len(self.head.lstrip(b"\r\n"))
+        if start == len(self.head):
+            return None  # only blank lines so far: the rest of the read says what is wrong
+        above = self.head[:start]
+        row = 1 + (above.count(b"\n") or above.count(b"\r"))
+        if span is None and self.size <= len(self.head):
+            span = (start, self.size)  # the file is its header row (and an unclosed quote)
+        if span is not None and span[1] - span[0] <= MAX_HEADER_BYTES:
+            return None
+        within = self.head[start : start + MAX_HEADER_BYTES + 1]
+        if span is None and (b"\n" in within or b"\r" in within):
+            return unclosed_quote(row)  # the header ends on a line break inside quotes
+        return describe("header-too-long", None, rows=[row], row=row, limit=_size(MAX_HEADER_BYTES))
+
+    def _too_wide(self, sniffed: Sniffed) -> Finding | None:
+        if len(sniffed.header) <= MAX_COLUMNS:
+            return None
+        row = 1 + sniffed.lead
+        width = f"{len(sniffed.header):,}"
+        return describe(
+            "too-many-columns", None, rows=[row], row=row, width=width, limit=f"{MAX_COLUMNS:,}"
+        )
+
+    def _line_too_long(self, sniffed: Sniffed) -> Finding | None:
+        """Whether a line below the header is longer than MAX_LINE_BYTES, before any parse."""
+        span = self.span
+        if span is None or self.size <= span[1] + 1 + MAX_LINE_BYTES:
+            return None  # the file is too small to hold such a line
+        eol = sniffed.eol.encode()
+        with ExitStack() as stack:
+            if isinstance(self.source, bytes):
+                data: bytes | mmap.mmap = self.source
+            else:
+                handle = stack.enter_context(self.source.open("rb"))
+                data = stack.enter_context(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
+            start = first_long_line(data, eol, span[1] + 1, MAX_LINE_BYTES)
+            if start is None:
+                return None
+            line = 1 + _lines_above(data, eol, start)
+        return describe(
+            "line-too-long", None, rows=[line], line=f"{line:,}", limit=_size(MAX_LINE_BYTES)
+        )
 
     def _transcoded(self) -> Path | bytes:
         if isinstance(self.source, bytes):
@@ -373,6 +521,11 @@ class _Reader:
                 )
             )
         return findings
+
+
+def _size(limit: int) -> str:
+    """1048576 -> '1 MB', 131072 -> '128 KB' (the limits are whole kilobytes)."""
+    return f"{limit >> 20:,} MB" if limit % (1 << 20) == 0 else f"{limit >> 10:,} KB"
 
 
 def _tail(source: Path | bytes) -> bytes:

@@ -11,7 +11,7 @@ import io
 from typing import Literal
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -23,6 +23,17 @@ Severity = Literal["error", "warning"]
 #: At most this many row numbers and samples are listed in a finding; `count` is the full number.
 MAX_ROWS_LISTED = 100
 MAX_SAMPLES = 5
+#: The longest piece of a partner's value a finding quotes (then "… (N characters)").
+MAX_SAMPLE_CHARS = 200
+
+
+def bounded(text: str, limit: int = MAX_SAMPLE_CHARS) -> str:
+    """`text`, or its first `limit` characters and how long it is: a partner's text in a finding."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
+
+
 #: The row-number column of a frame as read (spreadsheet rows, header = 1); = reading.ROW_COLUMN.
 ROW_COLUMN = "__row__"
 
@@ -40,6 +51,14 @@ class Finding(BaseModel):
     samples: list[str] = Field(default_factory=list)
     message: str
     fix: str | None = None
+
+    @field_validator("samples")
+    @classmethod
+    def _bounded_samples(cls, samples: list[str]) -> list[str]:
+        """Wherever a finding is made, it keeps a bounded sample, never a 5 MB copy."""
+        # A sample `bounded` already cut (its "… (N characters)" tail included) is kept as is.
+        longest = MAX_SAMPLE_CHARS + len("… (999,999,999,999 characters)")
+        return [s if len(s) <= longest else bounded(s) for s in samples[:MAX_SAMPLES]]
 
 
 class Report(BaseModel):

@@ -17,6 +17,7 @@ from datetime import date
 import polars as pl
 
 from shared_outcomes.contracts import ColumnSpec, Contract, ReferenceSpec
+from shared_outcomes.reading import MAX_CELL_BYTES
 from shared_outcomes.report import Severity
 
 # Spellings of a boolean, in lower, Title and UPPER case (cheaper than lower-casing every cell).
@@ -90,7 +91,10 @@ def shared_flags(cells: Cells) -> list[pl.Expr]:
     both, so the (costlier) pattern only runs on the few cells that are not such a code.
     """
     spec, text = cells.spec, pl.col(cells.raw)
-    flags = [(~pl.col(cells.null) & well_formed(cells)).alias(cells.ok)]
+    ok = ~pl.col(cells.null) & well_formed(cells)
+    if unbounded_text(spec):  # a value longer than a spreadsheet cell is not usable
+        ok = ok & (text.str.len_bytes() <= MAX_CELL_BYTES)  # no data read: cheaper than chars
+    flags = [ok.alias(cells.ok)]
     if spec.reference is not None:
         flags.append(_among(text, _codes(spec.reference, spec.pattern)).alias(cells.known))
     if spec.pattern is not None and spec.reference is not None:
@@ -106,6 +110,19 @@ def _codes(reference: ReferenceSpec, pattern: str | None) -> pl.Series:
     """The reference codes, less those that do not fit the column's pattern."""
     codes = reference.values()
     return codes if pattern is None else codes.filter(codes.str.contains(pattern))
+
+
+def unbounded_text(spec: ColumnSpec) -> bool:
+    """A text column whose rules allow a value longer than MAX_CELL_BYTES, so that `cell-too-long`
+    checks it. Typed, enum and reference columns refuse such a value anyway, and so does a
+    maxLength of at most a quarter of the limit (4 bytes a character), each with its own finding:
+    they cost nothing more."""
+    return (
+        spec.logical_type == "string"
+        and spec.allowed_values is None
+        and spec.reference is None
+        and (spec.max_length is None or spec.max_length > MAX_CELL_BYTES // 4)
+    )
 
 
 def typed_value(cells: Cells) -> pl.Expr:
@@ -161,6 +178,9 @@ def build_rules(
         if spec.required or name in contract.primary_key:
             rules.append(Rule("required-missing", name, missing, shown))
         valid[name] = pl.col(c.ok)
+        if unbounded_text(spec):
+            limit = {"limit": f"{MAX_CELL_BYTES >> 10} KB"}
+            rules.append(Rule("cell-too-long", name, ~missing & ~valid[name], shown, detail=limit))
         if spec.logical_type != "string":
             detail = {"format": spec.date_format_jdk or ""}
             bad_type = ~missing & ~valid[name]

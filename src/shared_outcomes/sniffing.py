@@ -1,7 +1,9 @@
 """What a file's first bytes say: what kind of file it is, its encoding and its CSV dialect.
 
 Only a sample is looked at (the first 64 KB, or a window around the first byte that is not
-UTF-8), so that sniffing costs the same for a 1 KB file and a 100 MB one.
+UTF-8), so that sniffing costs the same for a 1 KB file and a 100 MB one. When the header row is
+longer than that, `reading` hands over the whole header (up to its MAX_HEADER_BYTES) and 64 KB
+of the rows below it, so that the header is never cut.
 """
 
 from __future__ import annotations
@@ -133,7 +135,7 @@ def sniff_delimiter(text: str) -> str:
 
 @dataclass
 class Sniffed:
-    """What the first 64 KB say about the dialect."""
+    """What the sniffed head (see the module's docstring) says about the dialect."""
 
     delimiter: str
     header: list[str]

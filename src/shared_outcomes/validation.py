@@ -18,8 +18,8 @@ from pathlib import Path
 import polars as pl
 
 from shared_outcomes.contracts import ColumnSpec, Contract
-from shared_outcomes.errors import UsageError
 from shared_outcomes.findings import describe, did_you_mean
+from shared_outcomes.period import Period
 from shared_outcomes.reading import ROW_COLUMN, read_extract
 from shared_outcomes.report import (
     MAX_ROWS_LISTED,
@@ -39,7 +39,6 @@ from shared_outcomes.rules import (
 )
 
 _PROBLEM_SCHEMA = {"row": pl.Int64, "code": pl.String, "column": pl.String}
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 @dataclass
@@ -69,8 +68,8 @@ def validate_extract(
 
     With `areas` (the ONS codes the partner covers), rows for any other area are errors.
     """
-    if period is not None and not _PERIOD.match(period):
-        raise UsageError(f"period {period!r} is not a month: write it as YYYY-MM, e.g. 2016-03.")
+    if period is not None:
+        Period.parse(period, what="period")
     if file_name is None and isinstance(source, Path):
         file_name = source.name
     read = read_extract(source, file_name=file_name)
@@ -188,16 +187,22 @@ def _typed_frame(result: pl.DataFrame, contract: Contract, cells: dict[str, Cell
 def match_columns(headers: list[str], contract: Contract) -> tuple[dict[str, str], list[Finding]]:
     """Contract column -> file header, matched exactly or else ignoring case, spaces and _/-."""
     mapping = {c.name: c.name for c in contract.columns if c.name in headers}
-    unused = [h for h in headers if h not in mapping.values()]
+    taken = set(mapping.values())
+    unused = [h for h in headers if h not in taken]
+    normal: dict[str, list[str]] = {}  # normalised -> the headers, in order (linear in width)
+    for header in reversed(unused):
+        normal.setdefault(_normal(header), []).append(header)
     findings: list[Finding] = []
     for spec in contract.columns:
         if spec.name in mapping:
             continue
-        match = next((h for h in unused if _normal(h) == _normal(spec.name)), None)
+        alike = normal.get(_normal(spec.name))
+        match = alike.pop() if alike else None
         if match is not None:
             mapping[spec.name] = match
-            unused.remove(match)
+            taken.add(match)
             findings.append(describe("column-name-differs", spec.name, header=match))
+    unused = [h for h in unused if h not in taken]
     missing = [c for c in contract.columns if c.name not in mapping]
     for spec in missing:
         blocking = spec.required or spec.name in contract.primary_key
