@@ -1,7 +1,7 @@
 """The Streamlit app: sign-in, navigation over app_pages/, the shared workspace and the demo banner.
 
 Run with `streamlit run app.py`. Every page is a thin script in `app_pages/` over the core
-(`shared_outcomes.service.Workspace` and the pure builders in `views` and `charts`). Who the
+(`shared_outcomes.workspace.Workspace` and the pure builders in `views` and `charts`). Who the
 session is comes from `_shell.sign_in` on every run; the admin pages are offered in the
 navigation only to administrators, and the core refuses everyone else regardless.
 """

@@ -1,9 +1,9 @@
 """The app shell every page shares: the cached workspace, sign-in, the acting identity, errors.
 
 Pages stay thin: they call `page_header`, `workspace()` and `acting_identity()` from here, then the
-core, then render. Anything the pages need to *decide* lives in `shared_outcomes.views` (pure and
-tested without Streamlit); this module only holds what must touch Streamlit: caching, session
-state, the sidebar and the translation of errors into messages.
+core, then render. Anything the pages need to *decide* lives in `shared_outcomes.present.views`
+(pure and tested without Streamlit); this module only holds what must touch Streamlit: caching,
+session state, the sidebar and the translation of errors into messages.
 
 Text a page did not write itself (file names, header cells, values, partner and user names, and
 messages that may quote them) is rendered through `views.literal` (imported here as `literal`),
@@ -20,17 +20,17 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import streamlit as st
 
-from shared_outcomes import views
-from shared_outcomes.access import ROLE_TITLES, Action, decide
+from shared_outcomes.access.roles import ROLE_TITLES, Action, decide
+from shared_outcomes.access.signin import Mode, client_id
 from shared_outcomes.errors import AccessDenied, SharedOutcomesError
+from shared_outcomes.present import views
+from shared_outcomes.present.views import literal
 from shared_outcomes.settings import Settings, load_settings
-from shared_outcomes.signin import Mode, client_id
-from shared_outcomes.views import literal
 
 if TYPE_CHECKING:
-    from shared_outcomes.access import Identity
-    from shared_outcomes.service import Workspace
-    from shared_outcomes.signin import SignIn
+    from shared_outcomes.access.roles import Identity
+    from shared_outcomes.access.signin import SignIn
+    from shared_outcomes.workspace import Workspace
 
 APP_NAME = "Shared Outcomes"
 
@@ -124,7 +124,7 @@ def current_settings() -> Settings:
 @st.cache_resource(show_spinner=False)
 def _open_workspace(db_path: str, root: str) -> Any:
     """One workspace per database for the whole server; it opens DuckDB per unit of work."""
-    from shared_outcomes.service import Workspace
+    from shared_outcomes.workspace import Workspace
 
     return Workspace.open(load_settings(db=db_path, root=root))
 
@@ -142,7 +142,7 @@ def _build_demo_database(settings: Settings) -> None:
     with _BUILD_LOCK:
         if settings.db_path.exists():
             return
-        from shared_outcomes.demo import build_demo
+        from shared_outcomes.jobs.demo import build_demo
 
         with st.status(
             "First start: building the sample partnership's database…", expanded=True

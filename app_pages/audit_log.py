@@ -7,8 +7,8 @@ from datetime import UTC, datetime, time
 import streamlit as st
 
 from app_pages._shell import acting_identity, guarded, page_header, show_table, workspace
-from shared_outcomes import audit
-from shared_outcomes.access import ROLE_TITLES, Action
+from shared_outcomes.access import audit
+from shared_outcomes.access.roles import ROLE_TITLES, Action
 
 page_header(
     "Audit log",

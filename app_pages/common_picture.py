@@ -15,9 +15,9 @@ from app_pages._shell import (
     show_table,
     workspace,
 )
-from shared_outcomes import charts, exploration, picture
-from shared_outcomes.exports import to_safe_csv
-from shared_outcomes.views import literal
+from shared_outcomes.present import charts, exploration, picture
+from shared_outcomes.present.exports import to_safe_csv
+from shared_outcomes.present.views import literal
 
 page_header(
     "Common picture",

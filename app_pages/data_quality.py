@@ -14,9 +14,10 @@ from app_pages._shell import (
     show_table,
     workspace,
 )
-from shared_outcomes import charts, timeliness, views
-from shared_outcomes.access import Action, decide
-from shared_outcomes.views import literal
+from shared_outcomes.access.roles import Action, decide
+from shared_outcomes.figures import timeliness
+from shared_outcomes.present import charts, views
+from shared_outcomes.present.views import literal
 
 page_header(
     "Data quality and timeliness",

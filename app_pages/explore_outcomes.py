@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages._shell import acting_identity, guarded, page_header, show_chart, workspace
-from shared_outcomes import charts, exploration, views
-from shared_outcomes.exports import to_parquet, to_safe_csv
-from shared_outcomes.picture import month_label
-from shared_outcomes.views import literal
+from shared_outcomes.present import charts, exploration, views
+from shared_outcomes.present.exports import to_parquet, to_safe_csv
+from shared_outcomes.present.picture import month_label
+from shared_outcomes.present.views import literal
 
 page_header(
     "Explore",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages._shell import acting_identity, guarded, page_header, show_table, workspace
-from shared_outcomes import views
-from shared_outcomes.views import literal
+from shared_outcomes.present import views
+from shared_outcomes.present.views import literal
 
 page_header(
     "Standards",

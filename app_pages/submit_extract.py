@@ -8,9 +8,10 @@ import streamlit as st
 
 from app_pages import uploads
 from app_pages._shell import acting_identity, guarded, page_header, show_table, workspace
-from shared_outcomes import picture, timeliness, views
-from shared_outcomes.report import report_json
-from shared_outcomes.views import literal
+from shared_outcomes.checking.report import report_json
+from shared_outcomes.figures import timeliness
+from shared_outcomes.present import picture, views
+from shared_outcomes.present.views import literal
 
 page_header(
     "Submit an extract",

@@ -35,8 +35,8 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 if TYPE_CHECKING:
     from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-    from shared_outcomes.report import Report
-    from shared_outcomes.service import Workspace
+    from shared_outcomes.checking.report import Report
+    from shared_outcomes.workspace import Workspace
 
 #: The start of each process's upload folder's name: `<prefix><pid>-<random>` in the temp folder.
 UPLOAD_DIR_PREFIX = "shared_outcomes_uploads-"

@@ -71,8 +71,8 @@ def main() -> None:
         sys.exit(f"Chromium not found at {CHROMIUM} (install Debian's `chromium` package)")
     from playwright.sync_api import expect, sync_playwright
 
-    from shared_outcomes.service import Workspace
     from shared_outcomes.settings import load_settings
+    from shared_outcomes.workspace import Workspace
 
     folder = Path(tempfile.mkdtemp(prefix="bench_browser_"))
     db = folder / "bench.duckdb"

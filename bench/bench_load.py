@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from shared_outcomes.archive import sha256_of
-from shared_outcomes.contracts import load_contract
-from shared_outcomes.validation import validate_extract
-from shared_outcomes.warehouse import Warehouse
+from shared_outcomes.checking.validation import validate_extract
+from shared_outcomes.config.contracts import load_contract
+from shared_outcomes.warehouse.archive import sha256_of
+from shared_outcomes.warehouse.store import Warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 AREAS = [f"E0800000{i}" for i in range(1, 10)] + ["E08000010"]

@@ -49,16 +49,16 @@ import duckdb
 import polars as pl
 import yaml
 
-from shared_outcomes.access import Identity, Role
-from shared_outcomes.contracts import Contract, load_contracts
-from shared_outcomes.definitions import OutcomeDefinition, load_definitions
-from shared_outcomes.figure_cache import clear_figures, figures_folder
-from shared_outcomes.measure_queries import quote
-from shared_outcomes.measures import clear_cache
-from shared_outcomes.outcomes import compute_outcomes
-from shared_outcomes.partnership import Partner, Partnership, load_partnership
-from shared_outcomes.timeliness import months_between
-from shared_outcomes.warehouse import Warehouse
+from shared_outcomes.access.roles import Identity, Role
+from shared_outcomes.config.contracts import Contract, load_contracts
+from shared_outcomes.config.definitions import OutcomeDefinition, load_definitions
+from shared_outcomes.config.partnership import Partner, Partnership, load_partnership
+from shared_outcomes.figures.cache import clear_figures, figures_folder
+from shared_outcomes.figures.measures import clear_cache
+from shared_outcomes.figures.outcomes import compute_outcomes
+from shared_outcomes.figures.timeliness import months_between
+from shared_outcomes.warehouse.measure_queries import quote
+from shared_outcomes.warehouse.store import Warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS = ROOT / "data_contracts"

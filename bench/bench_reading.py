@@ -25,7 +25,7 @@ import json, resource, sys, time
 from pathlib import Path
 path, how = Path(sys.argv[1]), sys.argv[2]
 import polars as pl
-from shared_outcomes.reading import read_extract
+from shared_outcomes.checking.reading import read_extract
 def cpu():
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime

@@ -48,8 +48,8 @@ def main() -> None:
     settle = float(options[options.index("--settle") + 1]) if "--settle" in options else 0.0
     from playwright.sync_api import expect, sync_playwright
 
-    from shared_outcomes.service import Workspace
     from shared_outcomes.settings import load_settings
+    from shared_outcomes.workspace import Workspace
 
     folder = Path(tempfile.mkdtemp(prefix="bench_upload_memory_"))
     db = folder / "bench.duckdb"

@@ -76,10 +76,10 @@ import json, resource, sys, time
 from pathlib import Path
 mode, path, contract_path = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 import polars as pl
-from shared_outcomes.reading import read_extract
+from shared_outcomes.checking.reading import read_extract
 if mode == "validate":
-    from shared_outcomes.contracts import load_contract
-    from shared_outcomes.validation import validate_extract
+    from shared_outcomes.config.contracts import load_contract
+    from shared_outcomes.checking.validation import validate_extract
     contract = load_contract(contract_path)
     contract.column("area_code").reference.values()  # reference codes load once per process
 def cpu():

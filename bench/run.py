@@ -56,10 +56,10 @@ def cpu():
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 if mode == "load":  # checked first (not timed): the load starts from the checked frame
-    from shared_outcomes.archive import sha256_of
-    from shared_outcomes.contracts import load_contract
-    from shared_outcomes.validation import validate_extract
-    from shared_outcomes.warehouse import Warehouse
+    from shared_outcomes.warehouse.archive import sha256_of
+    from shared_outcomes.config.contracts import load_contract
+    from shared_outcomes.checking.validation import validate_extract
+    from shared_outcomes.warehouse.store import Warehouse
     contract = load_contract(Path("data_contracts") / "homelessness_cases.odcs.yaml")
     checked = validate_extract(path, contract, period="2016-03", file_name=path.name)
     assert checked.report.accepted and checked.frame is not None, "generated extract rejected"
@@ -88,13 +88,13 @@ import json, resource, shutil, statistics, sys, time
 from pathlib import Path
 home, runs = Path(sys.argv[1]), int(sys.argv[2])
 from bench_outcomes import VIEWER
-from shared_outcomes.contracts import load_contracts
-from shared_outcomes.definitions import load_definitions
-from shared_outcomes.figure_cache import clear_figures, figures_folder
-from shared_outcomes.measures import clear_cache
-from shared_outcomes.outcomes import compute_outcomes
-from shared_outcomes.partnership import load_partnership
-from shared_outcomes.warehouse import Warehouse
+from shared_outcomes.config.contracts import load_contracts
+from shared_outcomes.config.definitions import load_definitions
+from shared_outcomes.figures.cache import clear_figures, figures_folder
+from shared_outcomes.figures.measures import clear_cache
+from shared_outcomes.figures.outcomes import compute_outcomes
+from shared_outcomes.config.partnership import load_partnership
+from shared_outcomes.warehouse.store import Warehouse
 folder = home / "data_contracts"
 contracts = load_contracts(folder)
 partnership = load_partnership(folder / "partners.yaml", contracts)
@@ -352,7 +352,7 @@ def bench_pages(size: int, months: int, runs: int, summary: Summary) -> None:
 
 
 def bench_browser(rows: int, runs: int, summary: Summary) -> None:
-    from shared_outcomes.views import month_options
+    from shared_outcomes.present.views import month_options
 
     if not CHROMIUM.exists():
         table("5. The browser: skipped", ["why"], [[f"Chromium not found at {CHROMIUM}"]])

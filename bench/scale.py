@@ -20,8 +20,8 @@ from pathlib import Path
 import yaml
 from bench_outcomes import CONTRACTS, fill, grown_definitions, grown_partnership
 
-from shared_outcomes.contracts import load_contracts
-from shared_outcomes.timeliness import months_between
+from shared_outcomes.config.contracts import load_contracts
+from shared_outcomes.figures.timeliness import months_between
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Generated files are kept here; $SHARED_OUTCOMES_BENCH_RESULTS moves them (the smoke test does).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared_outcomes.access import (
+from shared_outcomes.access.roles import (
     Action,
     Identity,
     Role,

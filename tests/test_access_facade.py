@@ -15,10 +15,10 @@ from typing import Any
 import polars as pl
 import pytest
 
-from shared_outcomes.access import Action, Identity, Role
+from shared_outcomes.access.roles import Action, Identity, Role
 from shared_outcomes.errors import AccessDenied, UsageError
-from shared_outcomes.service import Workspace
 from shared_outcomes.settings import load_settings
+from shared_outcomes.workspace import Workspace
 
 SERVICE = Path(__file__).parent / "fixtures" / "service"
 HEADER = b"month,area_code,channel,visits,minutes,first_visit,online\n"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from shared_outcomes.access import Role
-from shared_outcomes.accounts import Directory, UserRecord
+from shared_outcomes.access.accounts import Directory, UserRecord
+from shared_outcomes.access.roles import Role
 from shared_outcomes.errors import AccessDenied, ConfigError, UsageError
 
 PASSWORD = "correct horse battery staple"

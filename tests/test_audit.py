@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from shared_outcomes.access import Identity, Role
-from shared_outcomes.audit import AuditLog
-from shared_outcomes.warehouse import Warehouse
-from shared_outcomes.warehouse_schema import SCHEMA_VERSION
+from shared_outcomes.access.audit import AuditLog
+from shared_outcomes.access.roles import Identity, Role
+from shared_outcomes.warehouse.schema import SCHEMA_VERSION
+from shared_outcomes.warehouse.store import Warehouse
 
 AMIRA = Identity("amira", "Amira Khan", Role.PARTNER_SUBMITTER, partner_id="bolton")
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import polars as pl
 
-from shared_outcomes import charts
+from shared_outcomes.present import charts
 
 
 def _spec(chart: Any) -> dict[str, Any]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from shared_outcomes.contracts import Contract, load_contract
-from shared_outcomes.validation import validate_extract
+from shared_outcomes.checking.validation import validate_extract
+from shared_outcomes.config.contracts import Contract, load_contract
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = (

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from shared_outcomes.access import Role
-from shared_outcomes.accounts import Directory, UserRecord
+from shared_outcomes.access.accounts import Directory, UserRecord
+from shared_outcomes.access.roles import Role
 from shared_outcomes.cli import app
-from shared_outcomes.service import Workspace
 from shared_outcomes.settings import load_settings
+from shared_outcomes.workspace import Workspace
 
 ROOT = Path(__file__).parent / "fixtures" / "service"
 GOOD = ROOT / "sample_data" / "extracts" / "north_council" / "visits_2016-03.csv"

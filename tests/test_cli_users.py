@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from shared_outcomes.access import Role
-from shared_outcomes.accounts import Directory, UserRecord
+from shared_outcomes.access.accounts import Directory, UserRecord
+from shared_outcomes.access.roles import Role
 from shared_outcomes.cli import app
-from shared_outcomes.service import Workspace
 from shared_outcomes.settings import load_settings
+from shared_outcomes.workspace import Workspace
 
 ROOT = Path(__file__).parent / "fixtures" / "service"
 PASSWORD = "correct horse battery staple"

@@ -19,9 +19,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from shared_outcomes.contracts import Contract, load_contract
+from shared_outcomes.config.contracts import Contract, load_contract
 from shared_outcomes.errors import WarehouseBusy
-from shared_outcomes.warehouse import Warehouse
+from shared_outcomes.warehouse.store import Warehouse
 
 FIXTURE = Path(__file__).parent / "fixtures" / "warehouse" / "visits.odcs.yaml"
 LOADS = 12
@@ -30,8 +30,8 @@ WRITER = """
 import hashlib, sys, datetime as dt
 from pathlib import Path
 import polars as pl
-from shared_outcomes.contracts import load_contract
-from shared_outcomes.warehouse import Warehouse
+from shared_outcomes.config.contracts import load_contract
+from shared_outcomes.warehouse.store import Warehouse
 
 db, fixture, loads = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 warehouse = Warehouse.open(db, {"visits": load_contract(fixture)}, busy_timeout=60)

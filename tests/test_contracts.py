@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from shared_outcomes.contracts import (
+from shared_outcomes.config.contracts import (
     DEFAULT_NULL_MARKERS,
     find_contract,
     jdk_to_strftime,

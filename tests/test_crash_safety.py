@@ -20,8 +20,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from shared_outcomes.contracts import load_contract
-from shared_outcomes.warehouse import Warehouse
+from shared_outcomes.config.contracts import load_contract
+from shared_outcomes.warehouse.store import Warehouse
 
 FIXTURE = Path(__file__).parent / "fixtures" / "warehouse" / "visits.odcs.yaml"
 KILLS = 15
@@ -31,8 +31,8 @@ CHILD = """
 import hashlib, sys, datetime as dt
 from pathlib import Path
 import polars as pl
-from shared_outcomes.contracts import load_contract
-from shared_outcomes.warehouse import Warehouse
+from shared_outcomes.config.contracts import load_contract
+from shared_outcomes.warehouse.store import Warehouse
 
 db, fixture, rows, seed = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 contract = load_contract(fixture)

@@ -16,12 +16,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from shared_outcomes.access import SYSTEM
+from shared_outcomes.access.roles import SYSTEM
 from shared_outcomes.errors import UsageError, WarehouseError
-from shared_outcomes.figure_cache import figures_folder, keep_figures
-from shared_outcomes.measures import clear_cache
-from shared_outcomes.service import Workspace
+from shared_outcomes.figures.cache import figures_folder, keep_figures
+from shared_outcomes.figures.measures import clear_cache
 from shared_outcomes.settings import companion_dir, load_settings
+from shared_outcomes.workspace import Workspace
 
 ROOT = Path(__file__).parent / "fixtures" / "service"
 GOOD = ROOT / "sample_data" / "extracts" / "north_council" / "visits_2016-03.csv"

@@ -11,14 +11,14 @@ import pytest
 import yaml
 from stand_in_partnership import AREAS, PARTNERS, Partner, Partnership
 
-from shared_outcomes.contracts import load_contracts
-from shared_outcomes.definitions import (
+from shared_outcomes.config.contracts import load_contracts
+from shared_outcomes.config.definitions import (
     Filter,
     OutcomeDefinition,
     load_definitions,
 )
+from shared_outcomes.config.partnership import load_partnership
 from shared_outcomes.errors import DefinitionError
-from shared_outcomes.partnership import load_partnership
 
 FIXTURES = Path(__file__).parent / "fixtures" / "outcomes" / "contracts"
 

@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared_outcomes.disclosure import suppression_mask
+from shared_outcomes.figures.disclosure import suppression_mask
 
 
 def table(parts: dict[str, int | None], *, month: str = "2020-01") -> pl.DataFrame:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from shared_outcomes.service import Workspace
 from shared_outcomes.settings import load_settings
+from shared_outcomes.workspace import Workspace
 
 PROJECT = Path(__file__).parents[1]
 ROOT = Path(__file__).parent / "fixtures" / "service"

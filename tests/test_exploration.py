@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 from test_picture import AREAS, FIGURES, NAMES
 
-from shared_outcomes import exploration
+from shared_outcomes.present import exploration
 
 
 def test_explore_frames_name_areas_and_partners() -> None:
@@ -35,9 +35,9 @@ def test_export_is_flat_with_coverage_as_text() -> None:
 
 
 def test_definition_sql_binds_filter_values_as_parameters() -> None:
-    from shared_outcomes.contracts import load_contracts
-    from shared_outcomes.definitions import load_definitions
-    from shared_outcomes.partnership import load_partnership
+    from shared_outcomes.config.contracts import load_contracts
+    from shared_outcomes.config.definitions import load_definitions
+    from shared_outcomes.config.partnership import load_partnership
     from shared_outcomes.settings import load_settings
 
     root = Path(__file__).resolve().parents[1]

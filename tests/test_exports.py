@@ -10,10 +10,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from shared_outcomes import views
-from shared_outcomes.contracts import load_contract
-from shared_outcomes.exports import escape_cell, safe_file_name, to_safe_csv
-from shared_outcomes.validation import validate_extract
+from shared_outcomes.checking.validation import validate_extract
+from shared_outcomes.config.contracts import load_contract
+from shared_outcomes.present import views
+from shared_outcomes.present.exports import escape_cell, safe_file_name, to_safe_csv
 
 CLAIMANT_CONTRACT = (
     Path(__file__).resolve().parents[1] / "data_contracts" / "claimant_count.odcs.yaml"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from shared_outcomes.header import check_header, column_letter, frame_names
-from shared_outcomes.report import Finding
+from shared_outcomes.checking.header import check_header, column_letter, frame_names
+from shared_outcomes.checking.report import Finding
 
 
 def test_column_letters_are_excels() -> None:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from shared_outcomes.access import SYSTEM
-from shared_outcomes.ingest import drop_files, ingest_folder, watch_folder
-from shared_outcomes.service import Workspace
+from shared_outcomes.access.roles import SYSTEM
+from shared_outcomes.jobs.drop_folder import drop_files, ingest_folder, watch_folder
 from shared_outcomes.settings import load_settings
+from shared_outcomes.workspace import Workspace
 
 ROOT = Path(__file__).parent / "fixtures" / "service"
 EXTRACTS = ROOT / "sample_data" / "extracts"

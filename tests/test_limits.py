@@ -22,11 +22,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from shared_outcomes import validation
-from shared_outcomes.contracts import Contract, load_contract
-from shared_outcomes.findings import CATALOGUE
-from shared_outcomes.header import check_header, frame_names
-from shared_outcomes.reading import (
+from shared_outcomes.checking import validation
+from shared_outcomes.checking.findings import CATALOGUE
+from shared_outcomes.checking.header import check_header, frame_names
+from shared_outcomes.checking.reading import (
     MAX_CELL_BYTES,
     MAX_COLUMNS,
     MAX_HEADER_BYTES,
@@ -36,8 +35,9 @@ from shared_outcomes.reading import (
     header_span,
     read_extract,
 )
-from shared_outcomes.report import MAX_SAMPLE_CHARS, Finding, bounded, report_json
-from shared_outcomes.validation import match_columns, validate_extract
+from shared_outcomes.checking.report import MAX_SAMPLE_CHARS, Finding, bounded, report_json
+from shared_outcomes.checking.validation import match_columns, validate_extract
+from shared_outcomes.config.contracts import Contract, load_contract
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = str(Path(sys.executable).parent / "shared-outcomes")
@@ -420,7 +420,7 @@ def test_every_finding_code_is_documented_in_docs_findings_md() -> None:
     )
     made_here = set()
     for module in ("reading", "sniffing", "header", "census"):
-        source = (ROOT / "src" / "shared_outcomes" / f"{module}.py").read_text()
+        source = (ROOT / "src" / "shared_outcomes" / "checking" / f"{module}.py").read_text()
         made_here |= set(
             re.findall(r'(?:_error|_warning|_rejected|found|describe)\(\s*"([a-z0-9-]+)"', source)
         )
@@ -439,7 +439,7 @@ def test_the_documented_limits_are_the_constants() -> None:
 
 
 def test_a_finding_made_anywhere_keeps_a_bounded_sample() -> None:
-    from shared_outcomes.report import Finding
+    from shared_outcomes.checking.report import Finding
 
     huge = "y" * 5_000_000
     finding = Finding(code="x", severity="error", message="m", samples=[huge] * 9)

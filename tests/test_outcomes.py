@@ -33,14 +33,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stand_in_partnership import PARTNERSHIP, Partner, Partnership
 
-from shared_outcomes.access import Identity, Role
-from shared_outcomes.contracts import Contract, load_contracts
-from shared_outcomes.definitions import Filter, OutcomeDefinition, load_definitions
-from shared_outcomes.measure_queries import MeasureQueries, measures_sql
-from shared_outcomes.measures import clear_cache
-from shared_outcomes.outcomes import compute_outcomes
-from shared_outcomes.warehouse import Warehouse
-from shared_outcomes.warehouse_schema import DatasetLayout, migrate
+from shared_outcomes.access.roles import Identity, Role
+from shared_outcomes.config.contracts import Contract, load_contracts
+from shared_outcomes.config.definitions import Filter, OutcomeDefinition, load_definitions
+from shared_outcomes.figures.measures import clear_cache
+from shared_outcomes.figures.outcomes import compute_outcomes
+from shared_outcomes.warehouse.measure_queries import MeasureQueries, measures_sql
+from shared_outcomes.warehouse.schema import DatasetLayout, migrate
+from shared_outcomes.warehouse.store import Warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "outcomes" / "contracts"
 ANALYST = Identity("ana", "Ana Analyst", Role.ANALYST)

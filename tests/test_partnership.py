@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
+from shared_outcomes.config.partnership import Partnership, load_partnership
 from shared_outcomes.errors import DefinitionError, UsageError
-from shared_outcomes.partnership import Partnership, load_partnership
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS_DIR = ROOT / "data_contracts"

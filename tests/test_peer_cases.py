@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from shared_outcomes.reading import ROW_COLUMN, read_extract
+from shared_outcomes.checking.reading import ROW_COLUMN, read_extract
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reading"
 SPECTRUM = FIXTURES / "csv-spectrum"

@@ -8,8 +8,8 @@ from typing import Any
 import polars as pl
 import pytest
 
-from shared_outcomes import picture
-from shared_outcomes.definitions import Target
+from shared_outcomes.config.definitions import Target
+from shared_outcomes.present import picture
 
 AREAS = {"E08000001": "Bolton", "E08000002": "Bury"}
 NAMES = {"bolton": "Bolton Council", "bury": "Bury Council"}

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from shared_outcomes.reading import ROW_COLUMN, ReadResult, read_extract
+from shared_outcomes.checking.reading import ROW_COLUMN, ReadResult, read_extract
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reading"
 
@@ -312,7 +312,7 @@ def test_trailing_empty_lines_with_empty_last_cells_need_no_exact_pass(
     def no_census(*args: object, **kwargs: object) -> None:
         raise AssertionError("the slow exact pass ran on a well-formed file")
 
-    monkeypatch.setattr("shared_outcomes.reading.take_census", no_census)
+    monkeypatch.setattr("shared_outcomes.checking.reading.take_census", no_census)
     for name in ("trailing_empty_lines_and_empty_last_cells.csv", "utf8_clean.csv"):
         result = read(name)
         assert "ragged-row" not in [f.code for f in result.findings]

@@ -17,10 +17,10 @@ import polars as pl
 import pytest
 import yaml
 
-from shared_outcomes.contracts import Contract, load_contracts
-from shared_outcomes.definitions import load_definitions
-from shared_outcomes.partnership import Partnership, load_partnership
-from shared_outcomes.validation import validate_extract
+from shared_outcomes.checking.validation import validate_extract
+from shared_outcomes.config.contracts import Contract, load_contracts
+from shared_outcomes.config.definitions import load_definitions
+from shared_outcomes.config.partnership import Partnership, load_partnership
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS_DIR = ROOT / "data_contracts"

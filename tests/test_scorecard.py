@@ -12,13 +12,13 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from shared_outcomes.access import SYSTEM
+from shared_outcomes.access.roles import SYSTEM
 from shared_outcomes.cli import app
-from shared_outcomes.figures import FIGURE_SCHEMA
-from shared_outcomes.outcomes import parse_as_at
-from shared_outcomes.scorecard import figure_records, figures_csv, figures_table
-from shared_outcomes.service import Workspace
+from shared_outcomes.figures.figure_rules import FIGURE_SCHEMA
+from shared_outcomes.figures.outcomes import parse_as_at
+from shared_outcomes.present.scorecard import figure_records, figures_csv, figures_table
 from shared_outcomes.settings import load_settings
+from shared_outcomes.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTRACTS = ROOT / "sample_data" / "extracts"

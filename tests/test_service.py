@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from shared_outcomes.access import SYSTEM, Identity, Role
-from shared_outcomes.demo import build_demo, sample_files
+from shared_outcomes.access.roles import SYSTEM, Identity, Role
 from shared_outcomes.errors import AccessDenied, UsageError
-from shared_outcomes.service import Workspace
+from shared_outcomes.jobs.demo import build_demo, sample_files
 from shared_outcomes.settings import load_settings
+from shared_outcomes.workspace import Workspace
 
 ROOT = Path(__file__).parent / "fixtures" / "service"
 HEADER = b"month,area_code,channel,visits,minutes,first_visit,online\n"

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from shared_outcomes.access import Role
-from shared_outcomes.accounts import Directory, UserRecord
-from shared_outcomes.audit import AuditLog
-from shared_outcomes.contracts import load_contracts
+from shared_outcomes.access.accounts import Directory, UserRecord
+from shared_outcomes.access.audit import AuditLog
+from shared_outcomes.access.roles import Role
+from shared_outcomes.access.signin import LOCKOUT_POLICY, Mode, SignIn, client_id
+from shared_outcomes.config.contracts import load_contracts
+from shared_outcomes.config.partnership import load_partnership
 from shared_outcomes.errors import AccessDenied, ConfigError, UsageError
-from shared_outcomes.partnership import load_partnership
 from shared_outcomes.settings import USERS_ENV_VAR, load_settings
-from shared_outcomes.signin import LOCKOUT_POLICY, Mode, SignIn, client_id
-from shared_outcomes.warehouse import Warehouse
+from shared_outcomes.warehouse.store import Warehouse
 
 PROJECT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"

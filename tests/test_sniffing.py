@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from shared_outcomes.sniffing import fallback_encoding, identify_non_csv, sniff, sniff_delimiter
+from shared_outcomes.checking.sniffing import (
+    fallback_encoding,
+    identify_non_csv,
+    sniff,
+    sniff_delimiter,
+)
 
 
 def test_the_delimiter_sniffer_prefers_the_comma_and_ignores_quoted_separators() -> None:

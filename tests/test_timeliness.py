@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import polars as pl
 
-from shared_outcomes import timeliness
+from shared_outcomes.figures import timeliness
 
 PARTNERS = {
     "bury": SimpleNamespace(name="Bury", datasets=["cases"], deadline_day=10),

@@ -13,10 +13,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared_outcomes.contracts import Contract, load_contract
+from shared_outcomes.checking.report import (
+    MAX_ROWS_LISTED,
+    Finding,
+    failing_rows_csv,
+    render_report_text,
+)
+from shared_outcomes.checking.validation import Validation, validate_extract
+from shared_outcomes.config.contracts import Contract, load_contract
 from shared_outcomes.errors import UsageError
-from shared_outcomes.report import MAX_ROWS_LISTED, Finding, failing_rows_csv, render_report_text
-from shared_outcomes.validation import Validation, validate_extract
 
 FULL = Path(__file__).parent / "fixtures" / "contracts" / "full"
 HEADER = [

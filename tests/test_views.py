@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared_outcomes import views
-from shared_outcomes.access import Role
-from shared_outcomes.contracts import load_contract, load_contracts
-from shared_outcomes.definitions import load_definitions
-from shared_outcomes.partnership import load_partnership
-from shared_outcomes.report import Finding, Report
+from shared_outcomes.access.roles import Role
+from shared_outcomes.checking.report import Finding, Report
+from shared_outcomes.config.contracts import load_contract, load_contracts
+from shared_outcomes.config.definitions import load_definitions
+from shared_outcomes.config.partnership import load_partnership
+from shared_outcomes.present import views
 
 ROOT = Path(__file__).resolve().parents[1]
 CLAIMANT_CONTRACT = ROOT / "data_contracts" / "claimant_count.odcs.yaml"

@@ -11,10 +11,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from shared_outcomes.contracts import Contract, load_contract
+from shared_outcomes.config.contracts import Contract, load_contract
 from shared_outcomes.errors import WarehouseError
-from shared_outcomes.warehouse import StoreResult, Warehouse
-from shared_outcomes.warehouse_schema import SCHEMA_VERSION, DatasetLayout
+from shared_outcomes.warehouse.schema import SCHEMA_VERSION, DatasetLayout
+from shared_outcomes.warehouse.store import StoreResult, Warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "warehouse"
 

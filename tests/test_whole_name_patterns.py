@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from shared_outcomes.cli import app
 from shared_outcomes.errors import WarehouseError
-from shared_outcomes.warehouse_schema import DatasetLayout
+from shared_outcomes.warehouse.schema import DatasetLayout
 
 ROOT = Path(__file__).parent / "fixtures" / "service"
 GOOD = ROOT / "sample_data" / "extracts" / "north_council" / "visits_2016-03.csv"

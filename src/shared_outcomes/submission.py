@@ -13,9 +13,9 @@ from typing import Any
 
 import polars as pl
 
-from shared_outcomes.contracts import Contract
-from shared_outcomes.report import Report, report_json
-from shared_outcomes.warehouse import LoadStatus
+from shared_outcomes.checking.report import Report, report_json
+from shared_outcomes.config.contracts import Contract
+from shared_outcomes.warehouse.store import LoadStatus
 
 
 @dataclass(frozen=True)

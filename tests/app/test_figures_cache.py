@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from e2e_support import make_extracts
 
-from shared_outcomes import outcomes
-from shared_outcomes.access import Identity, Role
-from shared_outcomes.service import Workspace
+from shared_outcomes.access.roles import Identity, Role
+from shared_outcomes.figures import outcomes
 from shared_outcomes.settings import load_settings
+from shared_outcomes.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 ANALYST = Identity("an", "Analyst", Role.ANALYST)

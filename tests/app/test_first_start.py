@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from shared_outcomes import demo
-from shared_outcomes.service import Workspace
+from shared_outcomes.jobs import demo
 from shared_outcomes.settings import Settings
+from shared_outcomes.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 

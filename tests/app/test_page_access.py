@@ -20,10 +20,10 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from shared_outcomes.access import Identity, Role
-from shared_outcomes.accounts import Directory, UserRecord
-from shared_outcomes.service import Workspace
+from shared_outcomes.access.accounts import Directory, UserRecord
+from shared_outcomes.access.roles import Identity, Role
 from shared_outcomes.settings import load_settings
+from shared_outcomes.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"

@@ -21,10 +21,10 @@ from e2e_support import (
 )
 from streamlit.testing.v1 import AppTest
 
-from shared_outcomes.access import SYSTEM, Role
-from shared_outcomes.accounts import Directory, UserRecord
-from shared_outcomes.service import Workspace
+from shared_outcomes.access.accounts import Directory, UserRecord
+from shared_outcomes.access.roles import SYSTEM, Role
 from shared_outcomes.settings import load_settings
+from shared_outcomes.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"

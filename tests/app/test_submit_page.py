@@ -8,9 +8,9 @@ from pathlib import Path
 from e2e_support import make_extracts, shown
 from streamlit.testing.v1 import AppTest
 
-from shared_outcomes.access import SYSTEM
-from shared_outcomes.service import Workspace
+from shared_outcomes.access.roles import SYSTEM
 from shared_outcomes.settings import load_settings
+from shared_outcomes.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -123,7 +123,7 @@ def go_to(tab: Page, title: str) -> None:
 
 def build_sample(db: Path) -> None:
     """A new database holding the whole sample partnership (as `shared-outcomes demo` builds it)."""
-    from shared_outcomes.demo import build_demo
+    from shared_outcomes.jobs.demo import build_demo
     from shared_outcomes.settings import load_settings
 
     build_demo(load_settings(db=db, root=ROOT))

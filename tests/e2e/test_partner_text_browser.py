@@ -28,9 +28,9 @@ from e2e_support import (
 )
 from playwright.sync_api import Page, Request, expect
 
-from shared_outcomes.access import SYSTEM
-from shared_outcomes.service import Workspace
+from shared_outcomes.access.roles import SYSTEM
 from shared_outcomes.settings import load_settings
+from shared_outcomes.workspace import Workspace
 
 HOSTILE_TEXTS = (HOSTILE_FILE_NAME, HOSTILE_HEADER, HOSTILE_CELL)
 

@@ -1,0 +1,1 @@
+"""Checking an extract against its contract: reading, sniffing, header, rules, findings, report."""

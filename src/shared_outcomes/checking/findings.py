@@ -1,0 +1,241 @@
+"""The catalogue of finding codes: severity, message and fix, in a data lead's words.
+
+Codes are stable (partners, tests and tools rely on them; docs/findings.md lists them). Each
+entry is a message saying what is wrong and a fix saying what to do, both templates filled from
+the finding's column, count, sample values, row numbers and rule details. It holds every
+validation code and the reading codes of the limits (`reading.MAX_HEADER_BYTES` ...); the other
+reading codes are worded in `reading`.
+
+Whatever a partner's file puts in a finding (sample values, a header as written) is cut to
+MAX_SAMPLE_CHARS characters by `bounded`, so a 5 MB cell never lands whole in a report.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from shared_outcomes.checking.report import Finding, Severity, bounded
+
+#: The most characters of a partner's text (a sample value, a header) a finding quotes.
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One code of the catalogue."""
+
+    severity: Severity
+    message: str
+    fix: str
+
+
+CATALOGUE: dict[str, Entry] = {
+    "missing-column": Entry(
+        "error",
+        "The column {column} is missing.{hint}",
+        "Add a column headed {column}; the contract's columns are: {columns}.",
+    ),
+    "unexpected-column": Entry(
+        "warning",
+        "The column {column} is not in the contract and is ignored.{hint}",
+        "Remove it, or ask the data standards team to add it to the contract.",
+    ),
+    "column-name-differs": Entry(
+        "warning",
+        "The column headed {header!r} was taken as {column} (its case or spacing differs).",
+        "Rename the header to exactly {column}.",
+    ),
+    "required-missing": Entry(
+        "error",
+        "{count} {rows} {have} no value in {column}, which is required.",
+        "Fill in {column} on {where}.",
+    ),
+    "not-an-integer": Entry(
+        "error",
+        "{count} {vals} in {column} {are} not whole numbers: {values}.",
+        "Write whole numbers only, without decimals, spaces or thousands separators; "
+        "check {where}.",
+    ),
+    "integer-in-scientific-notation": Entry(
+        "warning",
+        "{count} {vals} in {column} {are} written in scientific notation ({values}); "
+        "each was read as the whole number it stands for (4e3 = 4000).",
+        "Format {column} as a plain number in your spreadsheet before saving; check {where}.",
+    ),
+    "not-a-number": Entry(
+        "error",
+        "{count} {vals} in {column} {are} not numbers: {values}.",
+        "Use digits with a decimal point (such as 2.5), without %, spaces or thousands "
+        "separators; check {where}.",
+    ),
+    "not-a-date": Entry(
+        "error",
+        "{count} {vals} in {column} {are} not dates written {format}: {values}.",
+        "Write every date in {column} as {format} (a real calendar date with a four-digit "
+        "year); check {where}.",
+    ),
+    "not-a-boolean": Entry(
+        "error",
+        "{count} {vals} in {column} {are} not yes/no values: {values}.",
+        "Use true or false (yes/no, y/n and 1/0 are also accepted); check {where}.",
+    ),
+    "pattern-mismatch": Entry(
+        "error",
+        "{count} {vals} in {column} {are} not in the expected form{such_as}: {values}.",
+        "Correct {where}: values must match the pattern {pattern}.",
+    ),
+    "below-minimum": Entry(
+        "error",
+        "{count} {vals} in {column} {are} below the minimum of {limit}: {values}.",
+        "Check {where}: {column} must be at least {limit}.",
+    ),
+    "above-maximum": Entry(
+        "error",
+        "{count} {vals} in {column} {are} above the maximum of {limit}: {values}.",
+        "Check {where}: {column} must be at most {limit}.",
+    ),
+    "too-short": Entry(
+        "error",
+        "{count} {vals} in {column} {are} shorter than {limit} characters: {values}.",
+        "Check {where}: {column} needs at least {limit} characters.",
+    ),
+    "too-long": Entry(
+        "error",
+        "{count} {vals} in {column} {are} longer than {limit} characters: {values}.",
+        "Check {where}: {column} allows at most {limit} characters.",
+    ),
+    "not-allowed-value": Entry(
+        "error",
+        "{count} {vals} in {column} {are} not among the allowed values: {values}.",
+        "Use one of {allowed} (spelled exactly so); check {where}.",
+    ),
+    "unknown-reference": Entry(
+        "error",
+        "{count} {vals} in {column} {are} not codes listed in {table}, such as "
+        "{example}: {values}.",
+        "Check {where}: use a current code from {target}; old or mistyped codes are the "
+        "usual cause.",
+    ),
+    "duplicate-value": Entry(
+        "error",
+        "{count} {rows} repeat{s} a value of {column} already used on an earlier row: {values}.",
+        "{column} must be unique: remove the repeated rows or correct the values on {where}.",
+    ),
+    "duplicate-key": Entry(
+        "error",
+        "{count} {rows} repeat{s} the key ({key}) of an earlier row: {values}.",
+        "Each combination of {key} may appear once: remove or correct {where}.",
+    ),
+    "area-not-covered": Entry(
+        "error",
+        "{count} {rows} {are} for areas this partner does not cover ({column}: {values}).",
+        "This partner submits for {areas} (data_contracts/partners.yaml): remove the rows for "
+        "other areas, which their own partner submits, or ask the centre to add the area to "
+        "your partnership entry; check {where}.",
+    ),
+    "cell-too-long": Entry(
+        "error",
+        "{count} {vals} in {column} {are} longer than {limit}, more than a spreadsheet cell "
+        "can hold, and {are} left out of the other checks: {values}.",
+        "Check {where}: such a value is usually text pasted in by mistake or several rows run "
+        "together by a stray double quote; shorten it or export the extract again.",
+    ),
+    # Limits of the file itself (reading.py): beyond them the file is not read at all.
+    "header-too-long": Entry(
+        "error",
+        "The header row (row {row}) is longer than {limit}; an extract's header names its "
+        "columns in a few hundred characters, so the file was not read.",
+        "Check that row {row} holds only the column names: a file whose line breaks were lost, "
+        "or one that is not a CSV extract, looks like this. Export the extract again as "
+        "'CSV UTF-8 (Comma delimited)'.",
+    ),
+    "too-many-columns": Entry(
+        "error",
+        "The header row (row {row}) names {width} columns; at most {limit} are accepted, so "
+        "the file was not read.",
+        "An extract holds its data contract's columns (about a dozen): check that this is the "
+        "right file and that its values are separated by commas, and delete the extra columns "
+        "before saving.",
+    ),
+    "line-too-long": Entry(
+        "error",
+        "Line {line} of the file is longer than {limit}; no row of an extract comes near "
+        "that, so the file was not read.",
+        "Open the file in a text editor at line {line}: usually the line breaks were lost in "
+        "the export, or a double quote opened there is never closed. Export the extract again "
+        "as 'CSV UTF-8 (Comma delimited)'.",
+    ),
+    "wrong-period": Entry(
+        "error",
+        "{count} {rows} {are} not in the submission month {period} ({column}: {values}).",
+        "This extract is for {period}: remove rows for other months or submit them under their "
+        "own month; check {where}.",
+    ),
+}
+
+
+def describe(
+    code: str,
+    column: str | None,
+    *,
+    severity: Severity | None = None,
+    rows: Sequence[int] = (),
+    count: int | None = None,
+    samples: Sequence[str] = (),
+    **detail: Any,
+) -> Finding:
+    """A finding of `code` with its message and fix filled in from the catalogue."""
+    entry = CATALOGUE[code]
+    n = len(rows) if count is None else count
+    column = None if column is None else bounded(column)
+    samples = [bounded(s) for s in samples]
+    words: dict[str, Any] = {
+        "column": column or "",
+        "count": f"{n:,}",
+        "rows": "row" if n == 1 else "rows",
+        "vals": "value" if n == 1 else "values",
+        "are": "is" if n == 1 else "are",
+        "have": "has" if n == 1 else "have",
+        "s": "s" if n == 1 else "",
+        "values": quote_values(samples),
+        "where": rows_text(rows, n),
+        "hint": "",
+        "example": "",
+    }
+    words.update({k: v for k, v in detail.items() if v is not None})
+    if "header" in words:  # the header as written: the partner's text
+        words["header"] = bounded(str(words["header"]))
+    words["such_as"] = f" (such as {words['example']})" if words["example"] else ""
+    return Finding(
+        code=code,
+        severity=severity or entry.severity,
+        column=column,
+        rows=list(rows),
+        count=n,
+        samples=list(samples),
+        message=entry.message.format(**words),
+        fix=entry.fix.format(**words),
+    )
+
+
+def rows_text(rows: Sequence[int], count: int, shown: int = 5) -> str:
+    """`row 17`, `rows 17, 250 and 3 more`: the rows a partner should look at."""
+    if not rows:
+        return "the file"
+    listed = ", ".join(str(r) for r in rows[:shown])
+    rest = count - min(len(rows), shown)
+    word = "row" if count == 1 else "rows"
+    return f"{word} {listed}" + (f" and {rest:,} more" if rest > 0 else "")
+
+
+def quote_values(values: Sequence[str | None]) -> str:
+    """Sample values quoted so that blanks and spaces show."""
+    return ", ".join(repr(v if v is not None else "") for v in values)
+
+
+def did_you_mean(name: str, candidates: Sequence[str]) -> str:
+    """` Did you mean 'x'?` when a candidate is close to `name`, else an empty string."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" Did you mean {close[0]!r}?" if close else ""

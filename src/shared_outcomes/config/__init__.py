@@ -1,0 +1,1 @@
+"""Files people edit, read into typed models: contracts, the partnership, outcome definitions."""

@@ -1,0 +1,222 @@
+"""The partnership: `partners.yaml` read into typed partners, each resolved against the contracts.
+
+Two stages, as for outcome definitions: the file as written is checked by pydantic models with
+`extra="forbid"` (a misspelt key is an error, never a silently ignored line), then resolved:
+every dataset a partner submits must have a contract, every area a partner covers must be one of
+the partnership's areas, and partner ids must be unique. Whatever is wrong raises one
+`DefinitionError` that names the file, the place in it and what was expected, with a "did you
+mean" where a name is close. Only the dataset ids of the contracts are needed, so the function
+accepts any mapping keyed by dataset id.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared_outcomes.config.yaml_files import read_yaml_mapping
+from shared_outcomes.errors import DefinitionError
+from shared_outcomes.period import Period
+
+Sector = Literal[
+    "local_authority",
+    "nhs",
+    "police",
+    "fire_and_rescue",
+    "central_government",
+    "combined_authority",
+    "voluntary_sector",
+    "housing_association",
+]
+
+#: ONS codes of English, Welsh, Scottish and Northern Irish local authority districts.
+AREA_CODE_PATTERN = r"^[ENSW][0-9]{8}$"
+
+
+class _Strict(BaseModel):
+    """Every part of the partners file: unknown keys are errors, the model is immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Partner(_Strict):
+    """One partner: who it is, which datasets it submits, for which areas, by which day."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)
+    name: str = Field(min_length=2, max_length=120)
+    sector: Sector
+    description: str | None = None
+    datasets: list[str] = Field(min_length=1)
+    #: Day of the following month by which the extract for a month is due (28 at the latest, so
+    #: that every month has it).
+    deadline_day: int = Field(ge=1, le=28)
+    areas: list[str] = Field(min_length=1)
+
+    def due_date(self, period: str) -> date:
+        """The day the extract for `period` (YYYY-MM) is due: `deadline_day` of the next month."""
+        return Period.parse(period).due_date(self.deadline_day)
+
+    def submits(self, dataset: str, area: str | None = None) -> bool:
+        """True when this partner submits `dataset` (for `area`, when one is given)."""
+        return dataset in self.datasets and (area is None or area in self.areas)
+
+
+class PartnershipFile(_Strict):
+    """`partners.yaml` exactly as written."""
+
+    name: str = Field(min_length=2)
+    description: str | None = None
+    areas: dict[str, str] = Field(min_length=1)
+    partners: list[Partner] = Field(min_length=1)
+
+
+class Partnership(_Strict):
+    """The resolved partnership: its areas (ONS code -> name) and partners (id -> partner)."""
+
+    name: str
+    description: str | None = None
+    areas: dict[str, str]
+    partners: dict[str, Partner]
+    path: Path | None = None
+
+    def submitters(self, dataset: str, area: str | None = None) -> list[str]:
+        """Ids of the partners that submit `dataset` (for `area`, when given), in file order."""
+        return [p.id for p in self.partners.values() if p.submits(dataset, area)]
+
+    def datasets(self) -> list[str]:
+        """Every dataset some partner submits, in first-mentioned order."""
+        seen: dict[str, None] = {}
+        for partner in self.partners.values():
+            seen.update(dict.fromkeys(partner.datasets))
+        return list(seen)
+
+
+def load_partnership(path: Path, contracts: Mapping[str, object]) -> Partnership:
+    """Read `partners.yaml` and resolve it against the contracts (a mapping keyed by dataset id).
+
+    Raises `DefinitionError` naming the file and the place for anything that cannot be used.
+    """
+    raw = _read_yaml(path)
+    try:
+        written = PartnershipFile.model_validate(raw)
+    except pydantic.ValidationError as failure:
+        raise _explain(failure, path, raw) from None
+    return _resolve(written, path, list(contracts))
+
+
+def _read_yaml(path: Path) -> Any:
+    return read_yaml_mapping(
+        path,
+        DefinitionError,
+        expected="a mapping with `name`, `areas` and `partners`",
+        missing="the partners file does not exist; create it (see docs/architecture.md).",
+    )
+
+
+def _resolve(written: PartnershipFile, path: Path, datasets: list[str]) -> Partnership:
+    for code in written.areas:
+        if not _matches(AREA_CODE_PATTERN, code):
+            raise DefinitionError(
+                f"{code!r} is not an ONS area code (a letter and eight digits, like E08000001).",
+                path=path,
+                place=f"areas.{code}",
+            )
+    partners: dict[str, Partner] = {}
+    for i, partner in enumerate(written.partners):
+        where = f"partners[{i}] ({partner.id})"
+        if partner.id in partners:
+            raise DefinitionError(
+                f"the partner id {partner.id!r} is used twice; each partner needs its own id.",
+                path=path,
+                place=f"{where}.id",
+            )
+        _check_names(partner.datasets, datasets, "dataset", path, f"{where}.datasets", "contract")
+        _check_names(partner.areas, list(written.areas), "area", path, f"{where}.areas", "area")
+        partners[partner.id] = partner
+    return Partnership(
+        name=written.name,
+        description=written.description,
+        areas=dict(written.areas),
+        partners=partners,
+        path=path,
+    )
+
+
+def _check_names(
+    names: Sequence[str], known: Sequence[str], noun: str, path: Path, place: str, what: str
+) -> None:
+    seen: set[str] = set()
+    for j, name in enumerate(names):
+        if name in seen:
+            raise DefinitionError(
+                f"the {noun} {name!r} is listed twice.", path=path, place=f"{place}[{j}]"
+            )
+        seen.add(name)
+        if name not in known:
+            where = "with a contract in data_contracts/" if what == "contract" else "under `areas`"
+            raise DefinitionError(
+                f"there is no {noun} {name!r} {where}." + _did_you_mean(name, known),
+                path=path,
+                place=f"{place}[{j}]",
+            )
+
+
+def _explain(failure: pydantic.ValidationError, path: Path, raw: Any) -> DefinitionError:
+    first = failure.errors()[0]
+    loc = list(first["loc"])
+    place = _place(loc, raw)
+    if first["type"] == "extra_forbidden":
+        key = str(loc[-1]) if loc else "?"
+        model: type[BaseModel] = Partner if loc[:1] == ["partners"] else PartnershipFile
+        known = list(model.model_fields)
+        return DefinitionError(
+            f"{key!r} is not a key here; expected one of {', '.join(known)}."
+            + _did_you_mean(key, known),
+            path=path,
+            place=place,
+        )
+    if first["type"] == "missing":
+        return DefinitionError("this key is required.", path=path, place=place)
+    given = first.get("input")
+    shown = "" if isinstance(given, dict | list) or given is None else f" (found {given!r})"
+    message = first["msg"].removeprefix("Value error, ")
+    return DefinitionError(f"{message}{shown}.", path=path, place=place)
+
+
+def _place(loc: Sequence[Any], raw: Any) -> str:
+    """`partners[3] (bury_council).deadline_day` from pydantic's location tuple."""
+    text = ""
+    for k, part in enumerate(loc):
+        if isinstance(part, int):
+            text += f"[{part}]"
+            label = _partner_id(raw, part) if list(loc[:k]) == ["partners"] else None
+            if label:
+                text += f" ({label})"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "the top level"
+
+
+def _partner_id(raw: Any, index: int) -> str | None:
+    partners = raw.get("partners") if isinstance(raw, dict) else None
+    if isinstance(partners, list) and 0 <= index < len(partners):
+        entry = partners[index]
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            return str(entry["id"])
+    return None
+
+
+def _matches(pattern: str, text: str) -> bool:
+    return re.fullmatch(pattern, text) is not None
+
+
+def _did_you_mean(name: str, candidates: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" Did you mean {close[0]!r}?" if close else ""

@@ -1,0 +1,1 @@
+"""Shared figures: measures, figure rules, disclosure control, caches, timeliness."""

@@ -1,0 +1,1 @@
+"""Work above the facade: the drop folder and the sample partnership build."""

@@ -1,0 +1,1 @@
+"""What people see: number formats, page view-models, charts, exports, the scorecard."""

@@ -1,0 +1,507 @@
+"""View models for the pages: what a page shows, decided in the pure core and tested without a UI.
+
+Pages read widgets, call the facade, pass the results through these functions and render what
+comes back. Everything here returns plain Python or Polars values (never Streamlit objects), so
+the same wording (RAG labels, units, rules in plain English) is shared by pages, exports and tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+import polars as pl
+
+from shared_outcomes.access.roles import Action, Identity, Role, decide
+from shared_outcomes.checking.report import Finding, Report
+from shared_outcomes.config.contracts import ColumnSpec, Contract
+from shared_outcomes.config.definitions import Measure, OutcomeDefinition
+from shared_outcomes.present.exports import to_safe_csv
+
+# --- text shown as written --------------------------------------------------------------------
+
+# Streamlit renders GitHub-flavoured Markdown, plus its own directives (`:red[…]`,
+# `:material/…:`, emoji short codes, `$…$` maths), in st.markdown, captions, alerts, headings,
+# widget labels, metric values and every st.table cell (column names too). Text that comes from
+# a partner or from configuration (file names, header cells, cell values, partner and user names,
+# messages that quote them) goes through `literal` (and tables through `literal_table`) before a
+# page renders it, so it is shown exactly as written: never a link, an image or bold type.
+
+#: Every ASCII punctuation character: CommonMark shows each one literally when backslash-escaped.
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+#: Where the autolinker would start a link in the text *after* escapes are resolved (Streamlit
+#: links `https://…`, `www.…` and `name@host.tld` in plain text): a word joiner breaks each.
+_AUTOLINK_STARTS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
+#: U+2060 WORD JOINER: invisible, zero width, no line break; ignored by screen readers.
+WORD_JOINER = "\u2060"
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
+
+
+def literal(text: object) -> str:
+    """`text` as Markdown that Streamlit renders as exactly these characters.
+
+    Every ASCII punctuation character is backslash-escaped (no link, image, emphasis, heading,
+    list, HTML, entity, directive or maths can start), an invisible word joiner goes between the
+    parts of a would-be autolink (`https:⁠//`, `www⁠.`, `name⁠@host`), and line breaks become
+    spaces (the text is shown on one line, as in a table cell). The one place this is done: pages
+    pass what they did not write themselves through it, and tables through `literal_table`.
+    """
+    plain = _LINE_BREAKS.sub(" ", str(text))
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", _AUTOLINK_STARTS.sub(WORD_JOINER, plain))
+
+
+def literal_table(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` for st.table: every text cell and every column name through `literal`.
+
+    Numbers, dates and booleans are unchanged (they cannot hold Markdown); so are nulls.
+    """
+    names = [literal(name) for name in frame.columns]
+    if len(set(names)) < len(names):  # two names differing only by a line break
+        names = [f"{name} ({i + 1})" for i, name in enumerate(names)]
+    texts = [
+        name
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)
+    ]
+    escaped = frame.with_columns(
+        pl.Series(
+            name,
+            [None if v is None else literal(v) for v in frame[name].cast(pl.String).to_list()],
+            dtype=pl.String,
+        )
+        for name in texts
+    )
+    return escaped.rename(dict(zip(frame.columns, names, strict=True)))
+
+
+# --- who is acting (demo mode) ---------------------------------------------------------------
+
+
+class _PartnerLike(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def datasets(self) -> Sequence[str]: ...
+
+
+class _PartnershipLike(Protocol):
+    @property
+    def partners(self) -> Mapping[str, _PartnerLike]: ...
+
+
+def demo_identities(partnership: _PartnershipLike) -> list[Identity]:
+    """The demo users of the sample partnership: one per role, and one submitter per partner."""
+    people = [
+        Identity("demo-leadership", "Demo: leadership board member", Role.LEADERSHIP),
+        Identity("demo-analyst", "Demo: joint analysis team", Role.ANALYST),
+        Identity("demo-admin", "Demo: administrator (the centre)", Role.ADMIN),
+    ]
+    for partner in sorted(partnership.partners.values(), key=lambda p: p.name):
+        people.append(
+            Identity(
+                f"demo-{partner.id}",
+                f"Demo: submitter at {partner.name}",
+                Role.PARTNER_SUBMITTER,
+                partner_id=partner.id,
+            )
+        )
+    return people
+
+
+class _NamedLike(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+def is_sample_partnership(partnership: _NamedLike) -> bool:
+    """Whether this is the shipped sample (its partners.yaml names it '… (sample)').
+
+    The app then says on every page that the figures are synthetic; a real partnership writes
+    its own partners.yaml and never sees that banner.
+    """
+    return partnership.name.rstrip().lower().endswith("(sample)")
+
+
+# --- numbers with their units ----------------------------------------------------------------
+
+UNIT_SUFFIX = {
+    "count": "",
+    "percent": "%",
+    "per_1000": " per 1,000",
+    "per_100": " per 100",
+    "ratio": "",
+}
+
+UNIT_TITLE = {
+    "count": "count",
+    "percent": "per cent",
+    "per_1000": "per 1,000",
+    "per_100": "per 100",
+    "ratio": "ratio",
+}
+
+
+def format_value(value: float | None, unit: str, *, suppressed: bool = False) -> str:
+    """A figure as people read it, with its unit: '1.23 per 1,000', '45.2%', '1,234'."""
+    if suppressed:
+        return "suppressed (small number)"
+    if value is None:
+        return "no figure"
+    if unit == "count":
+        return f"{value:,.0f}"
+    return f"{value:,.2f}{UNIT_SUFFIX.get(unit, '')}"
+
+
+def format_size(size_bytes: int) -> str:
+    """A file size as people read it: '812 bytes', '10.1 KB', '48.3 MB'."""
+    if size_bytes < 1000:
+        return f"{size_bytes} bytes"
+    if size_bytes < 1_000_000:
+        return f"{size_bytes / 1000:.1f} KB"
+    return f"{size_bytes / 1_000_000:.1f} MB"
+
+
+def format_change(change: float | None, unit: str) -> str:
+    """A signed change with its unit, in words a projector audience can read: '+0.12 per 1,000'."""
+    if change is None:
+        return "no earlier month to compare"
+    if abs(change) < (0.5 if unit == "count" else 0.005):  # rounds to zero as shown
+        return "no change"
+    sign = "+" if change > 0 else "−"
+    if unit == "percent":  # a change of a percentage is in points, not per cent of itself
+        return f"{sign}{abs(change):,.2f} percentage points"
+    return sign + format_value(abs(change), unit)
+
+
+# --- RAG: a word and a symbol, never colour alone (WCAG 1.4.1) ---------------------------------
+
+
+@dataclass(frozen=True)
+class RagStyle:
+    """How a RAG status is shown: its word, a symbol and a colour-blind-safe colour."""
+
+    word: str
+    symbol: str
+    colour: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.symbol} {self.word}"
+
+
+# Okabe–Ito colours (safe for the common colour-vision deficiencies); the word and the symbol
+# carry the meaning, so the colour only reinforces it.
+RAG_STYLES: dict[str, RagStyle] = {
+    "green": RagStyle("On track", "✔", "#0072B2"),
+    "amber": RagStyle("Near target", "▲", "#E69F00"),
+    "red": RagStyle("Off track", "✖", "#D55E00"),
+    "none": RagStyle("No target", "–", "#999999"),
+}
+_RAG_ALIASES = {
+    "on_track": "green",
+    "within_tolerance": "amber",
+    "near": "amber",
+    "off_track": "red",
+    "no_target": "none",
+}
+
+
+def rag_style(status: str | None) -> RagStyle:
+    """The style for a status, accepting 'green'/'amber'/'red' or 'on_track'/'off_track' names."""
+    key = (status or "none").lower()
+    return RAG_STYLES[_RAG_ALIASES.get(key, key if key in RAG_STYLES else "none")]
+
+
+# --- the validation report, errors first ------------------------------------------------------
+
+ROWS_SHOWN = 10
+
+
+def describe_rows(finding: Finding) -> str:
+    """The rows a finding names, short enough for a table: '2, 17, 250 and 9 more'."""
+    if not finding.rows:
+        return "whole file" if finding.column is None else "—"
+    shown = ", ".join(str(row) for row in finding.rows[:ROWS_SHOWN])
+    more = max(finding.count, len(finding.rows)) - min(len(finding.rows), ROWS_SHOWN)
+    return f"{shown} and {more:,} more" if more > 0 else shown
+
+
+def findings_table(report: Report) -> pl.DataFrame:
+    """The report's findings as a table, errors before warnings, each with rows, column and fix."""
+    ordered = report.errors + report.warnings
+    return pl.DataFrame(
+        {
+            "Severity": [f.severity.capitalize() for f in ordered],
+            "Column": [f.column or "(whole file)" for f in ordered],
+            "Rows": [describe_rows(f) for f in ordered],
+            "Count": [f.count for f in ordered],
+            "What is wrong": [f.message for f in ordered],
+            "How to fix it": [f.fix or "" for f in ordered],
+            "Code": [f.code for f in ordered],
+        },
+        schema={
+            "Severity": pl.String,
+            "Column": pl.String,
+            "Rows": pl.String,
+            "Count": pl.Int64,
+            "What is wrong": pl.String,
+            "How to fix it": pl.String,
+            "Code": pl.String,
+        },
+    )
+
+
+def report_headline(report: Report) -> str:
+    """One sentence saying whether the extract can be loaded, and why not."""
+    errors, warnings = len(report.errors), len(report.warnings)
+    rows = f"{report.rows:,} rows"
+    if report.accepted:
+        tail = f" with {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
+        return f"Accepted: {rows} checked against contract version {report.contract_version}{tail}."
+    return (
+        f"Rejected: {errors} problem{'s' if errors != 1 else ''} must be fixed before this "
+        f"file can be loaded ({rows} checked). Nothing has been loaded."
+    )
+
+
+# --- standards in plain English ---------------------------------------------------------------
+
+TYPE_WORDS = {
+    "string": "text",
+    "integer": "whole number",
+    "number": "number",
+    "date": "date",
+    "boolean": "yes/no",
+}
+
+
+def _bound(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value):,}"
+    if isinstance(value, int | float):
+        return f"{value:,}"
+    return str(value)
+
+
+def column_rules(column: ColumnSpec, primary_key: Sequence[str] = ()) -> list[str]:
+    """Each rule a column carries, as a sentence fragment a non-programmer can follow."""
+    rules: list[str] = []
+    if column.name in primary_key:
+        rules.append("part of the row's key (no two rows may share it)")
+    if column.unique:
+        rules.append("no two rows may have the same value")
+    if column.date_format_jdk:
+        rules.append(f"written as {column.date_format_jdk}")
+    if column.minimum is not None and column.maximum is not None:
+        rules.append(f"between {_bound(column.minimum)} and {_bound(column.maximum)}")
+    elif column.minimum is not None:
+        rules.append(f"at least {_bound(column.minimum)}")
+    elif column.maximum is not None:
+        rules.append(f"at most {_bound(column.maximum)}")
+    if column.min_length is not None or column.max_length is not None:
+        low = column.min_length if column.min_length is not None else 0
+        high = "any number of" if column.max_length is None else str(column.max_length)
+        rules.append(f"{low} to {high} characters long")
+    if column.allowed_values:
+        rules.append("one of: " + ", ".join(column.allowed_values))
+    if column.pattern:
+        rules.append(f"must have the form given by the regular expression {column.pattern}")
+    if column.reference is not None:
+        rules.append(f"a code listed in {column.reference.table} ({column.reference.column})")
+    return rules
+
+
+def contract_table(contract: Contract) -> pl.DataFrame:
+    """A contract's columns as a table for people: name, meaning, type, required, rules."""
+    columns = contract.columns
+    return pl.DataFrame(
+        {
+            "Column": [c.name for c in columns],
+            "Meaning": [
+                " — ".join(part for part in (c.title, c.description) if part) for c in columns
+            ],
+            "Type": [TYPE_WORDS.get(c.logical_type, c.logical_type) for c in columns],
+            "Required": ["required" if c.required else "optional" for c in columns],
+            "Rules": ["; ".join(column_rules(c, contract.primary_key)) or "—" for c in columns],
+        }
+    )
+
+
+def template_csv(contract: Contract) -> bytes:
+    """A blank extract for a dataset: the header row only, in the contract's column order.
+
+    Written like every other CSV (`exports.to_safe_csv`: quoted where needed, a name a
+    spreadsheet would run as a formula escaped, UTF-8 with a BOM so Excel reads it right).
+    """
+    return to_safe_csv(pl.DataFrame(schema={name: pl.String for name in contract.column_names}))
+
+
+# --- outcome definitions in plain English ----------------------------------------------------
+
+PROBLEM_TITLES = {
+    "homelessness": "Homelessness",
+    "workforce": "Workforce",
+    "digital_inclusion": "Digital inclusion",
+    "climate_resilience": "Climate resilience",
+    "health": "Health",
+}
+
+UNIT_WORDS = {
+    "count": "a count",
+    "percent": "a percentage (numerator ÷ denominator × 100)",
+    "per_1000": "a rate per 1,000 (numerator ÷ denominator × 1,000)",
+    "per_100": "a rate per 100 (numerator ÷ denominator × 100)",
+    "ratio": "a ratio (numerator ÷ denominator)",
+}
+
+
+def problem_title(problem: str) -> str:
+    return PROBLEM_TITLES.get(problem, problem.replace("_", " ").capitalize())
+
+
+def sorted_definitions(definitions: Mapping[str, OutcomeDefinition]) -> list[OutcomeDefinition]:
+    """Definitions grouped by shared problem (in PROBLEM_TITLES order), then by title."""
+    order = list(PROBLEM_TITLES)
+
+    def key(d: OutcomeDefinition) -> tuple[int, str]:
+        return (order.index(d.problem) if d.problem in order else len(order), d.title)
+
+    return sorted(definitions.values(), key=key)
+
+
+def describe_measure(measure: Measure) -> str:
+    """'the number of rows of homelessness_cases where duty_type is prevention'."""
+    if measure.source == "reference":
+        what = f"{measure.column or 'the value'} from the reference table {measure.name}"
+    elif measure.measure == "count":
+        what = f"the number of rows of {measure.name}"
+    else:
+        what = f"the total of {measure.column} in {measure.name}"
+    conditions = [f"{f.column} is {' or '.join(f.values)}" for f in measure.filters if f.values]
+    if conditions:
+        what += " where " + " and ".join(conditions)
+    return what + f", by area ({measure.area_column})"
+
+
+def describe_definition(definition: OutcomeDefinition, partnership: _PartnershipLike) -> str:
+    """A definition as a short Markdown note a board member can read.
+
+    Its words come from configuration (the question, partner names, columns), so each value
+    goes through `literal`; only the bold labels are Markdown.
+    """
+    names = {pid: p.name for pid, p in partnership.partners.items()}
+    lines = [
+        ("Question", definition.question),
+        ("Shared problem", problem_title(definition.problem)),
+        ("Measured as", f"{UNIT_WORDS.get(definition.unit, definition.unit)}."),
+        ("Numerator", f"{describe_measure(definition.numerator)}."),
+    ]
+    if definition.denominator is not None:
+        lines.append(("Denominator", f"{describe_measure(definition.denominator)}."))
+    better = "higher" if definition.direction == "higher_is_better" else "lower"
+    if definition.target is not None:
+        lines.append(
+            (
+                "Target",
+                f"{format_value(definition.target.value, definition.unit)} from "
+                f"{definition.target.from_period}; {better} is better. Within "
+                f"{definition.tolerance:.0%} of the target counts as near target.",
+            )
+        )
+    else:
+        lines.append(("Target", f"none set; {better} is better."))
+    accountable = ", ".join(names.get(p, p) for p in definition.accountable)
+    lines.append(("Jointly accountable", f"{accountable}."))
+    missing = "shown as provisional" if definition.incomplete == "provisional" else "withheld"
+    lines.append(
+        (
+            "When a partner's data is missing",
+            f"the figure is {missing}, naming who is missing.",
+        )
+    )
+    lines.append(
+        (
+            "Disclosure control",
+            f"counts below {definition.threshold} are suppressed in shared views and downloads.",
+        )
+    )
+    return "  \n".join(f"**{label}:** {literal(text)}" for label, text in lines)
+
+
+# --- submitting -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubmissionChoice:
+    """What the acting person may submit: partners (id -> name) and each one's datasets."""
+
+    partners: dict[str, str]
+    datasets: dict[str, dict[str, str]]  # partner id -> dataset id -> contract title
+    refusal: str | None = None
+
+
+def submission_choices(
+    identity: Identity, partnership: _PartnershipLike, contracts: Mapping[str, Contract]
+) -> SubmissionChoice:
+    """The partners and datasets `identity` may submit for; a refusal to show when none."""
+    partners = {
+        pid: p
+        for pid, p in sorted(partnership.partners.items(), key=lambda item: item[1].name)
+        if decide(identity, Action.SUBMIT_EXTRACT, partner=pid).allowed
+    }
+    datasets = {
+        pid: {d: contracts[d].title for d in p.datasets if d in contracts}
+        for pid, p in partners.items()
+    }
+    partners = {pid: p for pid, p in partners.items() if datasets[pid]}
+    if not partners:
+        reason = decide(identity, Action.SUBMIT_EXTRACT, partner=identity.partner_id).reason
+        return SubmissionChoice(
+            {},
+            {},
+            refusal=(reason or f"{identity.display_name} has no datasets to submit.")
+            + " In the demo, pick a partner submitter in the sidebar.",
+        )
+    return SubmissionChoice({pid: p.name for pid, p in partners.items()}, datasets)
+
+
+def month_options(today: date, latest: str | None = None, count: int = 24) -> list[str]:
+    """The months one may submit for, newest first, `count` of them.
+
+    The newest is the month after the latest month in the register (the next extract due),
+    never later than this month; with an empty register, this month. A month's extract is
+    normally sent early in the following month, so pages preselect the second entry.
+    """
+    year, month = today.year, today.month
+    if latest is not None:
+        ly, lm = (int(part) for part in latest.split("-"))
+        ly, lm = (ly + 1, 1) if lm == 12 else (ly, lm + 1)
+        if (ly, lm) < (year, month):
+            year, month = ly, lm
+    months = []
+    for _ in range(count):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months
+
+
+# --- helpers for choices --------------------------------------------------------------------
+
+
+def pick(value: str | None, options: Iterable[str], default: str | None = None) -> str | None:
+    """`value` if it is one of `options` (e.g. from a shared URL), else the default.
+
+    Query parameters come from the address bar, so an unknown value is ignored rather than
+    trusted or turned into an error.
+    """
+    allowed = list(options)
+    if value in allowed:
+        return value
+    if default in allowed:
+        return default
+    return allowed[0] if allowed else None

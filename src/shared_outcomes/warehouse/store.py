@@ -1,0 +1,486 @@
+"""The warehouse: the only module that talks to DuckDB (register, dataset tables, views, archive).
+
+Layout of one warehouse (a DuckDB file plus two folders beside it, see `archive`):
+
+- `submissions`, the register: one row per submission attempt, accepted or rejected, with its
+  hash, who sent it, when, under which contract version, its JSON report and the version it
+  supersedes. Ids come from the sequence `submission_ids`.
+- `ds_<dataset>`: every accepted row (current and superseded), typed per the contract, with its
+  `submission_id`; `current_<dataset>`: the rows of current submissions only (status
+  'accepted': the latest accepted version per partner, dataset and month).
+- `agg_<dataset>`: per submission, partner, area column, period column and enum column: `n_rows`
+  and `sum_<col>` for every integer/number column, written in the load's transaction so that
+  figures never scan raw rows; `current_agg_<dataset>` keeps the current submissions' part.
+- the table macro `submissions_as_at(ts)`: what the partnership knew at a moment (the latest
+  version per partner, dataset and month submitted by then), e.g.
+  `SELECT * FROM agg_x WHERE submission_id IN (SELECT submission_id FROM submissions_as_at(?))`.
+
+**Why rows live in Parquet.** The rows of a submission are written once, as one Parquet file,
+and never change; `ds_<dataset>` and `current_<dataset>` are views over those files (typed with
+casts per the contract), rebuilt in the transaction that registers the submission. DuckDB's own
+table insert measured four to eight times slower than reading the CSV; Parquet keeps a load
+near the read (bench/bench_load.py). A load is still atomic: its files are written (temp file,
+fsync, rename) before the transaction commits, and a file no committed submission names is
+swept on the next open.
+
+**Several servers later.** This is DuckLake's layout (catalog in a database, data in Parquet):
+to share one warehouse between servers, `ATTACH 'ducklake:postgres:...'` with a shared
+`DATA_PATH`, keep `submissions` and `agg_*` in the catalog and write rows with `INSERT INTO` the
+lake's tables. Only `warehouse_connections.Connections` and the load in this module change;
+the facade and everything above it stay as they are.
+
+**Concurrency** (see `warehouse_connections`): short connections per unit of work, a bounded
+retry on another process's lock, then `WarehouseBusy`. Readers never see half a submission
+because every load is one transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import polars as pl
+
+from shared_outcomes.errors import UsageError, WarehouseError, storage_error
+from shared_outcomes.settings import companion_dir, private_dir
+from shared_outcomes.warehouse import audit_log as warehouse_audit
+from shared_outcomes.warehouse.archive import Archive, RowFiles
+from shared_outcomes.warehouse.audit_log import AuditFilter, AuditRow
+from shared_outcomes.warehouse.connections import Connections
+from shared_outcomes.warehouse.measure_queries import MeasureQueries
+from shared_outcomes.warehouse.schema import (
+    REGISTER_COLUMNS,
+    ColumnLike,
+    ContractLike,
+    DatasetLayout,
+    migrate,
+    schema_problem,
+    warehouse_id,
+)
+
+__all__ = [
+    "ColumnLike",
+    "ContractLike",
+    "LoadStatus",
+    "StoreResult",
+    "Submission",
+    "Warehouse",
+]
+
+DEFAULT_BUSY_TIMEOUT = 30.0
+#: From this many rows a load writes its files in threads while it aggregates.
+_OVERLAP_FROM_ROWS = 50_000
+LoadStatus = Literal["loaded", "unchanged", "rejected"]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One row of the register (the report JSON is fetched separately: `report_json`)."""
+
+    submission_id: int
+    partner_id: str
+    dataset: str
+    period: str
+    contract_version: str | None
+    sha256: str | None
+    file_name: str | None
+    rows: int
+    submitted_by: str
+    submitted_at: datetime
+    status: str
+    supersedes: int | None
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    """What a store did: `loaded`, `unchanged` (identical to the current version) or `rejected`."""
+
+    status: LoadStatus
+    submission: Submission
+
+    @property
+    def supersedes(self) -> int | None:
+        return self.submission.supersedes if self.status == "loaded" else None
+
+
+def _utc_naive(moment: datetime) -> datetime:
+    """Timestamps are stored as naive UTC (TIMESTAMP), read back as aware UTC."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _submission(row: Sequence[Any]) -> Submission:
+    values = dict(zip(REGISTER_COLUMNS, row, strict=True))
+    values["submitted_at"] = values["submitted_at"].replace(tzinfo=UTC)
+    return Submission(**values)
+
+
+_COLUMNS = ", ".join(REGISTER_COLUMNS)
+_SELECT_REGISTER = "SELECT " + _COLUMNS + " FROM submissions"  # noqa: S608 - fixed names
+
+
+@dataclass(frozen=True)
+class _Incoming:
+    """One submission on its way into the register (the arguments of `Warehouse.store`)."""
+
+    layout: DatasetLayout
+    partner: str
+    period: str
+    source: Path | bytes
+    sha256: str
+    file_name: str | None
+    contract_version: str | None
+    rows: int
+    submitted_by: str
+    report_json: str
+    frame: pl.DataFrame | None
+    moment: datetime
+
+
+class _BulkFlag(threading.local):
+    """This thread's bulk load, if any, with the aggregate rows it inserts at the end."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self.aggregates: dict[str, list[pl.DataFrame]] = {}
+
+
+def rows_dir_for(db_path: Path) -> Path:
+    """The folder of row files that belongs to a database file (`<db file name>.rows`)."""
+    return companion_dir(db_path, "rows")
+
+
+class Warehouse:
+    """The DuckDB store of one partnership. Open it once; each method is one short unit of work."""
+
+    def __init__(
+        self,
+        db_path: Path,
+        layouts: Mapping[str, DatasetLayout],
+        *,
+        archive_dir: Path,
+        busy_timeout: float,
+    ) -> None:
+        self.db_path = db_path
+        self.layouts = dict(layouts)
+        self.archive = Archive(archive_dir)
+        self.row_files = RowFiles(rows_dir_for(db_path))
+        self._store = Connections(db_path, busy_timeout)
+        self._bulk = _BulkFlag()
+
+    @classmethod
+    def open(
+        cls,
+        db_path: Path,
+        contracts: Mapping[str, ContractLike],
+        *,
+        archive_dir: Path | None = None,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        create: bool = True,
+    ) -> Warehouse:
+        """Open the database at `db_path`.
+
+        With `create` (a command that writes), create or migrate it and every dataset's tables
+        and sweep crashed loads' files. Without it (a command that only reads), nothing is
+        created, migrated or deleted: a path with no database, or a database that needs an
+        upgrade first, is an error naming the path.
+        """
+        db_path = db_path.resolve()
+        layouts = {dataset: DatasetLayout.of(c) for dataset, c in contracts.items()}
+        warehouse = cls(
+            db_path,
+            layouts,
+            archive_dir=archive_dir or companion_dir(db_path, "archive"),
+            busy_timeout=busy_timeout,
+        )
+        if create:
+            try:
+                private_dir(db_path.parent)
+            except OSError as error:
+                raise storage_error(error, where=db_path.parent) from error
+            warehouse._prepare()
+        else:
+            warehouse._check_readable()
+        return warehouse
+
+    def _prepare(self) -> None:
+        with self._store.connect(write=True) as con:
+            con.begin()
+            migrate(con)
+            for layout in self.layouts.values():
+                layout.ensure(con)
+                layout.rebuild_views(con, self.row_files.root)
+            con.commit()
+            owner = warehouse_id(con)
+            known = [r[0] for r in con.execute("SELECT path FROM row_files").fetchall()]
+            # Safe here: we hold the write lock, so no other load is between its writes and commit.
+            self.row_files.sweep(owner, known)
+            self.archive.sweep()
+
+    def _check_readable(self) -> None:
+        if not self.db_path.is_file():
+            raise UsageError(
+                f"there is no database at {self.db_path}: check --db (or $SHARED_OUTCOMES_DB). "
+                "A database is made by `shared-outcomes demo`, `submit` or `ingest`.",
+                title="No such database",
+            )
+        with self._store.connect(write=False) as con:
+            problem = schema_problem(con)
+            stale = [d for d, layout in self.layouts.items() if not layout.is_current(con)]
+        if problem is None and stale:
+            problem = (
+                f"its tables for {', '.join(sorted(stale))} predate the contracts: run a "
+                "command that writes to it (`submit` or `ingest`) once to bring them up to date"
+            )
+        if problem is not None:
+            raise WarehouseError(f"cannot read the database {self.db_path}: {problem}.")
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short read-only connection (for the outcomes module and notebooks-like queries)."""
+        with self._store.connect(write=False) as con:
+            yield con
+
+    @contextmanager
+    def measure_queries(self) -> Iterator[MeasureQueries]:
+        """The queries of one figure computation, on one short read-only connection."""
+        with self._store.connect(write=False) as con:
+            yield MeasureQueries(con)
+
+    def append_audit(self, row: AuditRow) -> None:
+        """Append one audit-log entry (its own short write)."""
+        with self._store.connect(write=True) as con:
+            warehouse_audit.append(con, row)
+
+    def audit_rows(self, wanted: AuditFilter) -> pl.DataFrame:
+        """Audit-log entries matching `wanted`, newest first."""
+        with self.reading() as con:
+            return warehouse_audit.select(con, wanted)
+
+    def query(self, sql: str, params: Sequence[object] | None = None) -> pl.DataFrame:
+        """Run one read-only query with bound parameters and return a Polars frame."""
+        with self.reading() as con:
+            return con.execute(sql, params or []).pl()
+
+    def history(self, partner: str, dataset: str) -> list[Submission]:
+        """Every version a partner sent for a dataset, newest first (rejected ones included)."""
+        return self.submissions(partner=partner, dataset=dataset)
+
+    def submissions(
+        self,
+        *,
+        partner: str | None = None,
+        dataset: str | None = None,
+        period: str | None = None,
+        status: str | None = None,
+    ) -> list[Submission]:
+        """Register rows matching every given filter, newest first."""
+        filters = {"partner_id": partner, "dataset": dataset, "period": period, "status": status}
+        where = [f"{name} = ?" for name, value in filters.items() if value is not None]
+        params = [value for value in filters.values() if value is not None]
+        sql = _SELECT_REGISTER + (" WHERE " + " AND ".join(where) if where else "")
+        with self.reading() as con:
+            rows = con.execute(sql + " ORDER BY submission_id DESC", params).fetchall()
+        return [_submission(row) for row in rows]
+
+    def submission(self, submission_id: int) -> Submission | None:
+        """One register row by id."""
+        with self.reading() as con:
+            row = con.execute(
+                _SELECT_REGISTER + " WHERE submission_id = ?", [submission_id]
+            ).fetchone()
+        return None if row is None else _submission(row)
+
+    def current(self, partner: str, dataset: str, period: str) -> Submission | None:
+        """The current accepted version for a partner, dataset and month, if any."""
+        found = self.submissions(partner=partner, dataset=dataset, period=period, status="accepted")
+        return found[0] if found else None
+
+    def register_stamp(self) -> tuple[int, int]:
+        """(newest submission id, number of submissions): changes whenever figures can.
+
+        Every submission adds a row (a correction supersedes by adding one); one SELECT.
+        """
+        with self.reading() as con:
+            row = con.execute(
+                "SELECT coalesce(max(submission_id), 0), count(*) FROM submissions"
+            ).fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    def latest_submission_time(self) -> datetime | None:
+        """When the newest submission (of any status) was made, UTC; None if there is none."""
+        with self.reading() as con:
+            row = con.execute("SELECT max(submitted_at) FROM submissions").fetchone()
+        moment = row[0] if row else None
+        return moment.replace(tzinfo=UTC) if isinstance(moment, datetime) else None
+
+    def submissions_as_at(self, as_at: datetime, dataset: str | None = None) -> list[Submission]:
+        """What we knew at `as_at`: the latest version per partner, dataset and month by then."""
+        sql = "SELECT " + _COLUMNS + " FROM submissions_as_at(?)"  # noqa: S608 - fixed names
+        params: list[object] = [_utc_naive(as_at)]
+        if dataset is not None:
+            sql += " WHERE dataset = ?"
+            params.append(dataset)
+        with self.reading() as con:
+            rows = con.execute(sql + " ORDER BY submission_id", params).fetchall()
+        return [_submission(row) for row in rows]
+
+    def report_json(self, submission_id: int) -> str | None:
+        """The validation report stored with a submission, as JSON text."""
+        with self.reading() as con:
+            row = con.execute(
+                "SELECT report_json FROM submissions WHERE submission_id = ?", [submission_id]
+            ).fetchone()
+        return None if row is None else row[0]
+
+    def archived_file(self, sha256: str) -> Path:
+        """Where the raw file with this hash is kept."""
+        return self.archive.path_for(sha256)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def store(
+        self,
+        dataset: str,
+        *,
+        partner: str,
+        period: str,
+        source: Path | bytes,
+        sha256: str,
+        file_name: str | None,
+        contract_version: str | None,
+        rows: int,
+        submitted_by: str,
+        report_json: str,
+        frame: pl.DataFrame | None,
+        submitted_at: datetime | None = None,
+    ) -> StoreResult:
+        """Register a submission in one transaction: accepted with its rows when `frame` is given
+        (superseding the current version, or `unchanged` if it is the same file), else rejected.
+
+        The raw file is archived and the rows written before the commit; an exception or a crash
+        before the commit leaves no trace in the register or the tables.
+        """
+        incoming = _Incoming(
+            self._layout(dataset), partner, period, source, sha256, file_name, contract_version,
+            rows, submitted_by, report_json, frame, _utc_naive(submitted_at or datetime.now(UTC)),
+        )  # fmt: skip
+        with self._store.connect(write=True) as con:
+            if self._bulk.active:
+                return self._store_in(con, incoming)
+            con.begin()
+            try:
+                result = self._store_in(con, incoming)
+                incoming.layout.rebuild_views(con, self.row_files.root)
+            except BaseException:
+                con.rollback()
+                raise
+            con.commit()
+        return result
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Many stores as one transaction, views rebuilt once at the end: all or nothing.
+
+        For building a fresh database (the demo), where a partial build is worth nothing and
+        the per-load commit and view rebuild would dominate.
+        """
+        with self._store.hold() as con:
+            con.begin()
+            self._bulk.active = True
+            try:
+                yield
+                for layout in self.layouts.values():
+                    layout.append_aggregates(con, self._bulk.aggregates.get(layout.dataset, []))
+                    layout.rebuild_views(con, self.row_files.root)
+                os.sync()  # the files written without fsync reach the disk before the commit
+            except BaseException:
+                con.rollback()
+                raise
+            else:
+                con.commit()
+            finally:
+                self._bulk.active = False
+                self._bulk.aggregates = {}
+
+    def _store_in(self, con: duckdb.DuckDBPyConnection, new: _Incoming) -> StoreResult:
+        """Register `new` inside the caller's transaction (see `store`)."""
+        current = con.execute(
+            _SELECT_REGISTER + " WHERE partner_id = ? AND dataset = ? AND period = ? "
+            "AND status = 'accepted'",
+            [new.partner, new.layout.dataset, new.period],
+        ).fetchone()
+        previous = None if current is None else _submission(current)
+        if new.frame is not None and previous is not None and previous.sha256 == new.sha256:
+            return StoreResult("unchanged", previous)
+        accepted = new.frame is not None
+        row = con.execute(
+            "INSERT INTO submissions (partner_id, dataset, period, contract_version, sha256, "
+            "file_name, rows, submitted_by, submitted_at, status, report_json, supersedes) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + _COLUMNS,
+            [
+                new.partner, new.layout.dataset, new.period, new.contract_version, new.sha256,
+                new.file_name, new.rows, new.submitted_by, new.moment,
+                "accepted" if accepted else "rejected", new.report_json,
+                previous.submission_id if accepted and previous else None,
+            ],
+        ).fetchone()  # fmt: skip
+        assert row is not None  # RETURNING always yields the inserted row
+        submission = _submission(row)
+        if new.frame is None:
+            self.archive.keep(new.source, new.sha256, sync=not self._bulk.active)
+            return StoreResult("rejected", submission)
+        if previous is not None:
+            con.execute(
+                "UPDATE submissions SET status = 'superseded' WHERE submission_id = ?",
+                [previous.submission_id],
+            )
+        self._write_rows(con, new, new.frame, submission.submission_id)
+        return StoreResult("loaded", submission)
+
+    def _write_rows(
+        self, con: duckdb.DuckDBPyConnection, new: _Incoming, frame: pl.DataFrame, sid: int
+    ) -> None:
+        """Archive the file, write the row file and the aggregates of an accepted submission."""
+        layout = new.layout
+        typed = layout.typed_frame(frame, sid)
+        sync = not self._bulk.active  # a bulk load syncs once, before its commit
+        if typed.height < _OVERLAP_FROM_ROWS:
+            self.archive.keep(new.source, new.sha256, sync=sync)
+            relative = self.row_files.write(typed, layout.dataset, sid, sync=sync)
+            aggregates = layout.aggregate(typed, sid, new.partner)
+        else:  # archive, row file and aggregates overlap: file writes and Polars drop the GIL
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="load") as pool:
+                archived = pool.submit(self.archive.keep, new.source, new.sha256, sync=sync)
+                written = pool.submit(self.row_files.write, typed, layout.dataset, sid, sync=sync)
+                aggregates = layout.aggregate(typed, sid, new.partner)
+                archived.result()
+                relative = written.result()
+        if self._bulk.active:
+            self._bulk.aggregates.setdefault(layout.dataset, []).append(aggregates)
+        else:
+            layout.append_aggregates(con, [aggregates])
+        con.execute(
+            "INSERT INTO row_files (submission_id, dataset, path, columns) VALUES (?, ?, ?, ?)",
+            [sid, layout.dataset, relative, layout.column_names],
+        )
+
+    def _layout(self, dataset: str) -> DatasetLayout:
+        try:
+            return self.layouts[dataset]
+        except KeyError:
+            known = ", ".join(sorted(self.layouts)) or "none"
+            raise WarehouseError(
+                f"the warehouse has no dataset {dataset!r} (known: {known})."
+            ) from None

@@ -1,0 +1,447 @@
+"""The facade (`Workspace`) the CLI, the pages and the jobs call: check, submit, history, figures.
+
+`Workspace.open(settings)` reads the contracts, the partnership and the outcome definitions once
+and opens the warehouse; every method that submits or reads data takes the acting
+`access.Identity` first and applies the access checks before doing anything. A refusal (a
+partner submitting for another, for a dataset it does not submit, for a future or malformed
+month) raises `AccessDenied` or `UsageError` with a message that says what to do; bad data is
+never an exception but a rejected report, recorded in the register like every attempt.
+Every refusal, every submission attempt, every row-level read and every download the app
+reports (`record_download`) is written to the audit log (`audit`); admins read it with
+`audit_entries`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from shared_outcomes.access.audit import SIGN_IN, AuditedAccess
+from shared_outcomes.access.roles import Action, Identity
+from shared_outcomes.checking.report import Report, report_json
+from shared_outcomes.checking.validation import Validation, validate_extract
+from shared_outcomes.config.contracts import Contract, load_contracts
+from shared_outcomes.config.definitions import OutcomeDefinition, load_definitions
+from shared_outcomes.config.partnership import Partnership, load_partnership
+from shared_outcomes.errors import AccessDenied, UsageError
+from shared_outcomes.period import Period
+from shared_outcomes.settings import Settings
+from shared_outcomes.submission import PreparedSubmission, SubmitResult
+from shared_outcomes.warehouse.archive import sha256_of
+from shared_outcomes.warehouse.store import (
+    DEFAULT_BUSY_TIMEOUT,
+    Submission,
+    Warehouse,
+)
+
+__all__ = ["PreparedSubmission", "Progress", "SubmitResult", "Workspace"]
+
+if TYPE_CHECKING:
+    from shared_outcomes.access.accounts import UserRecord
+    from shared_outcomes.access.signin import SignIn
+
+#: Seconds a writer waits for another process's lock before `WarehouseBusy` (env override).
+BUSY_TIMEOUT_ENV_VAR = "SHARED_OUTCOMES_BUSY_TIMEOUT"
+
+#: progress(done, total, label): called before each file and once at the end.
+Progress = Callable[[int, int, str], None]
+
+#: Computed figure frames kept per workspace (each a few MB at the scale of England's districts).
+FIGURES_CACHE_SIZE = 8
+
+
+@dataclass
+class Workspace(AuditedAccess):
+    """One partnership's contracts, partners, definitions and warehouse, opened once."""
+
+    settings: Settings
+    contracts: dict[str, Contract]
+    partnership: Partnership
+    definitions: dict[str, OutcomeDefinition]
+    warehouse: Warehouse
+    _today: Callable[[], date] = field(default=lambda: datetime.now(UTC).date(), repr=False)
+    # Why a cache: one computation is ~760 small queries (~0.9 s at 10M rows) and the common
+    # picture needs two per page view. Keyed on the register's version, so a new submission
+    # (from this process or another) is seen at the next call.
+    _figures_cache: OrderedDict[tuple[Any, ...], pl.DataFrame] = field(
+        default_factory=OrderedDict, repr=False
+    )
+    _figures_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def open(
+        cls, settings: Settings, *, busy_timeout: float | None = None, create: bool = True
+    ) -> Workspace:
+        """Load the configuration (raising one clear error if it is broken) and open the store.
+
+        `create=False` for a command that only reads: a missing database is then an error
+        naming the path, and nothing is created, migrated or swept (`Warehouse.open`).
+        """
+        contracts = load_contracts(settings.contracts_dir)
+        partnership = load_partnership(settings.partners_file, contracts)
+        definitions = (
+            load_definitions(
+                settings.outcomes_dir, contracts, partnership, reference_dir=settings.reference_dir
+            )
+            if settings.outcomes_dir.is_dir()
+            else {}
+        )
+        warehouse = Warehouse.open(
+            settings.db_path,
+            contracts,
+            archive_dir=settings.archive_dir,
+            busy_timeout=_busy_timeout(busy_timeout),
+            create=create,
+        )
+        return cls(settings, contracts, partnership, definitions, warehouse)
+
+    # -- access and the audit log --------------------------------------------------------------
+
+    @cached_property
+    def signin(self) -> SignIn:
+        """How people sign in to this deployment (OIDC, local accounts or the demo)."""
+        from shared_outcomes.access.signin import SignIn
+
+        return SignIn.configure(self.settings, audit=self.audit)
+
+    def cli_identity(self, user_id: str | None) -> Identity | None:
+        """Who a command acts as with `--as USER` (see `SignIn.cli_identity`); refusals audited.
+
+        An unknown user, a disabled account or a missing `--as` where one is required is
+        refused with the reason, and the refusal is written to the audit log under the name
+        that was given.
+        """
+        try:
+            return self.signin.cli_identity(user_id)
+        except (AccessDenied, UsageError) as refusal:
+            self.audit.record(
+                None, SIGN_IN, outcome="denied", user_id=user_id or "(no --as)",
+                detail={"via": "command line --as", "reason": refusal.message},
+            )  # fmt: skip
+            raise
+
+    # -- checking and submitting -------------------------------------------------------------
+
+    def contract(self, dataset: str) -> Contract:
+        """The contract of `dataset`, or a `UsageError` naming the datasets there are."""
+        try:
+            return self.contracts[dataset]
+        except KeyError:
+            known = ", ".join(sorted(self.contracts))
+            raise UsageError(
+                f"there is no dataset {dataset!r}; the contracts define: {known}."
+            ) from None
+
+    def validate(
+        self,
+        source: Path | bytes,
+        *,
+        dataset: str,
+        partner: str | None = None,
+        period: str | None = None,
+        file_name: str | None = None,
+    ) -> Validation:
+        """Check an extract against its contract without storing anything."""
+        contract = self.contract(dataset)
+        if period is not None:
+            self._check_month(period)
+        return validate_extract(
+            source,
+            contract,
+            partner=partner,
+            period=period,
+            file_name=file_name,
+            areas=self.partner_areas(partner),
+        )
+
+    def partner_areas(self, partner: str | None) -> tuple[str, ...] | None:
+        """The areas a known partner covers (its rows for others are errors); None otherwise."""
+        known = self.partnership.partners.get(partner) if partner else None
+        return None if known is None else tuple(known.areas)
+
+    def check_submission(
+        self, identity: Identity, *, dataset: str, partner: str, period: str
+    ) -> None:
+        """Refuse, before reading anything, what cannot be submitted: raise with the reason."""
+        self.require(
+            identity, Action.SUBMIT_EXTRACT, partner=partner, dataset=dataset,
+            detail={"period": period},
+        )  # fmt: skip
+        found = self.partnership.partners.get(partner)
+        if found is None:
+            known = ", ".join(sorted(self.partnership.partners))
+            raise UsageError(f"there is no partner {partner!r}; the partners are: {known}.")
+        self.contract(dataset)
+        if dataset not in found.datasets:
+            raise UsageError(
+                f"{found.name} does not submit {dataset}; per partners.yaml it submits "
+                f"{', '.join(found.datasets)}. Check the dataset, or ask the centre to add it."
+            )
+        self._check_month(period)
+
+    def _check_month(self, period: str) -> None:
+        if Period.parse(period) > Period.of(self._today()):
+            raise UsageError(
+                f"{period} is in the future: an extract can be submitted only for this month "
+                "or an earlier one. Check the month."
+            )
+
+    def submit(
+        self,
+        identity: Identity,
+        source: Path | bytes,
+        *,
+        dataset: str,
+        partner: str,
+        period: str,
+        file_name: str | None = None,
+        submitted_at: datetime | None = None,
+    ) -> SubmitResult:
+        """Check and, if accepted, load an extract as a new version; record a rejection too.
+
+        An identical file for the same partner, dataset and month as the current version is
+        recognised (`unchanged`) and neither checked nor loaded again. Every attempt is
+        audited: loaded, unchanged, rejected, refused (a `UsageError`) or denied (`AccessDenied`).
+        """
+        name = file_name or (source.name if isinstance(source, Path) else None)
+        detail: dict[str, Any] = {"period": period, "file_name": name}
+        try:
+            self.check_submission(identity, dataset=dataset, partner=partner, period=period)
+        except UsageError as refusal:
+            detail |= {"status": "refused", "reason": refusal.message}
+            self.audit.record(
+                identity, Action.SUBMIT_EXTRACT, partner=partner, dataset=dataset, detail=detail
+            )
+            raise
+        result = self._submit(identity, source, dataset, partner, period, file_name, submitted_at)
+        detail |= {"status": result.status, "submission_id": result.submission_id}
+        self.audit.record(
+            identity, Action.SUBMIT_EXTRACT, partner=partner, dataset=dataset, detail=detail
+        )
+        return result
+
+    def _submit(
+        self,
+        identity: Identity,
+        source: Path | bytes,
+        dataset: str,
+        partner: str,
+        period: str,
+        file_name: str | None,
+        submitted_at: datetime | None,
+    ) -> SubmitResult:
+        contract = self.contract(dataset)
+        sha256 = _sha256(source)
+        current = self.warehouse.current(partner, dataset, period)
+        if current and current.sha256 == sha256 and current.contract_version == contract.version:
+            return self._unchanged(current)
+        prepared = self.prepare(
+            identity,
+            source,
+            dataset=dataset,
+            partner=partner,
+            period=period,
+            file_name=file_name,
+            sha256=sha256,
+            archive=True,
+        )
+        return self.store_prepared(identity, prepared, submitted_at=submitted_at)
+
+    def prepare(
+        self,
+        identity: Identity,
+        source: Path | bytes,
+        *,
+        dataset: str,
+        partner: str,
+        period: str,
+        file_name: str | None = None,
+        sha256: str | None = None,
+        archive: bool = False,
+    ) -> PreparedSubmission:
+        """The refusal checks and the contract check, without touching the database.
+
+        With `archive`, the raw file is archived while it is being checked (a thread copies it
+        while Polars checks), so the load that follows does not wait for the copy.
+        """
+        self.check_submission(identity, dataset=dataset, partner=partner, period=period)
+        contract = self.contract(dataset)
+        if isinstance(source, Path):
+            file_name = file_name or source.name
+        sha256 = sha256 or _sha256(source)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive") as pool:
+            archived = pool.submit(self.warehouse.archive.keep, source, sha256) if archive else None
+            checked = validate_extract(
+                source,
+                contract,
+                partner=partner,
+                period=period,
+                file_name=file_name,
+                areas=self.partner_areas(partner),
+            )
+            if archived is not None:
+                archived.result()
+        report = checked.report.model_copy(update={"sha256": sha256})
+        return PreparedSubmission(
+            source, contract, partner, period, file_name, sha256, report, checked.frame
+        )
+
+    def store_prepared(
+        self,
+        identity: Identity,
+        prepared: PreparedSubmission,
+        *,
+        submitted_at: datetime | None = None,
+    ) -> SubmitResult:
+        """Store a prepared submission: loaded, unchanged, or recorded as rejected."""
+        report = prepared.report
+        stored = self.warehouse.store(
+            prepared.contract.dataset,
+            partner=prepared.partner,
+            period=prepared.period,
+            source=prepared.source,
+            sha256=prepared.sha256,
+            file_name=prepared.file_name,
+            contract_version=prepared.contract.version,
+            rows=report.rows,
+            submitted_by=identity.user_id,
+            report_json=report_json(report),
+            frame=prepared.frame if report.accepted else None,
+            submitted_at=submitted_at,
+        )
+        if stored.status == "unchanged":
+            return self._unchanged(stored.submission)
+        return SubmitResult(
+            report, stored.status, stored.submission.submission_id, stored.supersedes
+        )
+
+    def _unchanged(self, current: Submission) -> SubmitResult:
+        stored = self.warehouse.report_json(current.submission_id)
+        report = Report.model_validate_json(stored) if stored else None
+        if report is None:  # a register row always has its report; rebuild a minimal one
+            report = Report(accepted=True, dataset=current.dataset, rows=current.rows)
+        return SubmitResult(report, "unchanged", current.submission_id, None)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def history(self, identity: Identity, partner: str, dataset: str) -> list[Submission]:
+        """Every version a partner sent for a dataset, newest first, rejected ones included."""
+        self.require(identity, Action.VIEW_SUBMISSION_REPORTS, partner=partner, dataset=dataset)
+        if partner not in self.partnership.partners:
+            known = ", ".join(sorted(self.partnership.partners))
+            raise UsageError(f"there is no partner {partner!r}; the partners are: {known}.")
+        self.contract(dataset)
+        return self.warehouse.history(partner, dataset)
+
+    def submissions(self, identity: Identity) -> list[Submission]:
+        """The whole register (for timeliness and data quality), newest first."""
+        self.require(identity, Action.VIEW_TIMELINESS)
+        return self.warehouse.submissions()
+
+    def register_version(self) -> tuple[int, int]:
+        """A cheap stamp of the register (`Warehouse.register_stamp`); no access check, since it
+        reveals no data."""
+        return self.warehouse.register_stamp()
+
+    def latest_submission_time(self, identity: Identity) -> datetime | None:
+        """When the newest submission (of any status) was made, UTC; None if there is none."""
+        self.require(identity, Action.VIEW_TIMELINESS)
+        return self.warehouse.latest_submission_time()
+
+    def users(self, identity: Identity) -> list[UserRecord]:
+        """The people of this deployment's sign-in mode (demo users in demo mode); admins only."""
+        from shared_outcomes.access.accounts import Directory
+        from shared_outcomes.access.signin import Mode
+
+        self.require(identity, Action.MANAGE_USERS)
+        demo = self.signin.mode == Mode.DEMO
+        path = self.settings.demo_users_file if demo else self.settings.users_file
+        return Directory.load(path).users
+
+    def submission_report(self, identity: Identity, submission_id: int) -> Report | None:
+        """The report stored with a submission (None if there is no such submission)."""
+        found = self.warehouse.submission(submission_id)
+        if found is None:
+            return None
+        self.require(
+            identity, Action.VIEW_SUBMISSION_REPORTS, partner=found.partner_id,
+            dataset=found.dataset, detail={"submission_id": submission_id},
+        )  # fmt: skip
+        stored = self.warehouse.report_json(submission_id)
+        return Report.model_validate_json(stored) if stored else None
+
+    def figures(
+        self,
+        identity: Identity,
+        *,
+        period: str | None = None,
+        as_at: datetime | None = None,
+        outcomes: list[str] | None = None,
+        unsuppressed: bool | None = None,
+    ) -> pl.DataFrame:
+        """Every shared figure as `identity` may see it; see `outcomes.compute_outcomes`.
+
+        `unsuppressed`: None gives what the role sees by default (small counts shown to
+        analysts and admins, suppressed for everyone else); True asks for unsuppressed
+        figures and is refused (`AccessDenied`, audited) for a role that may not see them;
+        False suppresses small counts whoever asks (an export for a board pack).
+
+        Results are cached per suppression class, request and register version (see
+        `register_version`), so a rerun of a page does not compute them again.
+        """
+        from shared_outcomes.figures.outcomes import compute_outcomes
+
+        self.require(identity, Action.VIEW_SHARED_FIGURES)
+        if unsuppressed:
+            self.require(identity, Action.VIEW_UNSUPPRESSED_FIGURES)
+        suppress = unsuppressed is False
+        # The figures depend on the identity only through whether it sees small counts.
+        key = (
+            identity.sees_unsuppressed, suppress, period, as_at,
+            tuple(outcomes) if outcomes is not None else None,
+            self.register_version(), self._today(),
+        )  # fmt: skip
+        with self._figures_lock:
+            cached = self._figures_cache.get(key)
+            if cached is not None:
+                self._figures_cache.move_to_end(key)
+                return cached.clone()
+        computed = compute_outcomes(
+            self.warehouse, self.definitions, self.partnership, identity,
+            period=period, as_at=as_at, outcomes=outcomes, suppress=suppress,
+        )  # fmt: skip
+        with self._figures_lock:
+            self._figures_cache[key] = computed
+            while len(self._figures_cache) > FIGURES_CACHE_SIZE:
+                self._figures_cache.popitem(last=False)
+        return computed.clone()
+
+
+def _sha256(source: Path | bytes) -> str:
+    if isinstance(source, Path) and not source.is_file():
+        raise UsageError(f"{source} does not exist or is not a file: check the path.")
+    return sha256_of(source)
+
+
+def _busy_timeout(explicit: float | None) -> float:
+    if explicit is not None:
+        return explicit
+    text = os.environ.get(BUSY_TIMEOUT_ENV_VAR)
+    if not text:
+        return DEFAULT_BUSY_TIMEOUT
+    try:
+        return max(float(text), 0.0)
+    except ValueError:
+        raise UsageError(
+            f"${BUSY_TIMEOUT_ENV_VAR} is {text!r}: set it to a number of seconds, e.g. 30."
+        ) from None
