@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from shared_outcomes.present.report_text import failing_rows_csv
+
 if TYPE_CHECKING:
     from streamlit.runtime.uploaded_file_manager import UploadedFile
 
@@ -168,7 +170,9 @@ def check(
     failing = None
     if validation.report.errors:
         failing = file.path.with_suffix(".failing.csv")
-        failing.write_bytes(validation.failing_rows_csv())
+        failing.write_bytes(
+            failing_rows_csv(validation.report, validation.extract, validation.problems)
+        )
     checked = Checked(key, validation.report, failing)
     st.session_state[_CHECKED] = checked
     return checked  # the checked frames go out of scope here

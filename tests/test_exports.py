@@ -14,6 +14,7 @@ from shared_outcomes.checking.validation import validate_extract
 from shared_outcomes.config.contracts import load_contract
 from shared_outcomes.present import views
 from shared_outcomes.present.exports import escape_cell, safe_file_name, to_safe_csv
+from shared_outcomes.present.report_text import failing_rows_csv
 
 CLAIMANT_CONTRACT = (
     Path(__file__).resolve().parents[1] / "data_contracts" / "claimant_count.odcs.yaml"
@@ -84,7 +85,9 @@ def test_the_failing_rows_csv_escapes_a_header_cell_that_is_a_formula() -> None:
     text = buffer.getvalue()
     validation = validate_extract(text.encode(), contract)
     assert validation.report.errors
-    header, *rows = _rows(validation.failing_rows_csv())
+    header, *rows = _rows(
+        failing_rows_csv(validation.report, validation.extract, validation.problems)
+    )
     assert "'" + FORMULA_NAME in header
     assert FORMULA_NAME not in header
     assert all(not cell.startswith(("=", "+", "-", "@")) for cell in header + rows[0])
@@ -104,6 +107,8 @@ def test_the_failing_rows_csv_keeps_header_cells_named_like_its_own_columns() ->
     writer.writerow([*contract.column_names, "spreadsheet_row", "problems"])
     writer.writerow(["not a date"] + [""] * (len(contract.column_names) - 1) + ["7", "8"])
     validation = validate_extract(buffer.getvalue().encode(), contract)
-    header, row = _rows(validation.failing_rows_csv())
+    header, row = _rows(
+        failing_rows_csv(validation.report, validation.extract, validation.problems)
+    )
     assert header == ["spreadsheet_row", "problems", *contract.column_names, *header[:2]]
     assert row[0] == "2" and row[-2:] == ["7", "8"]

@@ -1,4 +1,4 @@
-"""Lint, formatting and type checks run as part of the test command, so CI enforces them."""
+"""Lint, formatting, type checks and import contracts run in the test command (CI enforces them)."""
 
 from __future__ import annotations
 
@@ -26,4 +26,10 @@ def test_ruff_format_is_clean() -> None:
 
 def test_mypy_strict_on_the_core() -> None:
     result = run(str(BIN / "mypy"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_import_contracts_hold() -> None:
+    """The layers, "only the warehouse talks to DuckDB" and "no Streamlit in the core"."""
+    result = run(str(BIN / "lint-imports"))
     assert result.returncode == 0, result.stdout + result.stderr

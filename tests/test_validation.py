@@ -13,15 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared_outcomes.checking.report import (
-    MAX_ROWS_LISTED,
-    Finding,
-    failing_rows_csv,
-    render_report_text,
-)
+from shared_outcomes.checking.report import MAX_ROWS_LISTED, Finding
 from shared_outcomes.checking.validation import Validation, validate_extract
 from shared_outcomes.config.contracts import Contract, load_contract
 from shared_outcomes.errors import UsageError
+from shared_outcomes.present.report_text import failing_rows_csv, render_report_text
 
 FULL = Path(__file__).parent / "fixtures" / "contracts" / "full"
 HEADER = [
@@ -243,7 +239,7 @@ def test_every_problem_is_reported_not_just_the_first(contract: Contract) -> Non
 def test_failing_rows_csv_holds_each_failing_row_with_its_problems(contract: Contract) -> None:
     rows = [good_row(1), good_row(2, households="x", duty_type="none"), good_row(3)]
     result = check(contract, rows)
-    text = result.failing_rows_csv().decode("utf-8-sig")
+    text = failing_rows_csv(result.report, result.extract, result.problems).decode("utf-8-sig")
     lines = list(csv.DictReader(io.StringIO(text)))
     assert len(lines) == 1
     assert lines[0]["spreadsheet_row"] == "3"

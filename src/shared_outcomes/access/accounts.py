@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shared_outcomes.access.roles import Identity, Role
+from shared_outcomes.config.problems import place
 from shared_outcomes.errors import AccessDenied, ConfigError, UsageError
 
 MIN_PASSWORD_LENGTH = 12
@@ -65,16 +66,6 @@ class UsersFile(BaseModel):
     users: list[UserRecord] = Field(default_factory=list)
 
 
-def _place(loc: tuple[int | str, ...], data: object) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts.append(f"[{item}]")
-        else:
-            parts.append(("." if parts else "") + item)
-    return "".join(parts) or "(top level)"
-
-
 class Directory:
     """The users of one deployment, loaded from (and saved to) one YAML file."""
 
@@ -95,9 +86,7 @@ class Directory:
             parsed = UsersFile.model_validate(data)
         except ValidationError as exc:
             first = exc.errors()[0]
-            raise ConfigError(
-                f"{first['msg']}.", path=path, place=_place(first["loc"], data)
-            ) from exc
+            raise ConfigError(f"{first['msg']}.", path=path, place=place(first["loc"])) from exc
         ids = [u.id for u in parsed.users]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:

@@ -12,7 +12,6 @@ MAX_SAMPLE_CHARS characters by `bounded`, so a 5 MB cell never lands whole in a 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -233,9 +232,3 @@ def rows_text(rows: Sequence[int], count: int, shown: int = 5) -> str:
 def quote_values(values: Sequence[str | None]) -> str:
     """Sample values quoted so that blanks and spaces show."""
     return ", ".join(repr(v if v is not None else "") for v in values)
-
-
-def did_you_mean(name: str, candidates: Sequence[str]) -> str:
-    """` Did you mean 'x'?` when a candidate is close to `name`, else an empty string."""
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f" Did you mean {close[0]!r}?" if close else ""

@@ -17,14 +17,13 @@ from pathlib import Path
 
 import polars as pl
 
-from shared_outcomes.checking.findings import describe, did_you_mean
+from shared_outcomes.checking.findings import describe
 from shared_outcomes.checking.reading import ROW_COLUMN, read_extract
 from shared_outcomes.checking.report import (
     MAX_ROWS_LISTED,
     MAX_SAMPLES,
     Finding,
     Report,
-    failing_rows_csv,
 )
 from shared_outcomes.checking.rules import (
     Cells,
@@ -36,6 +35,7 @@ from shared_outcomes.checking.rules import (
     typed_value,
 )
 from shared_outcomes.config.contracts import ColumnSpec, Contract
+from shared_outcomes.config.problems import did_you_mean
 from shared_outcomes.period import Period
 
 _PROBLEM_SCHEMA = {"row": pl.Int64, "code": pl.String, "column": pl.String}
@@ -49,10 +49,6 @@ class Validation:
     frame: pl.DataFrame | None = None  # contract names, types and order; only when accepted
     extract: pl.DataFrame | None = None  # the cells as read (text) with ROW_COLUMN
     problems: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_PROBLEM_SCHEMA))
-
-    def failing_rows_csv(self) -> bytes:
-        """Every failing row as sent, with its problems, as CSV for the partner to download."""
-        return failing_rows_csv(self.report, self.extract, self.problems)
 
 
 def validate_extract(

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from shared_outcomes.checking.report import render_report_text, report_json
+from shared_outcomes.checking.report import report_json
 from shared_outcomes.checking.validation import validate_extract
 from shared_outcomes.config.contracts import find_contract, load_contracts
 from shared_outcomes.errors import (
@@ -33,6 +33,7 @@ from shared_outcomes.errors import (
     storage_error,
 )
 from shared_outcomes.period import Period
+from shared_outcomes.present.report_text import render_report_text
 from shared_outcomes.settings import Settings, load_settings
 
 if TYPE_CHECKING:

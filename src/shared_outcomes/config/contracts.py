@@ -20,8 +20,8 @@ from typing import Any, Literal, cast
 import polars as pl
 from open_data_contract_standard.model import OpenDataContractStandard
 
-from shared_outcomes.checking.findings import did_you_mean
 from shared_outcomes.config.odcs import load_odcs
+from shared_outcomes.config.problems import did_you_mean
 from shared_outcomes.errors import ContractError, UsageError
 
 LogicalType = Literal["string", "integer", "number", "date", "boolean"]

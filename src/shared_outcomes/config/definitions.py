@@ -38,9 +38,9 @@ from shared_outcomes.config.outcome_specs import (
     Problem,
     TargetSpec,
     Unit,
-    did_you_mean,
     read_spec,
 )
+from shared_outcomes.config.problems import did_you_mean
 from shared_outcomes.errors import ConfigError, DefinitionError
 
 __all__ = [

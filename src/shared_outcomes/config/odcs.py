@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import cast
@@ -20,7 +19,7 @@ import jsonschema
 import pydantic
 from open_data_contract_standard.model import OpenDataContractStandard
 
-from shared_outcomes.checking.findings import did_you_mean
+from shared_outcomes.config.problems import did_you_mean, place
 from shared_outcomes.config.yaml_files import read_yaml_mapping
 from shared_outcomes.errors import ContractError
 
@@ -48,23 +47,15 @@ def load_odcs(path: Path) -> OpenDataContractStandard:
     worst = jsonschema.exceptions.best_match(real)
     if worst is not None:
         raise ContractError(
-            _explain_schema_error(worst), path=path, place=_place(worst.absolute_path)
+            _explain_schema_error(worst), path=path, place=place(worst.absolute_path)
         )
     try:
         return OpenDataContractStandard.model_validate(data)
     except pydantic.ValidationError as failure:
         first = failure.errors()[0]
         raise ContractError(
-            f"{first['msg']} (ODCS v3).", path=path, place=_place(first["loc"])
+            f"{first['msg']} (ODCS v3).", path=path, place=place(first["loc"])
         ) from None
-
-
-def _place(parts: Iterable[object]) -> str:
-    """`['schema', 0, 'properties', 3, 'logicalType']` -> `schema[0].properties[3].logicalType`."""
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "the top level"
 
 
 def _unexpected_fields(error: jsonschema.ValidationError) -> list[str]:

@@ -9,17 +9,21 @@ close to a known one. Resolution against contracts and partners is in `definitio
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pydantic
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
+from shared_outcomes.config.problems import (
+    StrictModel,
+    explain,
+    field_names,
+)
 from shared_outcomes.config.yaml_files import read_yaml_mapping
-from shared_outcomes.errors import DefinitionError
+from shared_outcomes.errors import ConfigError, DefinitionError
 
 Problem = Literal["homelessness", "workforce", "digital_inclusion", "climate_resilience", "health"]
 Unit = Literal["count", "percent", "per_1000", "per_100", "ratio"]
@@ -50,10 +54,8 @@ Month = Annotated[
 FilterValue = str | int | float | bool
 
 
-class _Spec(BaseModel):
+class _Spec(StrictModel):
     """Every part of a definition file: unknown keys are errors, the model is immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class FilterSpec(_Spec):
@@ -140,24 +142,11 @@ def read_spec(path: Path) -> OutcomeSpec:
     return spec
 
 
-def _explain(failure: pydantic.ValidationError, path: Path) -> DefinitionError:
-    first = failure.errors()[0]
-    loc = [part for part in first["loc"] if not str(part).startswith("function-")]
-    place = _place(loc)
-    if first["type"] == "extra_forbidden":
-        key = str(loc[-1]) if loc else "?"
-        known = _known_keys(loc[:-1])
-        return DefinitionError(
-            f"{key!r} is not a key of an outcome definition here." + did_you_mean(key, known),
-            path=path,
-            place=place,
-        )
-    if first["type"] == "missing":
-        return DefinitionError("this key is required.", path=path, place=place)
-    message = first["msg"].removeprefix("Value error, ")
-    given = first.get("input")
-    shown = "" if isinstance(given, dict | list) or given is None else f" (found {given!r})"
-    return DefinitionError(f"{message}{shown}.", path=path, place=place)
+def _explain(failure: pydantic.ValidationError, path: Path) -> ConfigError:
+    return explain(
+        failure, path, error=DefinitionError, known_keys=_known_keys,
+        what="a key of an outcome definition here", list_keys=False,
+    )  # fmt: skip
 
 
 def _known_keys(loc: Sequence[Any]) -> list[str]:
@@ -171,16 +160,4 @@ def _known_keys(loc: Sequence[Any]) -> list[str]:
     }
     for part in loc:
         model = nested.get(str(part), model)
-    return [f.alias or name for name, f in model.model_fields.items()]
-
-
-def _place(parts: Sequence[Any]) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "the top level"
-
-
-def did_you_mean(name: str, candidates: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f" Did you mean {close[0]!r}?" if close else ""
+    return field_names(model)

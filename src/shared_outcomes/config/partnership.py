@@ -11,7 +11,6 @@ accepts any mapping keyed by dataset id.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -19,10 +18,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from shared_outcomes.config.problems import StrictModel, did_you_mean, explain, field_names
 from shared_outcomes.config.yaml_files import read_yaml_mapping
-from shared_outcomes.errors import DefinitionError
+from shared_outcomes.errors import ConfigError, DefinitionError
 from shared_outcomes.period import Period
 
 Sector = Literal[
@@ -40,13 +40,7 @@ Sector = Literal[
 AREA_CODE_PATTERN = r"^[ENSW][0-9]{8}$"
 
 
-class _Strict(BaseModel):
-    """Every part of the partners file: unknown keys are errors, the model is immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Partner(_Strict):
+class Partner(StrictModel):
     """One partner: who it is, which datasets it submits, for which areas, by which day."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)
@@ -68,7 +62,7 @@ class Partner(_Strict):
         return dataset in self.datasets and (area is None or area in self.areas)
 
 
-class PartnershipFile(_Strict):
+class PartnershipFile(StrictModel):
     """`partners.yaml` exactly as written."""
 
     name: str = Field(min_length=2)
@@ -77,7 +71,7 @@ class PartnershipFile(_Strict):
     partners: list[Partner] = Field(min_length=1)
 
 
-class Partnership(_Strict):
+class Partnership(StrictModel):
     """The resolved partnership: its areas (ONS code -> name) and partners (id -> partner)."""
 
     name: str
@@ -122,7 +116,7 @@ def _read_yaml(path: Path) -> Any:
 
 def _resolve(written: PartnershipFile, path: Path, datasets: list[str]) -> Partnership:
     for code in written.areas:
-        if not _matches(AREA_CODE_PATTERN, code):
+        if not re.fullmatch(AREA_CODE_PATTERN, code):
             raise DefinitionError(
                 f"{code!r} is not an ONS area code (a letter and eight digits, like E08000001).",
                 path=path,
@@ -162,46 +156,20 @@ def _check_names(
         if name not in known:
             where = "with a contract in data_contracts/" if what == "contract" else "under `areas`"
             raise DefinitionError(
-                f"there is no {noun} {name!r} {where}." + _did_you_mean(name, known),
+                f"there is no {noun} {name!r} {where}." + did_you_mean(name, known),
                 path=path,
                 place=f"{place}[{j}]",
             )
 
 
-def _explain(failure: pydantic.ValidationError, path: Path, raw: Any) -> DefinitionError:
-    first = failure.errors()[0]
-    loc = list(first["loc"])
-    place = _place(loc, raw)
-    if first["type"] == "extra_forbidden":
-        key = str(loc[-1]) if loc else "?"
-        model: type[BaseModel] = Partner if loc[:1] == ["partners"] else PartnershipFile
-        known = list(model.model_fields)
-        return DefinitionError(
-            f"{key!r} is not a key here; expected one of {', '.join(known)}."
-            + _did_you_mean(key, known),
-            path=path,
-            place=place,
-        )
-    if first["type"] == "missing":
-        return DefinitionError("this key is required.", path=path, place=place)
-    given = first.get("input")
-    shown = "" if isinstance(given, dict | list) or given is None else f" (found {given!r})"
-    message = first["msg"].removeprefix("Value error, ")
-    return DefinitionError(f"{message}{shown}.", path=path, place=place)
+def _explain(failure: pydantic.ValidationError, path: Path, raw: Any) -> ConfigError:
+    def known(loc: Sequence[Any]) -> list[str]:
+        return field_names(Partner if list(loc[:1]) == ["partners"] else PartnershipFile)
 
+    def label(depth: int, index: int) -> str | None:
+        return _partner_id(raw, index) if depth == 1 else None
 
-def _place(loc: Sequence[Any], raw: Any) -> str:
-    """`partners[3] (bury_council).deadline_day` from pydantic's location tuple."""
-    text = ""
-    for k, part in enumerate(loc):
-        if isinstance(part, int):
-            text += f"[{part}]"
-            label = _partner_id(raw, part) if list(loc[:k]) == ["partners"] else None
-            if label:
-                text += f" ({label})"
-        else:
-            text += f".{part}" if text else str(part)
-    return text or "the top level"
+    return explain(failure, path, error=DefinitionError, known_keys=known, label=label)
 
 
 def _partner_id(raw: Any, index: int) -> str | None:
@@ -211,12 +179,3 @@ def _partner_id(raw: Any, index: int) -> str | None:
         if isinstance(entry, dict) and isinstance(entry.get("id"), str):
             return str(entry["id"])
     return None
-
-
-def _matches(pattern: str, text: str) -> bool:
-    return re.fullmatch(pattern, text) is not None
-
-
-def _did_you_mean(name: str, candidates: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f" Did you mean {close[0]!r}?" if close else ""
