@@ -6,10 +6,11 @@ folder, checks it once with `validate_extract` (not timed: the load starts from 
 frame, as `Workspace.submit` does), then alternates, K times in this one process:
 
 - the bare read: `polars.read_csv(path, infer_schema=False)`;
-- the load: `Warehouse.store(...)` of the checked frame: the rows written as Parquet, the
-  aggregates built and the register and views updated in one transaction (each run for a
-  different partner, so every run really loads). The raw file is archived once beforehand and
-  its copy time printed apart: `Workspace.submit` copies it while the file is being checked.
+- the load: `Warehouse.store(NewSubmission(...))` of the checked frame: the rows written as
+  Parquet, the aggregates built and the register and views updated in one transaction (each
+  run for a different partner, so every run really loads). The raw file is archived once
+  beforehand and its copy time printed apart: `Workspace.submit` copies it while the file is
+  being checked.
 
 It prints both medians and their ratio. Target: load <= 1.5x the bare read.
 """
@@ -29,7 +30,7 @@ import polars as pl
 from shared_outcomes.checking.validation import validate_extract
 from shared_outcomes.config.contracts import load_contract
 from shared_outcomes.warehouse.archive import sha256_of
-from shared_outcomes.warehouse.store import Warehouse
+from shared_outcomes.warehouse.store import NewSubmission, Warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 AREAS = [f"E0800000{i}" for i in range(1, 10)] + ["E08000010"]
@@ -94,17 +95,19 @@ def main() -> None:
             reads.append(time.perf_counter() - started)
             started = time.perf_counter()
             result = warehouse.store(
-                contract.dataset,
-                partner=f"partner_{run}",
-                period="2016-03",
-                source=extract,
-                sha256=sha,
-                file_name=extract.name,
-                contract_version=contract.version,
-                rows=frame.height,
-                submitted_by="bench",
-                report_json="{}",
-                frame=frame,
+                NewSubmission(
+                    contract.dataset,
+                    partner=f"partner_{run}",
+                    period="2016-03",
+                    source=extract,
+                    sha256=sha,
+                    file_name=extract.name,
+                    contract_version=contract.version,
+                    rows=frame.height,
+                    submitted_by="bench",
+                    report_json="{}",
+                    frame=frame,
+                )
             )
             loads.append(time.perf_counter() - started)
             assert result.status == "loaded"

@@ -59,7 +59,7 @@ if mode == "load":  # checked first (not timed): the load starts from the checke
     from shared_outcomes.warehouse.archive import sha256_of
     from shared_outcomes.config.contracts import load_contract
     from shared_outcomes.checking.validation import validate_extract
-    from shared_outcomes.warehouse.store import Warehouse
+    from shared_outcomes.warehouse.store import NewSubmission, Warehouse
     contract = load_contract(Path("data_contracts") / "homelessness_cases.odcs.yaml")
     checked = validate_extract(path, contract, period="2016-03", file_name=path.name)
     assert checked.report.accepted and checked.frame is not None, "generated extract rejected"
@@ -71,11 +71,11 @@ start, start_cpu = time.perf_counter(), cpu()
 if mode == "bare":
     rows = pl.read_csv(path, infer_schema=False).height
 else:
-    result = warehouse.store(
+    result = warehouse.store(NewSubmission(
         contract.dataset, partner="bolton_council", period="2016-03", source=path, sha256=sha,
         file_name=path.name, contract_version=contract.version, rows=checked.frame.height,
         submitted_by="bench", report_json="{}", frame=checked.frame,
-    )
+    ))
     assert result.status == "loaded", result.status
     rows = checked.frame.height
 seconds, cpu_s = time.perf_counter() - start, cpu() - start_cpu
@@ -94,7 +94,7 @@ from shared_outcomes.figures.cache import clear_figures, figures_folder
 from shared_outcomes.figures.measures import clear_cache
 from shared_outcomes.figures.outcomes import compute_outcomes
 from shared_outcomes.config.partnership import load_partnership
-from shared_outcomes.warehouse.store import Warehouse
+from shared_outcomes.warehouse.store import NewSubmission, Warehouse
 folder = home / "data_contracts"
 contracts = load_contracts(folder)
 partnership = load_partnership(folder / "partners.yaml", contracts)

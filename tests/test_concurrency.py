@@ -21,7 +21,7 @@ import pytest
 
 from shared_outcomes.config.contracts import Contract, load_contract
 from shared_outcomes.errors import WarehouseBusy
-from shared_outcomes.warehouse.store import Warehouse
+from shared_outcomes.warehouse.store import NewSubmission, Warehouse
 
 FIXTURE = Path(__file__).parent / "fixtures" / "warehouse" / "visits.odcs.yaml"
 LOADS = 12
@@ -31,7 +31,7 @@ import hashlib, sys, datetime as dt
 from pathlib import Path
 import polars as pl
 from shared_outcomes.config.contracts import load_contract
-from shared_outcomes.warehouse.store import Warehouse
+from shared_outcomes.warehouse.store import NewSubmission, Warehouse
 
 db, fixture, loads = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 warehouse = Warehouse.open(db, {"visits": load_contract(fixture)}, busy_timeout=60)
@@ -43,11 +43,11 @@ for i in range(loads):
         "first_visit": [dt.date(2016, 3, 1)] * rows, "online": [False] * rows,
     })
     raw = f"child {i}".encode()
-    warehouse.store(
+    warehouse.store(NewSubmission(
         "visits", partner="cli_partner", period=f"2016-{1 + i % 4:02d}", source=raw,
         sha256=hashlib.sha256(raw).hexdigest(), file_name=f"{i}.csv", contract_version="1.0.0",
         rows=rows, submitted_by="cli", report_json="{}", frame=frame,
-    )
+    ))
     print("committed", i, flush=True)
 """
 
@@ -120,12 +120,12 @@ def test_a_writer_process_and_a_threaded_server_work_at_the_same_time(
         try:
             for i in range(LOADS):
                 raw = f"server {i}".encode()
-                server.store(
+                server.store(NewSubmission(
                     "visits", partner="web_partner", period=f"2016-{1 + i % 4:02d}",
                     source=raw, sha256=hashlib.sha256(raw).hexdigest(), file_name=f"{i}.csv",
                     contract_version="1.0.0", rows=5_000, submitted_by="web",
                     report_json="{}", frame=frame_of(5_000, i),
-                )  # fmt: skip
+                ))  # fmt: skip
         except BaseException as error:
             errors.append(error)
 
@@ -199,11 +199,11 @@ def test_a_writer_waits_for_the_lock_and_then_succeeds(tmp_path: Path, contract:
     try:
         patient = Warehouse.open(db, {"visits": contract}, busy_timeout=30)
         raw = b"after waiting"
-        result = patient.store(
+        result = patient.store(NewSubmission(
             "visits", partner="p1", period="2016-03", source=raw,
             sha256=hashlib.sha256(raw).hexdigest(), file_name="x.csv", contract_version="1.0.0",
             rows=3, submitted_by="t", report_json="{}", frame=frame_of(3, 1),
-        )  # fmt: skip
+        ))  # fmt: skip
         assert result.status == "loaded"
     finally:
         holder.wait(timeout=30)

@@ -21,7 +21,7 @@ import polars as pl
 import pytest
 
 from shared_outcomes.config.contracts import load_contract
-from shared_outcomes.warehouse.store import Warehouse
+from shared_outcomes.warehouse.store import NewSubmission, Warehouse
 
 FIXTURE = Path(__file__).parent / "fixtures" / "warehouse" / "visits.odcs.yaml"
 KILLS = 15
@@ -32,7 +32,7 @@ import hashlib, sys, datetime as dt
 from pathlib import Path
 import polars as pl
 from shared_outcomes.config.contracts import load_contract
-from shared_outcomes.warehouse.store import Warehouse
+from shared_outcomes.warehouse.store import NewSubmission, Warehouse
 
 db, fixture, rows, seed = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 contract = load_contract(fixture)
@@ -51,12 +51,12 @@ for i in range(1000):
     frame = base.with_columns(pl.col("visits") + i)
     raw = f"{seed}-{i}".encode() * 5000
     partner = f"p{i % 3}"
-    result = warehouse.store(
+    result = warehouse.store(NewSubmission(
         "visits", partner=partner, period="2016-03", source=raw,
         sha256=hashlib.sha256(raw).hexdigest(), file_name=f"{seed}-{i}.csv",
         contract_version="1.0.0", rows=rows, submitted_by="crash-test",
         report_json="{}", frame=frame,
-    )
+    ))
     print("committed", result.submission.submission_id, flush=True)
 """
 
@@ -118,10 +118,10 @@ def test_kill_minus_nine_at_random_points_leaves_no_partial_submission(tmp_path:
          "minutes": [None], "first_visit": [None], "online": [None]},
         schema_overrides={"minutes": pl.Float64, "first_visit": pl.Date, "online": pl.Boolean},
     )  # fmt: skip
-    after = warehouse.store(
+    after = warehouse.store(NewSubmission(
         "visits", partner="after", period="2016-03", source=b"after the kills",
         sha256="0" * 64, file_name="after.csv", contract_version="1.0.0", rows=1,
         submitted_by="crash-test", report_json="{}", frame=frame,
-    )  # fmt: skip
+    ))  # fmt: skip
     assert after.status == "loaded"
     assert_consistent(warehouse, [*committed, after.submission.submission_id])

@@ -40,7 +40,7 @@ from shared_outcomes.figures.measures import clear_cache
 from shared_outcomes.figures.outcomes import compute_outcomes
 from shared_outcomes.warehouse.measure_queries import MeasureQueries, measures_sql
 from shared_outcomes.warehouse.schema import DatasetLayout, migrate
-from shared_outcomes.warehouse.store import Warehouse
+from shared_outcomes.warehouse.store import NewSubmission, Warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "outcomes" / "contracts"
 ANALYST = Identity("ana", "Ana Analyst", Role.ANALYST)
@@ -90,12 +90,12 @@ class Store:
         names = self.contracts[dataset].column_names
         frame = pl.DataFrame(rows, schema={n: pl.String for n in names}, orient="row")
         body = frame.write_csv().encode()
-        self.warehouse.store(
+        self.warehouse.store(NewSubmission(
             dataset, partner=partner, period=period, source=body,
             sha256=hashlib.sha256(body).hexdigest(), file_name=f"{dataset}.csv",
             contract_version="1.0.0", rows=frame.height, submitted_by="test",
             report_json="{}", frame=frame, submitted_at=at(when),
-        )  # fmt: skip
+        ))  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 from shared_outcomes.config.contracts import Contract, load_contract
 from shared_outcomes.errors import WarehouseError
 from shared_outcomes.warehouse.schema import SCHEMA_VERSION, DatasetLayout
-from shared_outcomes.warehouse.store import StoreResult, Warehouse
+from shared_outcomes.warehouse.store import NewSubmission, StoreResult, Warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "warehouse"
 
@@ -54,18 +54,20 @@ def store(
     at: datetime | None = None,
 ) -> StoreResult:
     return warehouse.store(
-        "visits",
-        partner=partner,
-        period=period,
-        source=raw,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        file_name=f"visits_{period}.csv",
-        contract_version="1.0.0",
-        rows=3,
-        submitted_by="tester",
-        report_json='{"accepted": %s}' % ("true" if frame is not None else "false"),
-        frame=frame,
-        submitted_at=at,
+        NewSubmission(
+            "visits",
+            partner=partner,
+            period=period,
+            source=raw,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            file_name=f"visits_{period}.csv",
+            contract_version="1.0.0",
+            rows=3,
+            submitted_by="tester",
+            report_json='{"accepted": %s}' % ("true" if frame is not None else "false"),
+            frame=frame,
+            submitted_at=at,
+        )
     )
 
 

@@ -1,13 +1,15 @@
 """A submission's two stages as values: checked and ready to store, then what the store did.
 
-Split out of `service` (which re-exports both names): the facade builds a `PreparedSubmission`
-in `Workspace.prepare` and returns a `SubmitResult` from `Workspace.submit`.
+The facade (`workspace`, which re-exports both names) builds a `PreparedSubmission` in
+`Workspace.prepare`, hands the warehouse its `for_store` value, and returns a `SubmitResult`
+from `Workspace.submit`.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ import polars as pl
 
 from shared_outcomes.checking.report import Report, report_json
 from shared_outcomes.config.contracts import Contract
-from shared_outcomes.warehouse.store import LoadStatus
+from shared_outcomes.warehouse.store import LoadStatus, NewSubmission
 
 
 @dataclass(frozen=True)
@@ -75,3 +77,20 @@ class PreparedSubmission:
     sha256: str
     report: Report
     frame: pl.DataFrame | None
+
+    def for_store(self, submitted_by: str, submitted_at: datetime | None) -> NewSubmission:
+        """What the warehouse stores: the rows when accepted, else the rejection's record."""
+        return NewSubmission(
+            dataset=self.contract.dataset,
+            partner=self.partner,
+            period=self.period,
+            source=self.source,
+            sha256=self.sha256,
+            file_name=self.file_name,
+            contract_version=self.contract.version,
+            rows=self.report.rows,
+            submitted_by=submitted_by,
+            report_json=report_json(self.report),
+            frame=self.frame if self.report.accepted else None,
+            submitted_at=submitted_at,
+        )

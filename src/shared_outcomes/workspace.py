@@ -28,7 +28,7 @@ import polars as pl
 
 from shared_outcomes.access.audit import SIGN_IN, AuditedAccess
 from shared_outcomes.access.roles import Action, Identity
-from shared_outcomes.checking.report import Report, report_json
+from shared_outcomes.checking.report import Report
 from shared_outcomes.checking.validation import Validation, validate_extract
 from shared_outcomes.config.contracts import Contract, load_contracts
 from shared_outcomes.config.definitions import OutcomeDefinition, load_definitions
@@ -245,15 +245,9 @@ class Workspace(AuditedAccess):
         current = self.warehouse.current(partner, dataset, period)
         if current and current.sha256 == sha256 and current.contract_version == contract.version:
             return self._unchanged(current)
-        prepared = self.prepare(
-            identity,
-            source,
-            dataset=dataset,
-            partner=partner,
-            period=period,
-            file_name=file_name,
-            sha256=sha256,
-            archive=True,
+        # `submit` has made the refusal checks already: the file is checked once, not twice.
+        prepared = self._checked(
+            source, contract, partner, period, file_name, sha256=sha256, archive=True
         )
         return self.store_prepared(identity, prepared, submitted_at=submitted_at)
 
@@ -275,7 +269,23 @@ class Workspace(AuditedAccess):
         while Polars checks), so the load that follows does not wait for the copy.
         """
         self.check_submission(identity, dataset=dataset, partner=partner, period=period)
-        contract = self.contract(dataset)
+        return self._checked(
+            source, self.contract(dataset), partner, period, file_name, sha256=sha256,
+            archive=archive,
+        )  # fmt: skip
+
+    def _checked(
+        self,
+        source: Path | bytes,
+        contract: Contract,
+        partner: str,
+        period: str,
+        file_name: str | None,
+        *,
+        sha256: str | None,
+        archive: bool,
+    ) -> PreparedSubmission:
+        """The contract check (and the archive copy beside it) of a submission already allowed."""
         if isinstance(source, Path):
             file_name = file_name or source.name
         sha256 = sha256 or _sha256(source)
@@ -305,20 +315,7 @@ class Workspace(AuditedAccess):
     ) -> SubmitResult:
         """Store a prepared submission: loaded, unchanged, or recorded as rejected."""
         report = prepared.report
-        stored = self.warehouse.store(
-            prepared.contract.dataset,
-            partner=prepared.partner,
-            period=prepared.period,
-            source=prepared.source,
-            sha256=prepared.sha256,
-            file_name=prepared.file_name,
-            contract_version=prepared.contract.version,
-            rows=report.rows,
-            submitted_by=identity.user_id,
-            report_json=report_json(report),
-            frame=prepared.frame if report.accepted else None,
-            submitted_at=submitted_at,
-        )
+        stored = self.warehouse.store(prepared.for_store(identity.user_id, submitted_at))
         if stored.status == "unchanged":
             return self._unchanged(stored.submission)
         return SubmitResult(

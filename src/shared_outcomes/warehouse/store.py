@@ -70,6 +70,7 @@ __all__ = [
     "ColumnLike",
     "ContractLike",
     "LoadStatus",
+    "NewSubmission",
     "StoreResult",
     "Submission",
     "Warehouse",
@@ -129,8 +130,30 @@ _SELECT_REGISTER = "SELECT " + _COLUMNS + " FROM submissions"  # noqa: S608 - fi
 
 
 @dataclass(frozen=True)
+class NewSubmission:
+    """A checked submission on its way into the register (what `Warehouse.store` takes).
+
+    `frame` holds the typed rows when the check accepted the file (it is then loaded), and is
+    None for a rejected one (recorded with its report). `submitted_at` defaults to now.
+    """
+
+    dataset: str
+    partner: str
+    period: str
+    source: Path | bytes
+    sha256: str
+    file_name: str | None
+    contract_version: str | None
+    rows: int
+    submitted_by: str
+    report_json: str
+    frame: pl.DataFrame | None
+    submitted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class _Incoming:
-    """One submission on its way into the register (the arguments of `Warehouse.store`)."""
+    """A `NewSubmission` with its dataset's layout and its moment resolved."""
 
     layout: DatasetLayout
     partner: str
@@ -350,22 +373,7 @@ class Warehouse:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def store(
-        self,
-        dataset: str,
-        *,
-        partner: str,
-        period: str,
-        source: Path | bytes,
-        sha256: str,
-        file_name: str | None,
-        contract_version: str | None,
-        rows: int,
-        submitted_by: str,
-        report_json: str,
-        frame: pl.DataFrame | None,
-        submitted_at: datetime | None = None,
-    ) -> StoreResult:
+    def store(self, new: NewSubmission) -> StoreResult:
         """Register a submission in one transaction: accepted with its rows when `frame` is given
         (superseding the current version, or `unchanged` if it is the same file), else rejected.
 
@@ -373,8 +381,9 @@ class Warehouse:
         before the commit leaves no trace in the register or the tables.
         """
         incoming = _Incoming(
-            self._layout(dataset), partner, period, source, sha256, file_name, contract_version,
-            rows, submitted_by, report_json, frame, _utc_naive(submitted_at or datetime.now(UTC)),
+            self._layout(new.dataset), new.partner, new.period, new.source, new.sha256,
+            new.file_name, new.contract_version, new.rows, new.submitted_by, new.report_json,
+            new.frame, _utc_naive(new.submitted_at or datetime.now(UTC)),
         )  # fmt: skip
         with self._store.connect(write=True) as con:
             if self._bulk.active:
