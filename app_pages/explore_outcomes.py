@@ -35,7 +35,7 @@ with guarded():
     figures = ws.figures(me, outcomes=[outcome])
     areas = ws.partnership.areas
     names = {pid: p.name for pid, p in ws.partnership.partners.items()}
-    choices = exploration.area_options(figures, areas)
+    choices = exploration.area_options(areas)
     chosen = st.multiselect(
         "Areas on the trend chart",
         options=list(choices),

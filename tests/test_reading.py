@@ -309,7 +309,7 @@ def test_one_short_or_long_row_gives_exactly_one_ragged_row_finding(
 def test_trailing_empty_lines_with_empty_last_cells_need_no_exact_pass(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def no_census(*args: object, **kwargs: object) -> None:
+    def no_census(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("the slow exact pass ran on a well-formed file")
 
     monkeypatch.setattr("shared_outcomes.checking.reading.take_census", no_census)

@@ -153,7 +153,7 @@ def test_a_submission_report_is_shown_to_whom_it_concerns(workspace: Workspace):
 def test_the_demo_is_a_fresh_database_with_every_sample_file(tmp_path: Path):
     settings = load_settings(db=tmp_path / "demo.duckdb", root=ROOT)
     seen: list[tuple[int, int]] = []
-    build_demo(settings, progress=lambda done, total, label: seen.append((done, total)))
+    build_demo(settings, progress=lambda done, total, _label: seen.append((done, total)))
     files = sample_files(ROOT / "sample_data")
     rebuilt = build_demo(settings)
     register = rebuilt.warehouse.submissions()

@@ -216,7 +216,7 @@ def test_the_raw_file_is_archived_by_its_hash(warehouse: Warehouse):
 def test_an_exception_mid_load_leaves_no_trace_and_the_next_load_works(
     warehouse: Warehouse, contract: Contract, monkeypatch: pytest.MonkeyPatch
 ):
-    def explode(*args: object, **kwargs: object) -> None:
+    def explode(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(DatasetLayout, "append_aggregates", explode)

@@ -54,7 +54,7 @@ def app_db(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
 
 
 @pytest.fixture
-def open_page(app_db: Path) -> Callable[..., AppTest]:
+def open_page(app_db: Path) -> Callable[..., AppTest]:  # noqa: ARG001 - sets the database
     """Run the app on one page, acting as a given demo user."""
 
     def run(page: str, user: str = "demo-analyst") -> AppTest:

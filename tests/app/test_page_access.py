@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ def _text(at: AppTest) -> str:
 
 
 @pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, bytes]]:
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
     """Every file the page offers for download, by file name, as the browser would get it."""
     offered: dict[str, bytes] = {}
     original = MemoryMediaFileStorage.load_and_get_id
@@ -67,7 +67,7 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, bytes]]:
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
     original_deferred = MediaFileManager.add_deferred
     monkeypatch.setattr(MediaFileManager, "add_deferred", defer)
-    yield offered
+    return offered
 
 
 # -- submitting ------------------------------------------------------------------------------
@@ -233,7 +233,8 @@ def test_running_the_audit_page_directly_is_refused_by_the_core(app_db: Path, us
     assert denied["user_id"] == user
 
 
-def test_a_page_run_without_a_signed_in_session_shows_nothing(app_db: Path) -> None:
+@pytest.mark.usefixtures("app_db")
+def test_a_page_run_without_a_signed_in_session_shows_nothing() -> None:
     at = AppTest.from_file(str(ROOT / AUDIT_PAGE), default_timeout=60)
     at.run()
     assert not at.exception and not at.table
@@ -261,7 +262,7 @@ def test_a_crafted_query_parameter_does_not_switch_the_user(
 
 
 @pytest.fixture
-def local_users(app_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Directory:
+def local_users(app_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Directory:  # noqa: ARG001 - after the app's database
     """A users file (so local sign-in, and no demo), with an analyst and an admin."""
     path = tmp_path / "users.yaml"
     directory = Directory(path, [])
@@ -306,8 +307,9 @@ def test_local_accounts_sign_in_with_a_password_and_never_offer_the_demo(
     assert at.title[0].value == "Sign in to Shared Outcomes"
 
 
+@pytest.mark.usefixtures("local_users")
 def test_five_wrong_passwords_lock_the_account_with_a_message_saying_when_to_try_again(
-    local_users: Directory, app_db: Path
+    app_db: Path,
 ) -> None:
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
@@ -329,7 +331,8 @@ def test_five_wrong_passwords_lock_the_account_with_a_message_saying_when_to_try
     assert {json.loads(e["detail"])["client"] for e in denied} == {"local"}
 
 
-def test_signing_out_ends_the_session(local_users: Directory, app_db: Path) -> None:
+@pytest.mark.usefixtures("local_users")
+def test_signing_out_ends_the_session(app_db: Path) -> None:
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
     _sign_in(at, "ana", "correct horse 1")
@@ -341,8 +344,9 @@ def test_signing_out_ends_the_session(local_users: Directory, app_db: Path) -> N
     assert _audit(app_db, action="sign_out")[0]["user_id"] == "ana"
 
 
+@pytest.mark.usefixtures("local_users")
 def test_single_sign_on_shows_only_its_sign_in_button(
-    local_users: Directory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With [auth] in the user's .streamlit/secrets.toml: no page, no form, no demo until the
     identity provider has signed the person in (st.login)."""

@@ -100,8 +100,9 @@ def test_the_submit_page_escapes_an_uploaded_files_name_header_and_cells(
     _check_shown_as_written(at, *HOSTILE)
 
 
+@pytest.mark.usefixtures("hostile_submission")
 def test_the_audit_log_escapes_file_names_and_user_names(
-    open_page: Callable[..., AppTest], hostile_submission: int
+    open_page: Callable[..., AppTest],
 ) -> None:
     at = open_page("Common picture", "demo-admin")
     at.switch_page("app_pages/audit_log.py")
@@ -115,8 +116,9 @@ def test_the_audit_log_escapes_file_names_and_user_names(
 NAME = "[Ana](https://evil.invalid/me) **Lyst** :red[admin]"
 
 
+@pytest.mark.usefixtures("app_db")
 def test_a_users_display_name_is_shown_as_written(
-    app_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "users.yaml"
     Directory(path, []).add(UserRecord(id="ana", name=NAME, role=Role.ANALYST), "correct horse 1")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from e2e_support import make_extracts, shown
 from streamlit.testing.v1 import AppTest
 
@@ -74,8 +75,9 @@ def test_a_good_extract_loads_only_after_confirmation(
     assert after[0][1] == "accepted"
 
 
+@pytest.mark.usefixtures("app_db")
 def test_an_upload_is_kept_on_disk_not_in_memory_and_removed_after_the_load(
-    open_page: Callable[..., AppTest], app_db: Path
+    open_page: Callable[..., AppTest],
 ) -> None:
     """Neither the session nor Streamlit keeps the file's bytes; its private copy goes at the
     load (the server's memory per upload session is measured by bench/bench_upload_memory.py)."""

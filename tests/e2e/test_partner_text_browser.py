@@ -9,7 +9,6 @@ anything, and the text must be readable exactly as the partner wrote it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -60,7 +59,7 @@ def stored(app: App) -> Stored:
 
 
 @pytest.fixture
-def watched(page: Page) -> Iterator[tuple[Page, list[str]]]:
+def watched(page: Page) -> tuple[Page, list[str]]:
     """The tab, and every request it made to the attacker's site (images included)."""
     asked: list[str] = []
 
@@ -69,7 +68,7 @@ def watched(page: Page) -> Iterator[tuple[Page, list[str]]]:
             asked.append(request.url)
 
     page.on("request", note)
-    yield page, asked
+    return page, asked
 
 
 def _assert_shown_as_written(page: Page, asked: list[str], *texts: str) -> None:
@@ -88,8 +87,10 @@ def _assert_shown_as_written(page: Page, asked: list[str], *texts: str) -> None:
         assert text in main, f"not shown as written: {text!r}"
 
 
+@pytest.mark.usefixtures("stored")
 def test_an_uploaded_extract_with_markdown_in_its_name_header_and_cells_is_shown_as_written(
-    app: App, watched: tuple[Page, list[str]], stored: Stored
+    app: App,
+    watched: tuple[Page, list[str]],
 ) -> None:
     page, asked = watched
     files = make_hostile_extract()
@@ -126,8 +127,10 @@ def test_the_partner_reads_the_stored_report_as_written(
     assert blocking_violations(page) == []
 
 
+@pytest.mark.usefixtures("stored")
 def test_the_board_sees_the_file_name_as_written(
-    app: App, watched: tuple[Page, list[str]], stored: Stored
+    app: App,
+    watched: tuple[Page, list[str]],
 ) -> None:
     page, asked = watched
     page.goto(app.page_url("data-quality"))

@@ -39,7 +39,7 @@ PasswordStdin = Annotated[
 ]
 
 
-def users_commands(run_safely: Callable[[Callable[[], int]], int]) -> typer.Typer:
+def users_commands(run_safely: Callable[[Callable[[], int]], int]) -> typer.Typer:  # noqa: C901 - one sub-app of small nested commands
     """The `users` sub-commands, each run through the CLI's error handling (`run_safely`)."""
     users = typer.Typer(
         help="Manage the users file: who may sign in, with which role and partner.",

@@ -317,9 +317,7 @@ def _resolve_column(prop: Any, path: Path, place: str, tables: dict[str, _Table]
     pattern = options.get("pattern")
     if pattern is not None:
         _check_pattern(str(pattern), fail)
-    bounds = {
-        k: _bound(options.get(k), logical, date_format, fail, k) for k in ("minimum", "maximum")
-    }
+    bounds = {k: _bound(options.get(k), logical, fail, k) for k in ("minimum", "maximum")}
     allowed = None
     if prop.enum:
         allowed = tuple(str(v.value) for v in prop.enum if v.value is not None)
@@ -356,7 +354,7 @@ def _check_pattern(pattern: str, fail: Any) -> None:
         ) from None
 
 
-def _bound(value: Any, logical: str, date_format: str | None, fail: Any, key: str) -> Any:
+def _bound(value: Any, logical: str, fail: Any, key: str) -> Any:
     if value is None:
         return None
     if logical in ("integer", "number") and isinstance(value, int | float):

@@ -16,7 +16,7 @@ from shared_outcomes.present.picture import WHOLE_PARTNERSHIP, month_label
 from shared_outcomes.present.views import format_value, rag_style
 
 
-def area_options(figures: pl.DataFrame, areas: Mapping[str, str]) -> dict[str, str]:
+def area_options(areas: Mapping[str, str]) -> dict[str, str]:
     """Choices for the area filter: 'all' for the whole partnership, then ONS code → name."""
     return {"all": WHOLE_PARTNERSHIP, **dict(sorted(areas.items(), key=lambda item: item[1]))}
 
