@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+sys.path[:0] = [str(ROOT / "tests" / "e2e"), str(ROOT / "tests")]
 
 from conftest import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 from e2e_support import choose, go_to, wait_for_app  # noqa: E402

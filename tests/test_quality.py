@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,3 +34,24 @@ def test_import_contracts_hold() -> None:
     """The layers, "only the warehouse talks to DuckDB" and "no Streamlit in the core"."""
     result = run(str(BIN / "lint-imports"))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_app_tests_are_collected_without_the_browser_packages(tmp_path: Path) -> None:
+    """tests/app needs Streamlit only: with Playwright and axe unimportable, it still collects."""
+    blocker = tmp_path / "sitecustomize.py"
+    blocker.write_text(
+        "import sys\n"
+        "class _NoBrowser:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('playwright', 'axe_playwright_python'):\n"
+        "            raise ImportError(f'{name} is blocked for this test')\n"
+        "sys.meta_path.insert(0, _NoBrowser())\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+         "tests/app"],
+        cwd=ROOT, capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " tests collected" in result.stdout or "tests collected" in result.stdout

@@ -15,12 +15,10 @@ from shared_outcomes.settings import companion_dir
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
 # `streamlit run` puts the app's folder on sys.path (so pages import app_pages._shell); do the same.
-# The browser tests' helpers (sample database, good and bad extracts) are shared with these.
-for folder in (ROOT, ROOT / "tests" / "e2e"):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-from e2e_support import build_sample  # noqa: E402
+from support import build_sample  # noqa: E402
 
 PAGE_FILES = {
     "Common picture": "app_pages/common_picture.py",

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import make_extracts
+from support import make_extracts
 
 from shared_outcomes.access.roles import Identity, Role
 from shared_outcomes.figures import outcomes

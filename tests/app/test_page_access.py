@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import shown
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
+from support import shown
 
 from shared_outcomes.access.accounts import Directory, UserRecord
 from shared_outcomes.access.roles import Identity, Role

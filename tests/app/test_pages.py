@@ -6,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from e2e_support import shown
 from streamlit.testing.v1 import AppTest
+from support import shown
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 PAGES = [

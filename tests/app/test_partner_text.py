@@ -12,14 +12,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import (
+from streamlit.testing.v1 import AppTest
+from support import (
     HOSTILE_CELL,
     HOSTILE_FILE_NAME,
     HOSTILE_HEADER,
     make_hostile_extract,
     shown,
 )
-from streamlit.testing.v1 import AppTest
 
 from shared_outcomes.access.accounts import Directory, UserRecord
 from shared_outcomes.access.roles import SYSTEM, Role

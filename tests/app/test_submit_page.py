@@ -6,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from e2e_support import make_extracts, shown
 from streamlit.testing.v1 import AppTest
+from support import make_extracts, shown
 
 from shared_outcomes.access.roles import SYSTEM
 from shared_outcomes.settings import load_settings

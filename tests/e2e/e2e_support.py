@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,16 @@ from typing import Any
 import yaml
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
+from support import (  # re-exported: the browser tests import them from here too
+    HOSTILE_CELL,
+    HOSTILE_FILE_NAME,
+    HOSTILE_HEADER,
+    Extracts,
+    build_sample,
+    make_extracts,
+    make_hostile_extract,
+    shown,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -68,43 +77,6 @@ def wait_for_app(tab: Page) -> None:
     tab.wait_for_timeout(300)
 
 
-@dataclass(frozen=True)
-class Extracts:
-    """A partner's latest sample extract, made into a corrected (good) and a broken (bad) file."""
-
-    partner: str
-    partner_name: str
-    dataset: str
-    period: str
-    good: bytes
-    bad: bytes
-
-
-def make_extracts(
-    partner: str = "bolton_council",
-    partner_name: str = "Bolton Council",
-    dataset: str = "homelessness_cases",
-) -> Extracts:
-    """Build both files from the sample partnership (so they follow its contract as it is).
-
-    The good file keeps the first half of the records of the partner's latest month, so loading
-    it as a resubmission changes that month's figures; the bad file also breaks an area code
-    and an age, which the report must name by row and column.
-    """
-    latest = sorted((ROOT / "sample_data" / "extracts" / partner).glob(f"{dataset}_*.csv"))[-1]
-    period = latest.stem.rsplit("_", 1)[1]
-    lines = latest.read_text(encoding="utf-8-sig").splitlines()
-    header, records = lines[0], lines[1:]
-    kept = records[: max(2, len(records) // 2)]
-    good = "\n".join([header, *kept]) + "\n"
-    columns = header.split(",")
-    broken = [line.split(",") for line in kept]
-    broken[1][columns.index("area_code")] = "E0800000X"
-    broken[2][columns.index("applicant_age")] = "forty"
-    bad = "\n".join([header, *(",".join(cells) for cells in broken)]) + "\n"
-    return Extracts(partner, partner_name, dataset, period, good.encode(), bad.encode())
-
-
 def choose(tab: Page, label: str, option: str) -> None:
     """Pick `option` in the selectbox labelled `label`, as a person would (click, type, Enter)."""
     box = tab.locator("[data-testid='stSelectbox']").filter(has_text=label)
@@ -119,14 +91,6 @@ def go_to(tab: Page, title: str) -> None:
     tab.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title).click()
     tab.wait_for_function("(t) => document.title.startsWith(t)", arg=title)
     wait_for_app(tab)
-
-
-def build_sample(db: Path) -> None:
-    """A new database holding the whole sample partnership (as `shared-outcomes demo` builds it)."""
-    from shared_outcomes.jobs.demo import build_demo
-    from shared_outcomes.settings import load_settings
-
-    build_demo(load_settings(db=db, root=ROOT))
 
 
 # --- accessibility: axe-core and the allow-list ---------------------------------------------
@@ -188,32 +152,14 @@ def allowlist_matched() -> set[int]:
     return set(_matched)
 
 
-# --- a partner's text that looks like Markdown ------------------------------------------------
-
-#: A rejected Bolton submission as an attacker would send it: its file name, a header cell and a
-#: cell are Markdown (links, bold, a tracking image) that must be shown as written, never rendered.
-HOSTILE_FILE_NAME = "[Open the corrected file](https://evil.invalid) **urgent**.csv"
-HOSTILE_HEADER = (
-    "[Verify your account](https://evil.invalid/login) ![p](https://evil.invalid/pixel.png)"
-)
-HOSTILE_CELL = "**bold** [here](https://evil.invalid/cell)"
-
-
-def make_hostile_extract(header: str = HOSTILE_HEADER, cell: str = HOSTILE_CELL) -> Extracts:
-    """Bolton's extract with one more column headed `header` (an unexpected column) and `cell`
-    as the first row's duty type (not an allowed value), so the report quotes both."""
-    files = make_extracts()
-    lines = files.good.decode().splitlines()
-    columns = lines[0].split(",")
-    first = lines[1].split(",")
-    first[columns.index("duty_type")] = cell
-    rows = [",".join([*columns, header]), ",".join([*first, "x"])]
-    rows += [line + ",x" for line in lines[2:]]
-    bad = ("\n".join(rows) + "\n").encode()
-    return Extracts(files.partner, files.partner_name, files.dataset, files.period, files.good, bad)
-
-
-def shown(markdown: str) -> str:
-    """What a Markdown source renders as when it only holds escaped text: the backslashes before
-    punctuation and the invisible word joiners that break autolinks go."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+__all__ = [
+    "HOSTILE_CELL",
+    "HOSTILE_FILE_NAME",
+    "HOSTILE_HEADER",
+    "App",
+    "Extracts",
+    "build_sample",
+    "make_extracts",
+    "make_hostile_extract",
+    "shown",
+]
