@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from shared_outcomes.config.definitions import OutcomeDefinition
+from shared_outcomes.period import Period
 from shared_outcomes.present.views import (
     RagStyle,
     format_change,
@@ -29,10 +30,8 @@ TREND_MONTHS = 12
 
 
 def month_label(period: str) -> str:
-    """'2016-03' → 'Mar 2016'."""
-    names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    year, month = period.split("-")
-    return f"{names[int(month) - 1]} {year}"
+    """'2016-03' → 'Mar 2016' (`Period.label`)."""
+    return Period.parse(period).label
 
 
 def day_label(iso_day: str) -> str:

@@ -19,6 +19,7 @@ from shared_outcomes.access.roles import Action, Identity, Role, decide
 from shared_outcomes.checking.report import Finding, Report
 from shared_outcomes.config.contracts import ColumnSpec, Contract
 from shared_outcomes.config.definitions import Measure, OutcomeDefinition
+from shared_outcomes.period import Period
 from shared_outcomes.present.exports import to_safe_csv
 
 # --- text shown as written --------------------------------------------------------------------
@@ -477,17 +478,10 @@ def month_options(today: date, latest: str | None = None, count: int = 24) -> li
     never later than this month; with an empty register, this month. A month's extract is
     normally sent early in the following month, so pages preselect the second entry.
     """
-    year, month = today.year, today.month
+    newest = Period.of(today)
     if latest is not None:
-        ly, lm = (int(part) for part in latest.split("-"))
-        ly, lm = (ly + 1, 1) if lm == 12 else (ly, lm + 1)
-        if (ly, lm) < (year, month):
-            year, month = ly, lm
-    months = []
-    for _ in range(count):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return months
+        newest = min(newest, Period.parse(latest).next())
+    return [str(newest.shifted(-back)) for back in range(count)]
 
 
 # --- helpers for choices --------------------------------------------------------------------
