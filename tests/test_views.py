@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared_outcomes.access.roles import Role
+from shared_outcomes.access.roles import Identity, Role
 from shared_outcomes.checking.report import Finding, Report
 from shared_outcomes.config.contracts import load_contract, load_contracts
 from shared_outcomes.config.definitions import load_definitions
@@ -127,17 +127,22 @@ def test_template_csv_is_the_contract_header_only() -> None:
     assert rows == [contract.column_names]
 
 
-def test_demo_identities_offer_each_role_and_one_submitter_per_partner() -> None:
-    people = views.demo_identities(_partnership())
-    roles = {p.role for p in people}
-    assert roles == set(Role)
-    submitters = [p for p in people if p.role == Role.PARTNER_SUBMITTER]
-    assert {p.partner_id for p in submitters} == {"bury_council", "dwp", "nhs"}
-    assert all(p.display_name.startswith("Demo:") for p in people)
+def _people() -> dict[str, Identity]:
+    """One identity per role, and a submitter for each of the stand-in partnership's partners."""
+    people = [
+        Identity("demo-leadership", "Leader", Role.LEADERSHIP),
+        Identity("demo-analyst", "Analyst", Role.ANALYST),
+        Identity("demo-admin", "Admin", Role.ADMIN),
+    ]
+    people += [
+        Identity(f"demo-{pid}", f"Submitter at {p.name}", Role.PARTNER_SUBMITTER, partner_id=pid)
+        for pid, p in _partnership().partners.items()
+    ]
+    return {p.user_id: p for p in people}
 
 
 def test_a_submitter_may_submit_only_their_own_partners_datasets() -> None:
-    people = {p.user_id: p for p in views.demo_identities(_partnership())}
+    people = _people()
     contracts = {"claimant_count": load_contract(CLAIMANT_CONTRACT)}
     bury = views.submission_choices(people["demo-bury_council"], _partnership(), contracts)
     assert bury.refusal is None

@@ -62,12 +62,11 @@ def test_explore_downloads_are_suppressed_for_roles_that_must_not_see_small_numb
 
     from shared_outcomes.present import exploration
     from shared_outcomes.present.exports import to_safe_csv
-    from shared_outcomes.present.views import demo_identities
     from shared_outcomes.settings import load_settings
     from shared_outcomes.workspace import Workspace
 
     ws = Workspace.open(load_settings(db=app_db, root=APP.parent))
-    people = {p.user_id: p for p in demo_identities(ws.partnership)}
+    people = {p.user_id: p for p in ws.signin.demo_users()}  # sample_data/demo_users.yaml
     rows = {}
     for user in ("demo-leadership", "demo-analyst"):
         figures = ws.figures(people[user])

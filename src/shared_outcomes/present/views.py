@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from shared_outcomes.access.roles import Action, Identity, Role, decide
+from shared_outcomes.access.roles import Action, Identity, decide
 from shared_outcomes.checking.report import Finding, Report
 from shared_outcomes.config.contracts import ColumnSpec, Contract
 from shared_outcomes.config.definitions import Measure, OutcomeDefinition
@@ -93,25 +93,6 @@ class _PartnerLike(Protocol):
 class _PartnershipLike(Protocol):
     @property
     def partners(self) -> Mapping[str, _PartnerLike]: ...
-
-
-def demo_identities(partnership: _PartnershipLike) -> list[Identity]:
-    """The demo users of the sample partnership: one per role, and one submitter per partner."""
-    people = [
-        Identity("demo-leadership", "Demo: leadership board member", Role.LEADERSHIP),
-        Identity("demo-analyst", "Demo: joint analysis team", Role.ANALYST),
-        Identity("demo-admin", "Demo: administrator (the centre)", Role.ADMIN),
-    ]
-    for partner in sorted(partnership.partners.values(), key=lambda p: p.name):
-        people.append(
-            Identity(
-                f"demo-{partner.id}",
-                f"Demo: submitter at {partner.name}",
-                Role.PARTNER_SUBMITTER,
-                partner_id=partner.id,
-            )
-        )
-    return people
 
 
 class _NamedLike(Protocol):
