@@ -6,9 +6,12 @@ import pkgutil
 import subprocess
 import sys
 
+import pytest
+
 import shared_outcomes
 
 
+@pytest.mark.slow
 def test_core_modules_do_not_import_streamlit() -> None:
     modules = [
         m.name

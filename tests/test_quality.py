@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -36,6 +38,7 @@ def test_import_contracts_hold() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_the_app_tests_are_collected_without_the_browser_packages(tmp_path: Path) -> None:
     """tests/app needs Streamlit only: with Playwright and axe unimportable, it still collects."""
     blocker = tmp_path / "sitecustomize.py"

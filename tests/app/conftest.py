@@ -29,6 +29,15 @@ PAGE_FILES = {
 }
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every page test runs a page script (one to twenty seconds each): it is `slow`, so it runs in
+    the full suite, not in the fast inner loop."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample partnership's database, built once for the session."""

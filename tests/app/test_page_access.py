@@ -1,6 +1,6 @@
 """Role × action through the app (AppTest): what each role's pages let them do, and the sign-in.
 
-The core refuses on its own (tests/test_access.py and friends); these check that the pages ask
+The core refuses on its own (tests/access/); these check that the pages ask
 it as the signed-in person, offer nothing a role may not use, and cannot be talked into another
 identity by the URL or by running an admin page directly.
 """
