@@ -199,8 +199,10 @@ def _forget_upload(file_id: str) -> None:
     was closed expires without shutting down, so without this every upload stayed in memory.
     """
     ctx = get_script_run_ctx()
-    if ctx is not None:
-        ctx.uploaded_file_mgr.remove_file(ctx.session_id, file_id)
+    # The in-memory manager Streamlit runs with has `remove_file`; its declared base does not.
+    remove = getattr(ctx.uploaded_file_mgr, "remove_file", None) if ctx is not None else None
+    if ctx is not None and remove is not None:
+        remove(ctx.session_id, file_id)
 
 
 def _remove_stale(folder: Path) -> None:

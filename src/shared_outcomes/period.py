@@ -13,9 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Self
 
+import polars as pl
+
 from shared_outcomes.errors import UsageError
 
-_TEXT = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+#: A month as text, anchored: the pattern the configuration models check a month against.
+PATTERN = r"^(\d{4})-(0[1-9]|1[0-2])$"
+_TEXT = re.compile(PATTERN.strip("^$"))
 _NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _FULL_NAMES = (
     "January", "February", "March", "April", "May", "June",
@@ -111,6 +115,12 @@ class Period:
 
 def _as_period(value: Period | str) -> Period:
     return value if isinstance(value, Period) else Period.parse(value)
+
+
+def first_days(column: str) -> pl.Expr:
+    """A frame's `YYYY-MM` text column as the first day of each month (a Polars date), for
+    the frames that put months on a time axis."""
+    return pl.concat_str(pl.col(column), pl.lit("-01")).str.to_date("%Y-%m-%d")
 
 
 def month_label(text: str) -> str:

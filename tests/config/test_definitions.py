@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from stand_in_partnership import AREAS, PARTNERS, Partner, Partnership
+from small_partnership import AREAS, PARTNERS, partner, partnership
 
 from shared_outcomes.config.contracts import load_contracts
 from shared_outcomes.config.definitions import (
@@ -23,8 +23,9 @@ from shared_outcomes.errors import DefinitionError
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "outcomes" / "contracts"
 
 
-PARTNERSHIP = Partnership(
-    partners={**PARTNERS, "police": Partner("police", "Police", [], 15, [])}, areas=AREAS
+# The police send admissions only, so they cannot be accountable for a count of cases.
+PARTNERSHIP = partnership(
+    {**PARTNERS, "police": partner("police", "Police", ["admissions"], 15, ["A1"])}, AREAS
 )
 
 

@@ -31,7 +31,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from stand_in_partnership import PARTNERSHIP, Partner, Partnership
+from small_partnership import PARTNERSHIP, partner, partnership
 
 from shared_outcomes.access.roles import Identity, Role
 from shared_outcomes.config.contracts import Contract, load_contracts
@@ -401,12 +401,12 @@ def test_a_hostile_filter_value_is_only_ever_a_bound_parameter(
 def test_shares_are_listed_where_several_partners_cover_an_area(
     contracts: dict[str, Contract],
 ) -> None:
-    shared = Partnership(
-        partners={
+    shared = partnership(
+        {
             **PARTNERSHIP.partners,
-            "council_a": Partner("council_a", "Council A", ["cases"], 10, ["A1", "A2"]),
+            "council_a": partner("council_a", "Council A", ["cases"], 10, ["A1", "A2"]),
         },
-        areas=PARTNERSHIP.areas,
+        PARTNERSHIP.areas,
     )
     definitions = load_definitions(
         FIXTURES / "outcomes", contracts, shared, reference_dir=FIXTURES / "reference"

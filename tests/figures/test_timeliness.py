@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from types import SimpleNamespace
 
 import polars as pl
+from small_partnership import partner
 
 from shared_outcomes.figures import timeliness
+from shared_outcomes.warehouse.store import Submission
 
 PARTNERS = {
-    "bury": SimpleNamespace(name="Bury", datasets=["cases"], deadline_day=10),
-    "bolton": SimpleNamespace(name="Bolton", datasets=["cases", "other"], deadline_day=5),
-    "police": SimpleNamespace(name="Police", datasets=["other"], deadline_day=5),
+    "bury": partner("bury", "Bury", ["cases"], 10, ["A1"]),
+    "bolton": partner("bolton", "Bolton", ["cases", "other"], 5, ["A2"]),
+    "police": partner("police", "Police", ["other"], 5, ["A1", "A2"]),
 }
 
 
@@ -85,7 +86,7 @@ def test_summary_sentence_counts_each_state() -> None:
 
 def test_register_frame_and_recent_table_name_partners() -> None:
     rows = [
-        SimpleNamespace(
+        Submission(
             submission_id=i,
             partner_id="bury",
             dataset="cases",
@@ -97,6 +98,7 @@ def test_register_frame_and_recent_table_name_partners() -> None:
             status="accepted",
             supersedes=None,
             contract_version="1.0.0",
+            sha256=None,
         )
         for i in (1, 2)
     ]

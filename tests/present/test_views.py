@@ -7,33 +7,32 @@ import io
 import re
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from small_partnership import partner
+from small_partnership import partnership as small_partnership
 
 from shared_outcomes.access.roles import Identity, Role
 from shared_outcomes.checking.report import Finding, Report
 from shared_outcomes.config.contracts import load_contract, load_contracts
 from shared_outcomes.config.definitions import load_definitions
-from shared_outcomes.config.partnership import load_partnership
+from shared_outcomes.config.partnership import Partnership, load_partnership
 from shared_outcomes.present import views
 
 ROOT = Path(__file__).resolve().parents[2]
 CLAIMANT_CONTRACT = ROOT / "data_contracts" / "claimant_count.odcs.yaml"
 
 
-def _partnership() -> SimpleNamespace:
+def _partnership() -> Partnership:
     partners = {
-        "bury_council": SimpleNamespace(
-            id="bury_council", name="Bury Council", datasets=["claimant_count"]
-        ),
-        "dwp": SimpleNamespace(id="dwp", name="DWP Jobcentre Plus", datasets=["claimant_count"]),
-        "nhs": SimpleNamespace(id="nhs", name="NHS Trust", datasets=["not_a_contract"]),
+        "bury_council": partner("bury_council", "Bury Council", ["claimant_count"], 10, ["A1"]),
+        "dwp": partner("dwp", "DWP Jobcentre Plus", ["claimant_count"], 10, ["A1"]),
+        "nhs": partner("nhs", "NHS Trust", ["not_a_contract"], 10, ["A1"]),
     }
-    return SimpleNamespace(partners=partners)
+    return small_partnership(partners, {"A1": "Area one"})
 
 
 def test_numbers_carry_their_units() -> None:
@@ -174,9 +173,13 @@ def test_pick_ignores_values_that_are_not_offered() -> None:
 
 
 def test_only_the_shipped_sample_is_labelled_as_demo_data() -> None:
-    sample = SimpleNamespace(name="Greater Manchester Shared Outcomes Partnership (sample)")
+    sample = load_partnership(
+        ROOT / "data_contracts" / "partners.yaml", load_contracts(ROOT / "data_contracts")
+    )
+    assert sample.name.endswith("(sample)")
     assert views.is_sample_partnership(sample)
-    assert not views.is_sample_partnership(SimpleNamespace(name="Lancashire partnership"))
+    other = sample.model_copy(update={"name": "Lancashire partnership"})
+    assert not views.is_sample_partnership(other)
 
 
 # -- text shown as written -------------------------------------------------------------------
@@ -226,8 +229,13 @@ def test_a_definition_names_partners_as_written() -> None:
         reference_dir=ROOT / "data_contracts" / "reference",
     )
     definition = next(iter(definitions.values()))
-    hostile = SimpleNamespace(
-        partners={pid: SimpleNamespace(name=HOSTILE) for pid in partnership.partners}
+    hostile = partnership.model_copy(
+        update={
+            "partners": {
+                pid: p.model_copy(update={"name": HOSTILE})
+                for pid, p in partnership.partners.items()
+            }
+        }
     )
     note = views.describe_definition(definition, hostile)
     assert HOSTILE not in note

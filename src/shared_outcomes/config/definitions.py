@@ -13,10 +13,10 @@ expected, with a "did you mean" where a name is close.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal
 
 import yaml
 
@@ -40,6 +40,7 @@ from shared_outcomes.config.outcome_specs import (
     Unit,
     read_spec,
 )
+from shared_outcomes.config.partnership import Partnership
 from shared_outcomes.config.problems import did_you_mean
 from shared_outcomes.errors import ConfigError, DefinitionError
 
@@ -55,8 +56,6 @@ __all__ = [
     "MeasureSpec",
     "OutcomeDefinition",
     "OutcomeSpec",
-    "PartnerLike",
-    "PartnershipLike",
     "Problem",
     "Target",
     "TargetSpec",
@@ -66,27 +65,6 @@ __all__ = [
     "read_spec",
 ]
 _NUMERIC = ("integer", "number")
-
-# --- what the resolution needs from the partnership (structural, so tests can pass stand-ins) --
-
-
-class PartnerLike(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def datasets(self) -> Sequence[str]: ...
-    @property
-    def deadline_day(self) -> int: ...
-    @property
-    def areas(self) -> Sequence[str]: ...
-
-
-class PartnershipLike(Protocol):
-    @property
-    def partners(self) -> Mapping[str, PartnerLike]: ...
-    @property
-    def areas(self) -> Mapping[str, str]: ...
-
 
 # --- the resolved model ------------------------------------------------------------------------
 
@@ -169,7 +147,7 @@ class OutcomeDefinition:
 def load_definitions(
     outcomes_dir: Path,
     contracts: Mapping[str, Contract],
-    partnership: PartnershipLike,
+    partnership: Partnership,
     *,
     reference_dir: Path | None = None,
 ) -> dict[str, OutcomeDefinition]:
@@ -193,7 +171,7 @@ def load_definitions(
 def load_definition(
     path: Path,
     contracts: Mapping[str, Contract],
-    partnership: PartnershipLike,
+    partnership: Partnership,
     *,
     reference_dir: Path,
 ) -> OutcomeDefinition:
@@ -212,7 +190,7 @@ class _Resolver:
         self,
         path: Path,
         contracts: Mapping[str, Contract],
-        partnership: PartnershipLike,
+        partnership: Partnership,
         reference_dir: Path,
     ) -> None:
         self.path = path

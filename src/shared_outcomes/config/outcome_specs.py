@@ -24,6 +24,7 @@ from shared_outcomes.config.problems import (
 )
 from shared_outcomes.config.yaml_files import read_yaml_mapping
 from shared_outcomes.errors import ConfigError, DefinitionError
+from shared_outcomes.period import PATTERN as PERIOD_PATTERN
 
 Problem = Literal["homelessness", "workforce", "digital_inclusion", "climate_resilience", "health"]
 Unit = Literal["count", "percent", "per_1000", "per_100", "ratio"]
@@ -49,7 +50,7 @@ def _as_month(value: Any) -> Any:
 
 
 Month = Annotated[
-    str, BeforeValidator(_as_month), Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2016-04"])
+    str, BeforeValidator(_as_month), Field(pattern=PERIOD_PATTERN, examples=["2016-04"])
 ]
 FilterValue = str | int | float | bool
 

@@ -32,7 +32,8 @@ from pathlib import Path
 
 import polars as pl
 
-from shared_outcomes.config.definitions import OutcomeDefinition, PartnershipLike
+from shared_outcomes.config.definitions import OutcomeDefinition
+from shared_outcomes.config.partnership import Partnership
 from shared_outcomes.settings import TEMP_PREFIX, companion_dir, private_dir, sweep_temps
 
 _MAX_ENTRIES = 16
@@ -51,7 +52,7 @@ def figure_key(
     db_path: Path,
     versions: pl.DataFrame,
     definitions: Sequence[OutcomeDefinition],
-    partnership: PartnershipLike,
+    partnership: Partnership,
     private: bool,
 ) -> str:
     """A digest of everything the figures depend on (see the module docstring)."""

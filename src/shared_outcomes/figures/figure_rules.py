@@ -19,7 +19,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from shared_outcomes.config.definitions import OutcomeDefinition, PartnershipLike
+from shared_outcomes.config.definitions import OutcomeDefinition
+from shared_outcomes.config.partnership import Partnership
 from shared_outcomes.figures.disclosure import is_small, suppression_mask
 from shared_outcomes.period import Period
 
@@ -103,7 +104,7 @@ _PARAMETERS: dict[str, pl.DataType | type[pl.DataType]] = {
 class _Keys:
     """Integer keys for outcome ids, area codes (the partnership after them all) and months."""
 
-    def __init__(self, definitions: Sequence[OutcomeDefinition], partnership: PartnershipLike):
+    def __init__(self, definitions: Sequence[OutcomeDefinition], partnership: Partnership):
         self.definitions = list(definitions)
         self.areas = {code: i for i, code in enumerate(partnership.areas)}
         self.whole = len(self.areas)
@@ -150,7 +151,7 @@ def finish_figures(
     areas: pl.DataFrame,
     coverage: pl.DataFrame,
     parts: pl.DataFrame | None,
-    partnership: PartnershipLike,
+    partnership: Partnership,
     *,
     private: bool,
 ) -> pl.DataFrame:

@@ -36,7 +36,8 @@ from typing import Protocol
 import polars as pl
 
 from shared_outcomes.access.roles import Identity
-from shared_outcomes.config.definitions import Measure, OutcomeDefinition, PartnershipLike
+from shared_outcomes.config.definitions import Measure, OutcomeDefinition
+from shared_outcomes.config.partnership import Partnership
 from shared_outcomes.errors import UsageError
 from shared_outcomes.figures.cache import (
     cached_figures,
@@ -65,7 +66,7 @@ class FrameSource(Protocol):
 def compute_outcomes(
     source: FrameSource,
     definitions: Mapping[str, OutcomeDefinition],
-    partnership: PartnershipLike,
+    partnership: Partnership,
     identity: Identity,
     *,
     period: str | None = None,
@@ -100,7 +101,7 @@ def compute_outcomes(
 
 
 def _compute(
-    run: _Run, chosen: Sequence[OutcomeDefinition], partnership: PartnershipLike, private: bool
+    run: _Run, chosen: Sequence[OutcomeDefinition], partnership: Partnership, private: bool
 ) -> pl.DataFrame:
     """Every figure of the chosen outcomes, on the run's connection."""
     run.measures.prefetch([m for d in chosen for m in (d.numerator, d.denominator) if m])
@@ -171,7 +172,7 @@ class _Run:
     def __init__(
         self,
         queries: MeasureQueries,
-        partnership: PartnershipLike,
+        partnership: Partnership,
         identity: Identity,
         as_at: datetime | None,
         chosen: Sequence[OutcomeDefinition],
@@ -349,7 +350,7 @@ class _Run:
         return found
 
 
-def _deadlines(partnership: PartnershipLike, versions: pl.DataFrame) -> pl.DataFrame:
+def _deadlines(partnership: Partnership, versions: pl.DataFrame) -> pl.DataFrame:
     """Each partner's deadline for every month in the register (`deadline_day` of the next)."""
     found = versions.get_column("period")
     months = months_between(found.min(), found.max()) if found.len() else []  # type: ignore[arg-type]

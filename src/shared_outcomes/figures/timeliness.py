@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, Protocol
 
 import polars as pl
 
+from shared_outcomes.config.partnership import Partner
 from shared_outcomes.period import Period
+from shared_outcomes.warehouse.store import Submission
 
 #: Display order of the states (also the legend order on the page).
 STATES = ("on time", "late", "resubmitted", "rejected", "missing", "not due")
@@ -25,15 +26,6 @@ REGISTER_SCHEMA = {
     "submitted_at": pl.Datetime,
     "status": pl.String,
 }
-
-
-class _PartnerLike(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def datasets(self) -> Sequence[str]: ...
-    @property
-    def deadline_day(self) -> int: ...
 
 
 def deadline(period: str, deadline_day: int) -> date:
@@ -60,14 +52,14 @@ def _state(attempts: pl.DataFrame, due: date, today: date) -> str:
     return "on time" if first.date() <= due else "late"
 
 
-def busiest_first(partners: Mapping[str, _PartnerLike], datasets: Sequence[str]) -> list[str]:
+def busiest_first(partners: Mapping[str, Partner], datasets: Sequence[str]) -> list[str]:
     """Datasets ordered by how many partners submit them (most first), then by name."""
     return sorted(datasets, key=lambda d: (-sum(d in p.datasets for p in partners.values()), d))
 
 
 def timeliness_grid(
     register: pl.DataFrame,
-    partners: Mapping[str, _PartnerLike],
+    partners: Mapping[str, Partner],
     dataset: str,
     months: Sequence[str],
     today: date,
@@ -102,7 +94,7 @@ def timeliness_grid(
 
 def partner_record(
     register: pl.DataFrame,
-    partners: Mapping[str, _PartnerLike],
+    partners: Mapping[str, Partner],
     months: Sequence[str],
     today: date,
 ) -> pl.DataFrame:
@@ -141,11 +133,11 @@ def partner_record(
 # --- the submissions register --------------------------------------------------------------
 
 
-def register_frame(submissions: Iterable[Any]) -> pl.DataFrame:
+def register_frame(submissions: Iterable[Submission]) -> pl.DataFrame:
     """Register rows (warehouse `Submission` records) as a frame, newest first."""
     fields = ["submission_id", "partner_id", "dataset", "period", "file_name", "rows"]
     fields += ["submitted_by", "submitted_at", "status", "supersedes", "contract_version"]
-    records = [{name: getattr(s, name, None) for name in fields} for s in submissions]
+    records = [{name: getattr(s, name) for name in fields} for s in submissions]
     schema = {
         "submission_id": pl.Int64,
         "partner_id": pl.String,
@@ -163,7 +155,7 @@ def register_frame(submissions: Iterable[Any]) -> pl.DataFrame:
 
 
 def recent_submissions_table(
-    register: pl.DataFrame, partners: Mapping[str, _PartnerLike], limit: int = 25
+    register: pl.DataFrame, partners: Mapping[str, Partner], limit: int = 25
 ) -> pl.DataFrame:
     """The latest attempts as people read them: partner name, dataset, month, file, status."""
     names = {pid: p.name for pid, p in partners.items()}

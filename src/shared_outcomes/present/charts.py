@@ -12,6 +12,8 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from shared_outcomes.period import first_days
+
 # Okabe & Ito (2008), "Color Universal Design": eight colours safe for colour-blind readers.
 OKABE_ITO = [
     "#0072B2",  # blue
@@ -29,10 +31,10 @@ TARGET_COLOUR = "#333333"
 MONTH_AXIS = alt.Axis(format="%b %Y", labelAngle=0, tickCount="month")
 
 #: Any finished chart (single or layered); what the pages hand to `st.altair_chart`.
-ChartSpec = alt.TopLevelMixin
+ChartSpec = alt.Chart | alt.LayerChart | alt.FacetChart
 
 
-def _finish(chart: alt.TopLevelMixin, **properties: object) -> ChartSpec:
+def _finish(chart: ChartSpec, **properties: object) -> ChartSpec:
     """Set the top-level properties (Altair's `.properties` is untyped, hence this one place)."""
     finished: ChartSpec = chart.properties(**properties)
     return finished
@@ -40,9 +42,7 @@ def _finish(chart: alt.TopLevelMixin, **properties: object) -> ChartSpec:
 
 def _month(frame: pl.DataFrame) -> pl.DataFrame:
     """Add `month` (a date) from `period` ('YYYY-MM') so Vega-Lite places months on a time axis."""
-    return frame.with_columns(
-        pl.concat_str(pl.col("period"), pl.lit("-01")).str.to_date("%Y-%m-%d").alias("month")
-    )
+    return frame.with_columns(first_days("period").alias("month"))
 
 
 def sparkline(frame: pl.DataFrame, *, title: str, description: str) -> ChartSpec:

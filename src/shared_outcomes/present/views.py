@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 import polars as pl
 
@@ -19,6 +19,7 @@ from shared_outcomes.access.roles import Action, Identity, decide
 from shared_outcomes.checking.report import Finding, Report
 from shared_outcomes.config.contracts import ColumnSpec, Contract
 from shared_outcomes.config.definitions import Measure, OutcomeDefinition
+from shared_outcomes.config.partnership import Partnership
 from shared_outcomes.period import Period
 from shared_outcomes.present.exports import to_safe_csv
 
@@ -81,26 +82,7 @@ def literal_table(frame: pl.DataFrame) -> pl.DataFrame:
 # --- who is acting (demo mode) ---------------------------------------------------------------
 
 
-class _PartnerLike(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def datasets(self) -> Sequence[str]: ...
-
-
-class _PartnershipLike(Protocol):
-    @property
-    def partners(self) -> Mapping[str, _PartnerLike]: ...
-
-
-class _NamedLike(Protocol):
-    @property
-    def name(self) -> str: ...
-
-
-def is_sample_partnership(partnership: _NamedLike) -> bool:
+def is_sample_partnership(partnership: Partnership) -> bool:
     """Whether this is the shipped sample (its partners.yaml names it '… (sample)').
 
     The app then says on every page that the figures are synthetic; a real partnership writes
@@ -370,7 +352,7 @@ def describe_measure(measure: Measure) -> str:
     return what + f", by area ({measure.area_column})"
 
 
-def describe_definition(definition: OutcomeDefinition, partnership: _PartnershipLike) -> str:
+def describe_definition(definition: OutcomeDefinition, partnership: Partnership) -> str:
     """A definition as a short Markdown note a board member can read.
 
     Its words come from configuration (the question, partner names, columns), so each value
@@ -428,7 +410,7 @@ class SubmissionChoice:
 
 
 def submission_choices(
-    identity: Identity, partnership: _PartnershipLike, contracts: Mapping[str, Contract]
+    identity: Identity, partnership: Partnership, contracts: Mapping[str, Contract]
 ) -> SubmissionChoice:
     """The partners and datasets `identity` may submit for; a refusal to show when none."""
     partners = {
