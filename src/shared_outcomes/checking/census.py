@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from shared_outcomes.checking.findings import describe
 from shared_outcomes.checking.report import Finding
 from shared_outcomes.checking.sniffing import Sniffed
 
@@ -57,13 +58,12 @@ def take_census(source: Path | bytes, encoding: str, sniffed: Sniffed, collect: 
                 if "end of data" in str(exc) or "field limit" in str(exc):
                     census.broken = unclosed_quote(row, long_value="field limit" in str(exc))
                 elif not strict:
-                    census.broken = Finding(
-                        severity="error",
-                        code="unreadable-csv",
-                        message=f"Row {row} cannot be split into values ({exc}).",
-                        fix="Open the file in Excel, check that row, and save as 'CSV UTF-8'.",
+                    census.broken = describe(
+                        "unreadable-csv",
+                        variant="unsplittable-row",
                         rows=[row],
-                        count=1,
+                        row=row,
+                        error=str(exc),
                     )
                 if census.broken is not None:
                     return census
@@ -99,13 +99,6 @@ def _batch(indexes: list[int], records: list[list[str]], width: int) -> pl.DataF
 
 
 def unclosed_quote(row: int, *, long_value: bool = False) -> Finding:
-    what = "a value longer than 128 KB" if long_value else "a quoted value that is never closed"
-    return Finding(
-        severity="error",
-        code="unreadable-csv",
-        message=f'Row {row} starts {what}: a double quote (") opens it and the rest of the file '
-        "is swallowed into it, so the rows cannot be told apart.",
-        fix=f"Find the stray double quote on row {row} and remove it or close it, then save again.",
-        rows=[row],
-        count=1,
-    )
+    """Row `row` opens a quoted value that swallows the rest of the file (or 128 KB of it)."""
+    variant = "value-too-long" if long_value else "unclosed-quote"
+    return describe("unreadable-csv", variant=variant, rows=[row], row=row)

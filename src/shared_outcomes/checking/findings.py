@@ -2,9 +2,12 @@
 
 Codes are stable (partners, tests and tools rely on them; docs/findings.md lists them). Each
 entry is a message saying what is wrong and a fix saying what to do, both templates filled from
-the finding's column, count, sample values, row numbers and rule details. It holds every
-validation code and the reading codes of the limits (`reading.MAX_HEADER_BYTES` ...); the other
-reading codes are worded in `reading`.
+the finding's column, count, sample values, row numbers and details such as the file's name or
+a rule's limit. It holds every code the product raises: reading the file (`sniffing`, `reading`,
+`header`, `census`), its limits, validation, and the drop folder's `submission-refused`. Every
+finding is made by `describe`, from here: no other module words one. A code whose cases need
+different words has one main wording and named `variants` (`blank-column-name` has three, one
+of them a warning); the code a partner sees is the same for all of them.
 
 Whatever a partner's file puts in a finding (sample values, a header as written) is cut to
 MAX_SAMPLE_CHARS characters by `bounded`, so a 5 MB cell never lands whole in a report.
@@ -12,25 +15,174 @@ MAX_SAMPLE_CHARS characters by `bounded`, so a 5 MB cell never lands whole in a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from shared_outcomes.checking.report import Finding, Severity, bounded
 
-#: The most characters of a partner's text (a sample value, a header) a finding quotes.
+
+@dataclass(frozen=True)
+class Wording:
+    """Another wording of a code, for a case its main one does not fit (`describe(variant=)`)."""
+
+    message: str
+    fix: str
+    severity: Severity | None = None  # None: the code's own severity
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One code of the catalogue."""
+    """One code of the catalogue: its severity and main wording, and any other wordings."""
 
     severity: Severity
     message: str
     fix: str
+    variants: Mapping[str, Wording] = field(default_factory=dict)
+
+
+#: The fix for a file saved as something other than CSV text.
+_SAVE_AS_CSV = (
+    "In Excel choose File > Save As > 'CSV UTF-8 (Comma delimited)', then send that file."
+)
 
 
 CATALOGUE: dict[str, Entry] = {
+    # Reading the file itself (sniffing.py, reading.py, header.py, census.py).
+    "empty-file": Entry(
+        "error",
+        "{name} is empty.",
+        "Export the extract again: it should start with a header row naming the columns.",
+    ),
+    "excel-workbook": Entry(
+        "error",
+        "{name} is an Excel workbook ({extension}), not a CSV.",
+        _SAVE_AS_CSV,
+        variants={
+            "ods": Wording(
+                "{name} is a spreadsheet workbook (OpenDocument .ods), not a CSV.",
+                "In LibreOffice choose File > Save As > 'Text CSV (.csv)' with UTF-8 and commas.",
+            ),
+        },
+    ),
+    "utf16-encoding": Entry(
+        "error",
+        "{name} is saved as UTF-16 ('Unicode Text'), not as a CSV in UTF-8.",
+        _SAVE_AS_CSV,
+    ),
+    "binary-file": Entry(
+        "error",
+        "{name} is {kind}, not a CSV text file.",
+        "Export the extract from your system as CSV, or open it in Excel and choose File > "
+        "Save As > 'CSV UTF-8 (Comma delimited)', then send that file.",
+    ),
+    "not-utf8": Entry(
+        "warning",
+        "{name} is not saved as UTF-8; it was read as {encoding} (what Excel's plain 'CSV' "
+        "writes on Windows). Check that £, é and curly quotes look right.",
+        "Next time choose 'CSV UTF-8 (Comma delimited)' in Excel's Save As.",
+        variants={
+            "stray-bytes": Wording(
+                "The file is UTF-8 except for a few characters on {total} row(s) (rows {listed}); "
+                "they could not be read and show as \ufffd.",
+                "Retype those characters in Excel and save as 'CSV UTF-8 (Comma delimited)'.",
+            ),
+        },
+    ),
+    "unreadable-csv": Entry(
+        "error",
+        "{name} could not be read as a CSV file ({error_type}: {error}).",
+        "Open it in Excel and save it again as 'CSV UTF-8 (Comma delimited)'.",
+        variants={
+            "unclosed-quote": Wording(
+                'Row {row} starts a quoted value that is never closed: a double quote (") opens '
+                "it and the rest of the file is swallowed into it, so the rows cannot be told "
+                "apart.",
+                "Find the stray double quote on row {row} and remove it or close it, then save "
+                "again.",
+            ),
+            "value-too-long": Wording(
+                'Row {row} starts a value longer than 128 KB: a double quote (") opens it and the '
+                "rest of the file is swallowed into it, so the rows cannot be told apart.",
+                "Find the stray double quote on row {row} and remove it or close it, then save "
+                "again.",
+            ),
+            "unsplittable-row": Wording(
+                "Row {row} cannot be split into values ({error}).",
+                "Open the file in Excel, check that row, and save as 'CSV UTF-8'.",
+            ),
+        },
+    ),
+    "delimiter-not-comma": Entry(
+        "warning",
+        "The values in {name} are separated by {separators}, not commas; it was read with "
+        "{separators}.",
+        "Nothing to do now; saving as 'CSV UTF-8 (Comma delimited)' avoids it.",
+    ),
+    "ragged-row": Entry(
+        "error",
+        "{total} row(s) do not have the {width} values the header names ({examples}); they were "
+        "left out of the other checks.",
+        "Usually a value holds a comma but is not in double quotes: quote it (Excel does when it "
+        "saves as CSV) or remove the extra or missing separators on those rows.",
+    ),
+    "blank-rows-ignored": Entry(
+        "warning",
+        "{total} empty row(s) were ignored (rows {listed}).",
+        "Nothing to do; delete empty rows before saving to keep the file tidy.",
+    ),
+    "no-data-rows": Entry(
+        "error",
+        "{name} has a header row but no data rows.",
+        "Check that the export included this month's records, then send it again.",
+    ),
+    "duplicate-column": Entry(
+        "error",
+        "The header names column '{column}' {times} times (columns {letters}).",
+        "Rename or delete the extra columns so that every column name is unique.",
+    ),
+    "blank-column-name": Entry(
+        "error",
+        "Column {letter} holds values but has no name in the header row (row {row}).",
+        "Type the column's name in cell {letter}{row}, or delete the column.",
+        variants={
+            "empty-column": Wording(
+                "Column {letter} has no name in the header row and no values; it was ignored.",
+                "Nothing to do; delete the empty column before saving to keep the file tidy.",
+                severity="warning",
+            ),
+            "empty-header": Wording(
+                "The header row (row {row}) is empty: it should name the columns.",
+                "Type the column names in row {row}, as the data contract names them.",
+            ),
+        },
+    ),
+    # Limits of the file itself (reading.py): beyond them the file is not read at all.
+    "header-too-long": Entry(
+        "error",
+        "The header row (row {row}) is longer than {limit}; an extract's header names its "
+        "columns in a few hundred characters, so the file was not read.",
+        "Check that row {row} holds only the column names: a file whose line breaks were lost, "
+        "or one that is not a CSV extract, looks like this. Export the extract again as "
+        "'CSV UTF-8 (Comma delimited)'.",
+    ),
+    "too-many-columns": Entry(
+        "error",
+        "The header row (row {row}) names {width} columns; at most {limit} are accepted, so "
+        "the file was not read.",
+        "An extract holds its data contract's columns (about a dozen): check that this is the "
+        "right file and that its values are separated by commas, and delete the extra columns "
+        "before saving.",
+    ),
+    "line-too-long": Entry(
+        "error",
+        "Line {line} of the file is longer than {limit}; no row of an extract comes near "
+        "that, so the file was not read.",
+        "Open the file in a text editor at line {line}: usually the line breaks were lost in "
+        "the export, or a double quote opened there is never closed. Export the extract again "
+        "as 'CSV UTF-8 (Comma delimited)'.",
+    ),
+    # The cells against the contract (validation.py, rules.py).
     "missing-column": Entry(
         "error",
         "The column {column} is missing.{hint}",
@@ -141,52 +293,40 @@ CATALOGUE: dict[str, Entry] = {
         "Check {where}: such a value is usually text pasted in by mistake or several rows run "
         "together by a stray double quote; shorten it or export the extract again.",
     ),
-    # Limits of the file itself (reading.py): beyond them the file is not read at all.
-    "header-too-long": Entry(
-        "error",
-        "The header row (row {row}) is longer than {limit}; an extract's header names its "
-        "columns in a few hundred characters, so the file was not read.",
-        "Check that row {row} holds only the column names: a file whose line breaks were lost, "
-        "or one that is not a CSV extract, looks like this. Export the extract again as "
-        "'CSV UTF-8 (Comma delimited)'.",
-    ),
-    "too-many-columns": Entry(
-        "error",
-        "The header row (row {row}) names {width} columns; at most {limit} are accepted, so "
-        "the file was not read.",
-        "An extract holds its data contract's columns (about a dozen): check that this is the "
-        "right file and that its values are separated by commas, and delete the extra columns "
-        "before saving.",
-    ),
-    "line-too-long": Entry(
-        "error",
-        "Line {line} of the file is longer than {limit}; no row of an extract comes near "
-        "that, so the file was not read.",
-        "Open the file in a text editor at line {line}: usually the line breaks were lost in "
-        "the export, or a double quote opened there is never closed. Export the extract again "
-        "as 'CSV UTF-8 (Comma delimited)'.",
-    ),
     "wrong-period": Entry(
         "error",
         "{count} {rows} {are} not in the submission month {period} ({column}: {values}).",
         "This extract is for {period}: remove rows for other months or submit them under their "
         "own month; check {where}.",
     ),
+    # The drop folder (jobs/drop_folder.py): a file refused before it is checked.
+    "submission-refused": Entry(
+        "error",
+        "{reason}",
+        "Move the file to the right partner folder and name, then drop it again.",
+    ),
 }
 
 
 def describe(
     code: str,
-    column: str | None,
+    column: str | None = None,
     *,
+    variant: str | None = None,
     severity: Severity | None = None,
     rows: Sequence[int] = (),
     count: int | None = None,
     samples: Sequence[str] = (),
     **detail: Any,
 ) -> Finding:
-    """A finding of `code` with its message and fix filled in from the catalogue."""
+    """A finding of `code` with its message and fix filled in from the catalogue.
+
+    The only maker of findings. `variant` picks one of the code's other wordings; `severity`
+    overrides the wording's (validation makes a missing optional column a warning). `detail`
+    fills the template's own fields (`name`, `row`, `limit` ...).
+    """
     entry = CATALOGUE[code]
+    wording: Entry | Wording = entry if variant is None else entry.variants[variant]
     n = len(rows) if count is None else count
     column = None if column is None else bounded(column)
     samples = [bounded(s) for s in samples]
@@ -209,13 +349,13 @@ def describe(
     words["such_as"] = f" (such as {words['example']})" if words["example"] else ""
     return Finding(
         code=code,
-        severity=severity or entry.severity,
+        severity=severity or wording.severity or entry.severity,
         column=column,
         rows=list(rows),
         count=n,
         samples=list(samples),
-        message=entry.message.format(**words),
-        fix=entry.fix.format(**words),
+        message=wording.message.format(**words),
+        fix=wording.fix.format(**words),
     )
 
 

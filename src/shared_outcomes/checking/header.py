@@ -7,11 +7,10 @@ so that every column of the frame has a unique name.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import polars as pl
 
-from shared_outcomes.checking.report import Finding, bounded
+from shared_outcomes.checking.findings import describe
+from shared_outcomes.checking.report import Finding
 
 
 def column_letter(index: int) -> str:
@@ -47,28 +46,8 @@ def check_header(
 
     `row` is the header's spreadsheet row (1, unless blank lines sit above it).
     """
-
-    def found(code: str, error: bool, message: str, fix: str, column: str | None = None) -> None:
-        severity: Literal["error", "warning"] = "error" if error else "warning"
-        findings.append(
-            Finding(
-                code=code,
-                severity=severity,
-                message=message,
-                fix=fix,
-                column=column,
-                rows=[row],
-                count=1,
-            )
-        )
-
     if not any(h.strip() for h in header):
-        found(
-            "blank-column-name",
-            True,
-            f"The header row (row {row}) is empty: it should name the columns.",
-            f"Type the column names in row {row}, as the data contract names them.",
-        )
+        findings.append(describe("blank-column-name", variant="empty-header", rows=[row], row=row))
         return frame
     # One pass over the columns, one query for all unnamed ones and one drop: a header of many
     # columns costs time in proportion to its width, never its square.
@@ -80,20 +59,14 @@ def check_header(
     frame = frame.drop([names[i] for i in unnamed if i in empty])
     for index in unnamed:
         letter = column_letter(index)
-        if index in empty:
-            found(
-                "blank-column-name",
-                False,
-                f"Column {letter} has no name in the header row and no values; it was ignored.",
-                "Nothing to do; delete the empty column before saving to keep the file tidy.",
+        if index in empty:  # a warning: the column is simply dropped
+            findings.append(
+                describe(
+                    "blank-column-name", variant="empty-column", letter=letter, rows=[row], row=row
+                )
             )
         else:
-            found(
-                "blank-column-name",
-                True,
-                f"Column {letter} holds values but has no name in the header row (row {row}).",
-                f"Type the column's name in cell {letter}{row}, or delete the column.",
-            )
+            findings.append(describe("blank-column-name", letter=letter, rows=[row], row=row))
     places: dict[str, list[int]] = {}
     for index, written in enumerate(header):
         if written.strip():
@@ -101,14 +74,15 @@ def check_header(
     for written, indexes in places.items():
         if len(indexes) > 1:
             letters = [column_letter(i) for i in indexes]
-            shown = bounded(written)
-            found(
-                "duplicate-column",
-                True,
-                f"The header names column '{shown}' {len(letters)} times "
-                f"(columns {_letters(letters)}).",
-                "Rename or delete the extra columns so that every column name is unique.",
-                column=shown,
+            findings.append(
+                describe(  # `describe` bounds the name as written, in the column and message
+                    "duplicate-column",
+                    written,
+                    times=len(letters),
+                    letters=_letters(letters),
+                    rows=[row],
+                    row=row,
+                )
             )
     return frame
 

@@ -103,10 +103,8 @@ def read_extract(source: Path | bytes, *, file_name: str | None = None) -> ReadR
     try:
         return _Reader(source, head, size, name).read()
     except Exception as exc:  # the last line of "no input gives a traceback"
-        finding = _error(
-            "unreadable-csv",
-            f"{name} could not be read as a CSV file ({type(exc).__name__}: {bounded(str(exc))}).",
-            "Open it in Excel and save it again as 'CSV UTF-8 (Comma delimited)'.",
+        finding = describe(
+            "unreadable-csv", name=name, error_type=type(exc).__name__, error=bounded(str(exc))
         )
         return ReadResult(None, [finding], [], None, None, _digest(source), size)
 
@@ -186,14 +184,6 @@ def first_long_line(data: bytes | mmap.mmap, eol: bytes, begin: int, limit: int)
             return start if size - start > limit else None
         position = end + 1
     return None
-
-
-def _error(code: str, message: str, fix: str | None = None, **kw: object) -> Finding:
-    return Finding(code=code, severity="error", message=message, fix=fix, **kw)  # type: ignore[arg-type]
-
-
-def _warning(code: str, message: str, fix: str | None = None, **kw: object) -> Finding:
-    return Finding(code=code, severity="warning", message=message, fix=fix, **kw)  # type: ignore[arg-type]
 
 
 def _listed(rows: list[int]) -> str:
@@ -501,23 +491,14 @@ class _Reader:
         findings = []
         if not self._utf8:
             label = "Windows-1252" if self.encoding == "cp1252" else self.encoding
-            findings.append(
-                _warning(
-                    "not-utf8",
-                    f"{self.name} is not saved as UTF-8; it was read as {label} (what Excel's "
-                    "plain 'CSV' writes on Windows). Check that £, é and curly quotes look right.",
-                    "Next time choose 'CSV UTF-8 (Comma delimited)' in Excel's Save As.",
-                )
-            )
+            findings.append(describe("not-utf8", name=self.name, encoding=label))
         if sniffed.delimiter != ",":
-            plural = _PLURAL[sniffed.delimiter]
             findings.append(
-                _warning(
+                describe(
                     "delimiter-not-comma",
-                    f"The values in {self.name} are separated by {plural}, not commas; "
-                    f"it was read with {plural}.",
-                    "Nothing to do now; saving as 'CSV UTF-8 (Comma delimited)' avoids it.",
                     samples=[sniffed.delimiter],
+                    name=self.name,
+                    separators=_PLURAL[sniffed.delimiter],
                 )
             )
         return findings
@@ -544,15 +525,14 @@ def _blank_mask(columns: list[str]) -> pl.Expr:
 def _ragged(ragged: list[tuple[int, int]], offset: int, width: int) -> Finding:
     rows = [i + offset for i, _ in ragged]
     examples = "; ".join(f"row {i + offset} has {w}" for i, w in ragged[:3])
-    return _error(
+    return describe(
         "ragged-row",
-        f"{len(rows)} row(s) do not have the {width} values the header names ({examples}); "
-        "they were left out of the other checks.",
-        "Usually a value holds a comma but is not in double quotes: quote it (Excel does when "
-        "it saves as CSV) or remove the extra or missing separators on those rows.",
         rows=rows[:MAX_ROWS_LISTED],
         count=len(rows),
         samples=[f"{w} values" for _, w in ragged[:5]],
+        total=len(rows),
+        width=width,
+        examples=examples,
     )
 
 
@@ -565,13 +545,7 @@ def _finish(frame: pl.DataFrame, sniffed: Sniffed, result: ReadResult, name: str
     frame = _drop_blank_rows(frame, names, result.findings)
     frame = check_header(frame, header, names, 1 + sniffed.lead, result.findings)
     if frame.height == 0 and not any(f.code == "ragged-row" for f in result.findings):
-        result.findings.append(
-            _error(
-                "no-data-rows",
-                f"{name} has a header row but no data rows.",
-                "Check that the export included this month's records, then send it again.",
-            )
-        )
+        result.findings.append(describe("no-data-rows", name=name))
     result.frame = frame
 
 
@@ -584,12 +558,12 @@ def _drop_blank_rows(
     if not blank:
         return frame
     findings.append(
-        _warning(
+        describe(
             "blank-rows-ignored",
-            f"{len(blank)} empty row(s) were ignored (rows {_listed(blank)}).",
-            "Nothing to do; delete empty rows before saving to keep the file tidy.",
             rows=blank[:MAX_ROWS_LISTED],
             count=len(blank),
+            total=len(blank),
+            listed=_listed(blank),
         )
     )
     return frame.filter(_blank_mask(names).not_())
@@ -601,11 +575,11 @@ def _broken_characters(frame: pl.DataFrame) -> Finding:
         [pl.col(c).str.contains("\ufffd", literal=True) for c in frame.columns if c != ROW_COLUMN]
     )
     rows = frame.select(pl.col(ROW_COLUMN).filter(broken)).to_series().to_list()
-    return _warning(
+    return describe(
         "not-utf8",
-        f"The file is UTF-8 except for a few characters on {len(rows)} row(s) "
-        f"(rows {_listed(rows)}); they could not be read and show as �.",
-        "Retype those characters in Excel and save as 'CSV UTF-8 (Comma delimited)'.",
+        variant="stray-bytes",
         rows=rows[:MAX_ROWS_LISTED],
         count=len(rows),
+        total=len(rows),
+        listed=_listed(rows),
     )

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
 
+from shared_outcomes.checking.findings import describe
 from shared_outcomes.checking.report import Finding
 
 SAMPLE_BYTES = 1 << 16
 DELIMITERS = (",", ";", "\t", "|")
-SAVE_AS_CSV = "In Excel choose File > Save As > 'CSV UTF-8 (Comma delimited)', then send that file."
-_BINARY_MAGIC = {
+_BINARY_MAGIC = {  # what a file starting with these bytes is, as a finding names it
     b"%PDF": "a PDF document",
     b"\x1f\x8b": "a gzip-compressed file",
     b"\x89PNG": "a PNG image",
@@ -29,47 +29,22 @@ _BINARY_MAGIC = {
 }
 
 
-def _rejected(code: str, message: str, fix: str) -> Finding:
-    return Finding(code=code, severity="error", message=message, fix=fix)
-
-
 def identify_non_csv(head: bytes, size: int, name: str) -> Finding | None:
     """A finding when the first bytes show the file is not CSV text at all, else None."""
     if size == 0 or (size <= len(head) and not head.lstrip(b"\xef\xbb\xbf").strip()):
-        return _rejected(
-            "empty-file",
-            f"{name} is empty.",
-            "Export the extract again: it should start with a header row naming the columns.",
-        )
+        return describe("empty-file", name=name)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return _rejected(
-            "excel-workbook", f"{name} is an Excel workbook (.xls), not a CSV.", SAVE_AS_CSV
-        )
+        return describe("excel-workbook", name=name, extension=".xls")
     if head.startswith(b"PK\x03\x04") and (b"xl/" in head or b"[Content_Types]" in head):
-        return _rejected(
-            "excel-workbook", f"{name} is an Excel workbook (.xlsx), not a CSV.", SAVE_AS_CSV
-        )
+        return describe("excel-workbook", name=name, extension=".xlsx")
     if head.startswith(b"PK\x03\x04") and b"opendocument.spreadsheet" in head:
-        return _rejected(
-            "excel-workbook",
-            f"{name} is a spreadsheet workbook (OpenDocument .ods), not a CSV.",
-            "In LibreOffice choose File > Save As > 'Text CSV (.csv)' with UTF-8 and commas.",
-        )
+        return describe("excel-workbook", variant="ods", name=name)
     kind = next((what for magic, what in _BINARY_MAGIC.items() if head.startswith(magic)), None)
     if not kind and (head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(head)):
-        return _rejected(
-            "utf16-encoding",
-            f"{name} is saved as UTF-16 ('Unicode Text'), not as a CSV in UTF-8.",
-            SAVE_AS_CSV,
-        )
+        return describe("utf16-encoding", name=name)
     controls = sum(head.count(bytes([b])) for b in range(32) if b not in (9, 10, 12, 13, 26))
     if kind or b"\x00" in head or controls > len(head) // 20:
-        return _rejected(
-            "binary-file",
-            f"{name} is {kind or 'binary data'}, not a CSV text file.",
-            "Export the extract from your system as CSV, or open it in Excel and "
-            + SAVE_AS_CSV[9:],
-        )
+        return describe("binary-file", name=name, kind=kind or "binary data")
     return None
 
 

@@ -47,7 +47,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shared_outcomes.access.roles import Identity
-from shared_outcomes.checking.report import Finding, Report
+from shared_outcomes.checking.findings import describe
+from shared_outcomes.checking.report import Report
 from shared_outcomes.errors import AccessDenied, UsageError
 from shared_outcomes.settings import TEMP_PREFIX, sweep_temps
 
@@ -362,12 +363,7 @@ def _refuse(
 def _refusal_report(
     refusal: UsageError | AccessDenied, file_name: str, dataset: str, partner: str, period: str
 ) -> Report:
-    finding = Finding(
-        code="submission-refused",
-        severity="error",
-        message=refusal.message,
-        fix="Move the file to the right partner folder and name, then drop it again.",
-    )
+    finding = describe("submission-refused", reason=refusal.message)
     return Report(
         accepted=False,
         dataset=dataset,
