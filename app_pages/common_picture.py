@@ -15,7 +15,7 @@ from app_pages._shell import (
     show_table,
     workspace,
 )
-from shared_outcomes.present import charts, exploration, picture
+from shared_outcomes.present import charts, exploration, picture, views
 from shared_outcomes.present.exports import to_safe_csv
 from shared_outcomes.present.views import literal
 
@@ -65,6 +65,7 @@ with guarded():
                                 card.trend,
                                 title=f"Last {card.trend.height} months",
                                 description=card.summary,
+                                target=card.target_value,
                             ),
                             width="stretch",
                         )
@@ -91,14 +92,15 @@ with guarded():
     st.header("Board pack")
     st.caption(
         "Every shared outcome by area and month as a CSV file, with small numbers suppressed "
-        "whatever your role, so it can go into papers for a meeting."
+        "whatever your role, so it can go into papers for a meeting; each figure's state "
+        "(provisional, withheld, suppressed, revised) is in words. " + views.EXPORT_ROUNDING
     )
 
     def board_pack() -> bytes:
         """Made only when the button is pressed: the figures with small counts suppressed."""
         suppressed = ws.figures(me, unsuppressed=False)
         areas = ws.partnership.areas
-        frames = [exploration.export_frame(suppressed, o, areas) for o in ws.definitions]
+        frames = [exploration.export_frame(suppressed, o, areas, names) for o in ws.definitions]
         return to_safe_csv(pl.concat(frames, how="diagonal_relaxed"))
 
     st.download_button(

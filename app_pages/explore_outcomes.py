@@ -61,7 +61,7 @@ with guarded():
     target = d.target.value if d.target else None
 
     st.header("Trend by area")
-    trend = exploration.trend_frame(figures, outcome, chosen or ["all"], areas)
+    trend = exploration.trend_frame(figures, outcome, chosen or ["all"], areas, names)
     summary = exploration.trend_summary(trend, d.unit, target)
     show_chart(
         charts.trend_chart(
@@ -73,11 +73,16 @@ with guarded():
         ),
         summary=summary,
         table=exploration.readable(trend, d.unit),
-        legend="Dashed grey line: the shared target." if target is not None else None,
+        legend=charts.TARGET_LEGEND if target is not None else None,
     )
 
     st.header(f"Areas compared, {month_label(month)}")
-    by_area = exploration.areas_frame(figures, outcome, month, areas)
+    status = exploration.month_status(figures, outcome, month, names)
+    if "Complete" in status and "Revised" not in status:
+        st.caption(literal(status))
+    else:
+        st.markdown(f":material/schedule: **{literal(status)}**")
+    by_area = exploration.areas_frame(figures, outcome, month, areas, names)
     summary = exploration.areas_summary(by_area, d.unit, month)
     show_chart(
         charts.areas_chart(
@@ -115,10 +120,12 @@ with guarded():
 
     st.header("Download the figures")
     st.caption(
-        "Every area and month of this outcome, with coverage. Small numbers are suppressed "
-        "as your role requires (disclosure control)."
+        "Every area and month of this outcome, with coverage and each figure's state "
+        "(provisional, withheld, suppressed, revised) in words. Small numbers are suppressed "
+        "as your role requires (disclosure control); a hidden number is an empty cell with "
+        "its reason in `state_note`. " + views.EXPORT_ROUNDING
     )
-    export = exploration.export_frame(figures, outcome, areas)
+    export = exploration.export_frame(figures, outcome, areas, names)
     left, right = st.columns(2)
     detail = {"rows": export.height, "outcome": outcome}
     left.download_button(

@@ -67,6 +67,7 @@ def test_explore_downloads_are_suppressed_for_roles_that_must_not_see_small_numb
 
     ws = Workspace.open(load_settings(db=app_db, root=APP.parent))
     people = {p.user_id: p for p in ws.signin.demo_users()}  # sample_data/demo_users.yaml
+    names = {pid: p.name for pid, p in ws.partnership.partners.items()}
     rows = {}
     for user in ("demo-leadership", "demo-analyst"):
         figures = ws.figures(people[user])
@@ -78,12 +79,15 @@ def test_explore_downloads_are_suppressed_for_roles_that_must_not_see_small_numb
         csv.DictReader(
             io.StringIO(
                 to_safe_csv(
-                    exploration.export_frame(figures, outcome, ws.partnership.areas)
+                    exploration.export_frame(figures, outcome, ws.partnership.areas, names)
                 ).decode("utf-8")
             )
         )
     )
     hidden = [r for r in exported if r["suppressed"] == "true"]
     assert hidden and all(r["numerator"] == "" and r["value"] == "" for r in hidden)
+    # A hidden number is marked in words, never just a blank.
+    assert all(r["state"] == "suppressed" for r in hidden)
+    assert all(r["state_note"].startswith("Suppressed:") for r in hidden)
     analyst_figures, _ = rows["demo-analyst"]
     assert not analyst_figures.filter(analyst_figures["outcome"] == outcome)["suppressed"].any()

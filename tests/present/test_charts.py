@@ -15,13 +15,33 @@ def _spec(chart: Any) -> dict[str, Any]:
 
 
 def _trend() -> pl.DataFrame:
+    """Two areas and the whole partnership; Bury's February is suppressed, Bolton's
+    provisional: the frame `exploration.trend_frame` gives the chart."""
+    rows = [
+        ("Bolton", "2016-01", 1.0, "complete", "Complete"),
+        ("Bolton", "2016-02", 1.5, "provisional", "Provisional"),
+        ("Bury", "2016-01", 2.0, "complete", "Complete"),
+        ("Bury", "2016-02", None, "suppressed", "Suppressed: small number"),
+        ("Whole partnership", "2016-01", 1.4, "complete", "Complete"),
+        ("Whole partnership", "2016-02", 1.3, "provisional", "Provisional"),
+    ]
     return pl.DataFrame(
         {
-            "period": ["2016-01", "2016-02", "2016-01", "2016-02"],
-            "area": ["Bolton", "Bolton", "Bury", "Bury"],
-            "value": [1.0, 1.5, 2.0, 1.2],
-        }
+            "area": [r[0] for r in rows],
+            "period": [r[1] for r in rows],
+            "value": [r[2] for r in rows],
+            "state": [r[3] for r in rows],
+            "mark": [r[4] for r in rows],
+            "shown": ["suppressed: small number" if r[2] is None else f"{r[2]}" for r in rows],
+            "state_note": ["note"] * len(rows),
+        },
+        schema_overrides={"value": pl.Float64},
     )
+
+
+def _data(spec: dict[str, Any], layer: dict[str, Any]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = spec["datasets"][layer["data"]["name"]]
+    return rows
 
 
 def test_trend_chart_has_title_summary_units_target_and_okabe_ito_palette() -> None:
@@ -32,35 +52,61 @@ def test_trend_chart_has_title_summary_units_target_and_okabe_ito_palette() -> N
     )
     assert spec["title"] == "Preventions"
     assert spec["description"] == "S."
-    lines, rule = spec["layer"]
+    lines, points, hidden, rule = spec["layer"]
     assert lines["encoding"]["y"]["title"] == "per 1,000"
-    assert lines["encoding"]["color"]["scale"]["range"] == charts.OKABE_ITO
+    colour = lines["encoding"]["color"]["scale"]
+    # The whole partnership comes first (the strongest colour) and is drawn thickest.
+    assert colour["domain"][0] == "Whole partnership"
+    assert colour["range"] == charts.OKABE_ITO[:3]
+    assert lines["encoding"]["strokeWidth"]["condition"]["value"] == 4
+    assert lines["encoding"]["strokeWidth"]["value"] == 2
     assert lines["encoding"]["strokeDash"]["field"] == "area"  # lines differ by dash, not only hue
-    assert rule["mark"]["type"] == "rule"
+    # Each point's shape says its state; a hidden month is a rule, with its reason.
+    assert points["encoding"]["shape"]["field"] == "mark"
+    assert "Provisional" in points["encoding"]["shape"]["scale"]["domain"]
+    assert [r["period"] for r in _data(spec, hidden)] == ["2016-02"]
+    assert _data(spec, hidden)[0]["shown"] == "suppressed: small number"
+    assert rule["mark"]["type"] == "rule" and rule["encoding"]["y"]["field"] == "target"
 
 
 def test_trend_chart_without_target_has_no_rule() -> None:
     spec = _spec(
         charts.trend_chart(_trend(), title="T", unit_title="%", target=None, description="S.")
     )
-    assert "layer" not in spec and spec["mark"]["type"] == "line"
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "point", "rule"]
 
 
-def test_areas_chart_labels_each_bar_with_its_status_word() -> None:
+def test_areas_chart_keeps_a_suppressed_area_and_labels_each_bar_with_its_value() -> None:
     frame = pl.DataFrame(
         {
-            "area": ["Bolton", "Bury"],
-            "value": [1.0, 2.0],
-            "status_label": ["✔ On track", "✖ Off track"],
-            "status_colour": ["#0072B2", "#D55E00"],
-        }
+            "area": ["Bolton", "Bury", "Trafford"],
+            "value": [2.0, 1.0, None],
+            "shown": ["2.00 per 1,000", "1.00 per 1,000", "suppressed: small number"],
+            "status_label": ["✔ On track", "✖ Off track", "⊘ Suppressed: small number"],
+            "status_colour": ["#0072B2", "#D55E00", "#BBBBBB"],
+        },
+        schema_overrides={"value": pl.Float64},
     )
     spec = _spec(
         charts.areas_chart(frame, title="A", unit_title="per 1,000", target=1.5, description="S.")
     )
     bars, labels, rule = spec["layer"]
-    assert bars["encoding"]["color"]["scale"]["domain"] == ["✔ On track", "✖ Off track"]
-    assert labels["encoding"]["text"]["field"] == "status_label"
+    assert bars["encoding"]["color"]["scale"]["domain"] == [
+        "✔ On track",
+        "✖ Off track",
+        "⊘ Suppressed: small number",
+    ]
+    # The legend sits below the chart, so it never covers the labels.
+    assert bars["encoding"]["color"]["legend"]["orient"] == "bottom"
+    assert labels["encoding"]["text"]["field"] == "bar_label"
+    shown = {r["area"]: r["bar_label"] for r in _data(spec, labels)}
+    assert shown == {
+        "Bolton": "2.00 per 1,000",
+        "Bury": "1.00 per 1,000",
+        "Trafford": "⊘ suppressed: small number",
+    }
+    # Room to the right of the longest bar for its label.
+    assert bars["encoding"]["x"]["scale"]["domain"][1] > 2.0 * 1.3
     assert rule["encoding"]["x"]["field"] == "target"
 
 
@@ -79,13 +125,26 @@ def test_timeliness_grid_shows_a_symbol_in_every_cell() -> None:
     assert spec["description"] == "S."
 
 
-def test_sparkline_and_contributions_carry_descriptions() -> None:
-    spark = _spec(
-        charts.sparkline(
-            _trend().filter(pl.col("area") == "Bury"), title="Trend", description="Up."
-        )
-    )
+def test_sparkline_has_its_target_and_marks_hidden_months() -> None:
+    bury = _trend().filter(pl.col("area") == "Bury")
+    spark = _spec(charts.sparkline(bury, title="Trend", description="Up.", target=1.5))
     assert spark["description"] == "Up."
+    line, points, hidden, rule = spark["layer"]
+    assert line["encoding"]["x"]["axis"]["labelOverlap"] == "greedy"
+    assert points["encoding"]["shape"]["field"] == "mark"
+    assert [r["period"] for r in _data(spark, hidden)] == ["2016-02"]
+    assert rule["encoding"]["y"]["field"] == "target"
+    assert [r["target"] for r in _data(spark, rule)] == [1.5]
+
+
+def test_projector_mode_enlarges_the_chart_text() -> None:
+    chart = charts.trend_chart(_trend(), title="T", unit_title="%", target=1.0, description="S.")
+    config = _spec(charts.enlarge(chart))["config"]
+    assert config["axis"]["labelFontSize"] > 11
+    assert config["title"]["fontSize"] > 14
+
+
+def test_contributions_carry_descriptions() -> None:
     shares = pl.DataFrame({"partner": ["A", "B"], "share": [0.25, 0.75]})
     contrib = _spec(charts.contributions_chart(shares, title="C", description="S."))
     assert contrib["encoding"]["x"]["axis"]["format"] == "%"

@@ -7,12 +7,10 @@ from typing import Any
 
 import polars as pl
 import pytest
+from sample_figures import FIGURES, NAMES
 
 from shared_outcomes.config.definitions import Target
 from shared_outcomes.present import picture
-
-AREAS = {"E08000001": "Bolton", "E08000002": "Bury"}
-NAMES = {"bolton": "Bolton Council", "bury": "Bury Council"}
 
 
 def _definition(**changes: Any) -> Any:
@@ -29,82 +27,6 @@ def _definition(**changes: Any) -> Any:
     return SimpleNamespace(**base)
 
 
-def _row(period: str, area: str | None, value: float | None, **extra: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "outcome": "preventions",
-        "area_code": area,
-        "period": period,
-        "value": value,
-        "target": 1.2,
-        "status": "green",
-        "change_month": None,
-        "expected": ["bolton", "bury"],
-        "submitted": ["bolton", "bury"],
-        "missing": [],
-        "missing_due": [],
-        "provisional": False,
-        "withheld": False,
-        "suppressed": False,
-        "revised": False,
-        "revised_from": None,
-        "revised_to": None,
-        "contributions": None,
-    }
-    row.update(extra)
-    return row
-
-
-def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
-    return pl.DataFrame(
-        rows,
-        schema_overrides={
-            "area_code": pl.String,
-            "value": pl.Float64,
-            "change_month": pl.Float64,
-            "revised_from": pl.Float64,
-            "revised_to": pl.Float64,
-            "expected": pl.List(pl.String),
-            "submitted": pl.List(pl.String),
-            "missing": pl.List(pl.String),
-            "missing_due": pl.List(pl.String),
-            "contributions": pl.List(
-                pl.Struct(
-                    {
-                        "partner_id": pl.String,
-                        "numerator": pl.Float64,
-                        "share": pl.Float64,
-                        "suppressed": pl.Boolean,
-                    }
-                )
-            ),
-        },
-    )
-
-
-FIGURES = _frame(
-    [
-        _row("2016-01", None, 1.0, status="red"),
-        _row(
-            "2016-02",
-            None,
-            1.25,
-            change_month=0.25,
-            missing=["bury"],
-            missing_due=["2016-03-10"],
-            submitted=["bolton"],
-            revised=True,
-            revised_from=1.1,
-            revised_to=1.25,
-            contributions=[
-                {"partner_id": "bolton", "numerator": 30.0, "share": 0.75, "suppressed": False},
-                {"partner_id": "bury", "numerator": 3.0, "share": 0.25, "suppressed": True},
-            ],
-        ),
-        _row("2016-01", "E08000001", 0.9, status="red"),
-        _row("2016-02", "E08000001", 1.3),
-        _row("2016-02", "E08000002", 1.15, status="amber"),
-    ]
-)
 DEFINITIONS = {"preventions": _definition()}
 
 
@@ -121,8 +43,8 @@ def test_card_shows_latest_value_target_rag_word_change_coverage_and_revision() 
     assert card.revised == "Revised from 1.10 per 1,000 to 1.25 per 1,000 by a resubmission."
     assert card.trend["value"].to_list() == [1.0, 1.25]
     assert card.trend_table.rows() == [
-        ("Jan 2016", "1.00 per 1,000"),
-        ("Feb 2016", "1.25 per 1,000"),
+        ("Jan 2016", "1.00 per 1,000", "Complete"),
+        ("Feb 2016", "1.25 per 1,000", "Provisional · revised"),
     ]
     assert "Feb 2016" in card.summary and "on track" in card.summary
 

@@ -87,7 +87,7 @@ def test_suppressed_numbers_are_null_with_the_flag() -> None:
 
 
 def test_csv_escapes_formulas_and_keeps_negative_numbers_numeric() -> None:
-    rows = list(csv.DictReader(io.StringIO(figures_csv(frame()))))
+    rows = list(csv.DictReader(io.StringIO(figures_csv(frame(), {}))))
     assert rows[0]["title"].startswith("'=")
     assert rows[0]["change_month"] == "-0.5"
     assert rows[0]["missing"] == "b" and rows[0]["missing_deadlines"] == "2020-02-12"
@@ -95,9 +95,12 @@ def test_csv_escapes_formulas_and_keeps_negative_numbers_numeric() -> None:
 
 def test_the_table_says_what_is_missing_and_that_the_figure_is_provisional() -> None:
     console = Console(width=200, record=True)
-    console.print(figures_table(frame(), title="t"))
-    text = console.export_text()
-    assert "missing b (due 2020-02-12)" in text and "provisional" in text
+    console.print(figures_table(frame(), title="t", partner_names={"b": "Bury Council"}))
+    text = " ".join(console.export_text().split())
+    # The partner by name, the state worded as on every other surface.
+    assert "Provisional: waiting for Bury Council (due 12 Feb 2020)." in " ".join(
+        text.replace("│", " ").split()
+    )
     assert "2.15 per 1,000" in text
 
 
@@ -155,7 +158,7 @@ def test_the_table_shows_names_from_configuration_as_written_never_as_markup() -
     title = "[link=https://evil.invalid]Homelessness[/link] [bold]now[/bold]"
     console = Console(width=300, record=True)
     figures = frame(title=title, area_name="[red]Bolton[/red]", missing=["[b]x[/b]"])
-    console.print(figures_table(figures, title="Outcomes [i]2020[/i]"))
+    console.print(figures_table(figures, title="Outcomes [i]2020[/i]", partner_names={}))
     text = console.export_text()
     assert title in text and "[red]Bolton[/red]" in text and "[b]x[/b]" in text
     assert "Outcomes [i]2020[/i]" in text

@@ -467,17 +467,20 @@ def outcomes(
             # Without the flag, the shared view whoever asks; with it, refused unless allowed.
             unsuppressed=unsuppressed,
         )
+        names = {pid: p.name for pid, p in workspace.partnership.partners.items()}
         if kind == "json":
             sys.stdout.write(figures_json(figures) + "\n")
         elif kind == "csv":
-            sys.stdout.write(figures_csv(figures))
+            sys.stdout.write(figures_csv(figures, names))
         else:
             shown = figures
             if period is None and figures.height:
                 shown = figures.filter(figures["period"] == figures["period"].max())
             month = str(shown["period"].max()) if shown.height else "no figures yet"
             title = f"Shared outcomes, {month}" + (f" (as at {as_at})" if as_at else "")
-            Console(width=max(Console().width, 160)).print(figures_table(shown, title=title))
+            Console(width=max(Console().width, 160)).print(
+                figures_table(shown, title=title, partner_names=names)
+            )
         return EXIT_OK
 
     raise typer.Exit(run_safely(body))

@@ -14,6 +14,8 @@ import polars as pl
 
 from shared_outcomes.period import first_days
 
+WHOLE_PARTNERSHIP = "Whole partnership"
+
 # Okabe & Ito (2008), "Color Universal Design": eight colours safe for colour-blind readers.
 OKABE_ITO = [
     "#0072B2",  # blue
@@ -45,28 +47,88 @@ def _month(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(first_days("period").alias("month"))
 
 
-def sparkline(frame: pl.DataFrame, *, title: str, description: str) -> ChartSpec:
-    """A small trend line of `value` by `period`, for the common picture's cards."""
-    chart = (
-        alt.Chart(_month(frame), title=alt.TitleParams(title, fontSize=12))
-        .mark_line(point=True, color=OKABE_ITO[0], strokeWidth=2)
+#: What the dashed line on every trend chart is (the pages' legends say exactly this).
+TARGET_LEGEND = "Dashed dark grey line: the shared target."
+#: Point shapes by figure state: the shape says it, so the colour is free to name the area.
+STATE_SHAPES = {
+    "Complete": "circle",
+    "Provisional": "triangle-up",
+    "Complete · revised": "diamond",
+    "Provisional · revised": "diamond",
+}
+#: Grey for what cannot be shown (a suppressed or withheld figure), everywhere.
+HIDDEN_COLOUR = "#BBBBBB"
+#: How much larger everything is in projector mode.
+PROJECTOR_SCALE = 1.6
+
+
+def _target_rule(target: float, label: str, *, axis: str = "y") -> alt.Chart:
+    frame = pl.DataFrame({"target": [target], "label": [label]})
+    rule: alt.Chart = (
+        alt.Chart(frame)
+        .mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2)
+        .encode(**{axis: alt.X("target:Q") if axis == "x" else alt.Y("target:Q")})
+        .encode(tooltip=[alt.Tooltip("label:N", title="Target")])
+    )
+    return rule
+
+
+def _hidden_months(data: pl.DataFrame) -> alt.Chart:
+    """A dotted grey rule at each month whose figure is hidden, its reason in the tooltip."""
+    rules: alt.Chart = (
+        alt.Chart(data.filter(pl.col("value").is_null()))
+        .mark_rule(color=HIDDEN_COLOUR, strokeDash=[2, 2], strokeWidth=2)
         .encode(
-            x=alt.X(
-                "month:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0, tickCount=3)
-            ),
-            y=alt.Y(
-                "value:Q",
-                title=None,
-                scale=alt.Scale(zero=False),
-                axis=alt.Axis(tickCount=3, format=".3~g"),
-            ),
+            x="month:T",
             tooltip=[
                 alt.Tooltip("period:N", title="Month"),
-                alt.Tooltip("value:Q", title="Value", format=",.2f"),
+                alt.Tooltip("shown:N", title="Figure"),
             ],
         )
     )
-    return _finish(chart, height=110, description=description)
+    return rules
+
+
+def sparkline(
+    frame: pl.DataFrame, *, title: str, description: str, target: float | None = None
+) -> ChartSpec:
+    """A small trend line of `value` by `period`, for the common picture's cards: provisional
+    points as triangles, hidden months as dotted grey rules, the target dashed."""
+    data = _month(frame)
+    base = alt.Chart(data, title=alt.TitleParams(title, fontSize=12))
+    line = base.mark_line(color=OKABE_ITO[0], strokeWidth=2).encode(
+        x=alt.X(
+            "month:T",
+            title=None,
+            axis=alt.Axis(
+                format="%b %y", labelAngle=0, tickCount=3, labelOverlap="greedy", labelFlush=True
+            ),
+        ),
+        y=alt.Y(
+            "value:Q",
+            title=None,
+            scale=alt.Scale(zero=False),
+            axis=alt.Axis(tickCount=3, format=".3~g"),
+        ),
+    )
+    points = base.mark_point(filled=True, size=40, color=OKABE_ITO[0]).encode(
+        x="month:T",
+        y="value:Q",
+        shape=alt.Shape(
+            "mark:N",
+            scale=alt.Scale(domain=list(STATE_SHAPES), range=list(STATE_SHAPES.values())),
+            legend=None,
+        ),
+        tooltip=[
+            alt.Tooltip("period:N", title="Month"),
+            alt.Tooltip("shown:N", title="Figure"),
+            alt.Tooltip("mark:N", title="State"),
+        ],
+    )
+    layers = [line, points, _hidden_months(data)]
+    if target is not None:
+        layers.append(_target_rule(target, f"Target {target:g}"))
+    return _finish(alt.layer(*layers), height=110, description=description)
 
 
 def trend_chart(
@@ -77,33 +139,44 @@ def trend_chart(
     target: float | None,
     description: str,
 ) -> ChartSpec:
-    """`value` by `period`, one line per `area` (at most MAX_SERIES), with the target dashed."""
+    """`value` by `period`, one line per `area` (at most MAX_SERIES), the whole partnership
+    first and thickest; each point shaped by its state; hidden months as dotted grey rules; the
+    target dashed (`TARGET_LEGEND`)."""
     data = _month(frame)
-    lines = (
-        alt.Chart(data)
-        .mark_line(point=True, strokeWidth=2)
-        .encode(
-            x=alt.X("month:T", title="Month", axis=MONTH_AXIS),
-            y=alt.Y("value:Q", title=unit_title, scale=alt.Scale(zero=False)),
-            color=alt.Color(
-                "area:N", title="Area", scale=alt.Scale(range=OKABE_ITO), legend=alt.Legend()
-            ),
-            strokeDash=alt.StrokeDash("area:N", title="Area"),
-            tooltip=[
-                alt.Tooltip("area:N", title="Area"),
-                alt.Tooltip("period:N", title="Month"),
-                alt.Tooltip("value:Q", title=unit_title, format=",.2f"),
-            ],
-        )
+    areas = data["area"].unique(maintain_order=True).to_list()
+    order = sorted(areas, key=lambda a: (a != WHOLE_PARTNERSHIP, a))
+    colour = alt.Color(
+        "area:N", title="Area", scale=alt.Scale(domain=order, range=OKABE_ITO[: len(order)])
     )
-    if target is None:
-        return _finish(lines, title=title, description=description, height=360)
-    rule = (
-        alt.Chart(pl.DataFrame({"target": [target], "label": [f"Target {target:g}"]}))
-        .mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2)
-        .encode(y="target:Q", tooltip=[alt.Tooltip("label:N", title="Target")])
+    whole = alt.datum.area == WHOLE_PARTNERSHIP
+    base = alt.Chart(data)
+    lines = base.mark_line().encode(
+        x=alt.X("month:T", title="Month", axis=MONTH_AXIS),
+        y=alt.Y("value:Q", title=unit_title, scale=alt.Scale(zero=False)),
+        color=colour,
+        strokeDash=alt.StrokeDash("area:N", title="Area", sort=order),
+        strokeWidth=alt.condition(whole, alt.value(4), alt.value(2)),
     )
-    return _finish(alt.layer(lines, rule), title=title, description=description, height=360)
+    points = base.mark_point(filled=True, size=60).encode(
+        x="month:T",
+        y="value:Q",
+        color=colour,
+        shape=alt.Shape(
+            "mark:N",
+            title="State",
+            scale=alt.Scale(domain=list(STATE_SHAPES), range=list(STATE_SHAPES.values())),
+        ),
+        tooltip=[
+            alt.Tooltip("area:N", title="Area"),
+            alt.Tooltip("period:N", title="Month"),
+            alt.Tooltip("shown:N", title=unit_title),
+            alt.Tooltip("state_note:N", title="State"),
+        ],
+    )
+    layers = [lines, points, _hidden_months(data)]
+    if target is not None:
+        layers.append(_target_rule(target, f"Target {target:g}"))
+    return _finish(alt.layer(*layers), title=title, description=description, height=360)
 
 
 def areas_chart(
@@ -114,39 +187,65 @@ def areas_chart(
     target: float | None,
     description: str,
 ) -> ChartSpec:
-    """One bar per `area` for a month, coloured and labelled by `status_label` (word + symbol)."""
+    """One bar per `area` for a month, coloured by `status_label` (its word and symbol in the
+    legend below), each labelled with its value; a hidden area keeps its row, labelled with why
+    (`shown`), never dropped."""
+    data = frame.with_columns(
+        pl.when(pl.col("value").is_null())
+        .then(pl.concat_str(pl.lit("⊘ "), pl.col("shown")))
+        .otherwise(pl.col("shown"))
+        .alias("bar_label"),
+        pl.col("value").fill_null(0.0).alias("bar"),
+    )
+    top = max([v for v in frame["value"].to_list() if v is not None] + [target or 0.0, 0.0])
+    x = alt.X(
+        "bar:Q", title=unit_title, scale=alt.Scale(domain=[0, (top or 1.0) * 1.35], nice=False)
+    )
+    sort = data["area"].to_list()
     bars = (
-        alt.Chart(frame)
+        alt.Chart(data)
         .mark_bar()
         .encode(
-            y=alt.Y("area:N", title="Area", sort="-x"),
-            x=alt.X("value:Q", title=unit_title),
+            y=alt.Y("area:N", title="Area", sort=sort, axis=alt.Axis(labelLimit=240)),
+            x=x,
             color=alt.Color(
                 "status_label:N",
                 title="Status",
                 scale=alt.Scale(
-                    domain=frame["status_label"].unique(maintain_order=True).to_list(),
-                    range=frame["status_colour"].unique(maintain_order=True).to_list(),
+                    domain=data["status_label"].unique(maintain_order=True).to_list(),
+                    range=data["status_colour"].unique(maintain_order=True).to_list(),
                 ),
+                legend=alt.Legend(orient="bottom", direction="horizontal"),
             ),
             tooltip=[
                 alt.Tooltip("area:N", title="Area"),
-                alt.Tooltip("value:Q", title=unit_title, format=",.2f"),
+                alt.Tooltip("shown:N", title=unit_title),
                 alt.Tooltip("status_label:N", title="Status"),
+                alt.Tooltip("state_note:N", title="Coverage and notes"),
             ],
         )
     )
-    labels = bars.mark_text(align="left", dx=4, color="#1a1a1a").encode(
-        text=alt.Text("status_label:N"), color=alt.value("#1a1a1a")
+    labels = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=4, color="#1a1a1a")
+        .encode(y=alt.Y("area:N", sort=sort), x=x, text=alt.Text("bar_label:N"))
     )
     layers: list[alt.Chart] = [bars, labels]
     if target is not None:
-        layers.append(
-            alt.Chart(pl.DataFrame({"target": [target]}))
-            .mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2)
-            .encode(x="target:Q")
-        )
+        layers.append(_target_rule(target, f"Target {target:g}", axis="x"))
     return _finish(alt.layer(*layers), title=title, description=description, height=alt.Step(28))
+
+
+def enlarge(chart: ChartSpec) -> ChartSpec:
+    """The chart for projector mode: larger text and marks (`PROJECTOR_SCALE`)."""
+    size = PROJECTOR_SCALE
+    enlarged: ChartSpec = (
+        chart.configure_axis(labelFontSize=11 * size, titleFontSize=12 * size)
+        .configure_legend(labelFontSize=11 * size, titleFontSize=12 * size)
+        .configure_title(fontSize=14 * size)
+        .configure_text(fontSize=11 * size)
+    )
+    return enlarged
 
 
 def contributions_chart(frame: pl.DataFrame, *, title: str, description: str) -> ChartSpec:

@@ -16,6 +16,7 @@ import polars as pl
 
 from shared_outcomes.config.definitions import OutcomeDefinition
 from shared_outcomes.period import Period
+from shared_outcomes.present.states import figure_state, trend_points
 from shared_outcomes.present.views import (
     RagStyle,
     format_change,
@@ -25,7 +26,6 @@ from shared_outcomes.present.views import (
     sorted_definitions,
 )
 
-WHOLE_PARTNERSHIP = "Whole partnership"
 TREND_MONTHS = 12
 
 
@@ -63,17 +63,19 @@ class Card:
     coverage: str
     complete: bool
     revised: str | None
-    trend: pl.DataFrame  # period, value (the partnership-wide figure)
+    trend: pl.DataFrame  # the partnership-wide figure by month (`states.trend_points`)
+    target_value: float | None
 
     @property
     def trend_table(self) -> pl.DataFrame:
-        """The sparkline's figures as people read them: month and value with its unit."""
+        """The sparkline's figures as people read them: month, value with its unit, state."""
         return pl.DataFrame(
             {
                 "Month": [month_label(p) for p in self.trend["period"].to_list()],
-                "Figure": [format_value(v, self.unit) for v in self.trend["value"].to_list()],
+                "Figure": self.trend["shown"].to_list(),
+                "State": self.trend["mark"].to_list(),
             },
-            schema={"Month": pl.String, "Figure": pl.String},
+            schema={"Month": pl.String, "Figure": pl.String, "State": pl.String},
         )
 
     summary: str
@@ -99,34 +101,17 @@ def _card(
             "No partner has submitted data for this outcome yet.",
             False,
             None,
-            pl.DataFrame(schema={"period": pl.String, "value": pl.Float64}),
+            trend_points(mine, d.unit, names),
+            d.target.value if d.target else None,
             f"{d.title}: no data yet.",
         )
     row: dict[str, Any] = mine.row(-1, named=True)
-    hidden = bool(row["suppressed"]) or bool(row["withheld"])
-    value = format_value(row["value"], d.unit, suppressed=bool(row["suppressed"]))
-    if row["withheld"] and not row["suppressed"]:
-        value = "withheld until every partner has submitted"
-    missing = _names(row["missing"], names)
-    if missing:
-        dues = row["missing_due"] or []
-        due = f" (due {day_label(dues[0])})" if len(set(dues)) == 1 else ""
-        coverage = f"Provisional: waiting for {', '.join(missing)}{due}."
-    else:
-        needed = len(row["expected"] or [])
-        coverage = (
-            "Complete: the one partner needed has submitted."
-            if needed == 1
-            else f"Complete: all {needed} partners needed have submitted."
-        )
-    revised = None
-    if row["revised"] and not hidden:
-        revised = (
-            f"Revised from {format_value(row['revised_from'], d.unit)} to "
-            f"{format_value(row['revised_to'], d.unit)} by a resubmission."
-        )
+    state = figure_state(row, d.unit, names)
+    hidden = state.hidden
+    value, coverage, revised = state.shown, state.coverage, state.revised
+    missing = row["missing"]
     rag = rag_style(None if hidden else row["status"])
-    trend = mine.filter(pl.col("value").is_not_null()).select("period", "value").tail(TREND_MONTHS)
+    trend = trend_points(mine.tail(TREND_MONTHS), d.unit, names)
     change = format_change(None if hidden else row["change_month"], d.unit)
     summary = (
         f"{d.title}, {month_label(row['period'])}: {value}; target {target}; {rag.word.lower()}; "
@@ -145,6 +130,7 @@ def _card(
         complete=not missing,
         revised=revised,
         trend=trend,
+        target_value=d.target.value if d.target else None,
         summary=summary,
     )
 

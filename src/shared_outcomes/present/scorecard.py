@@ -13,13 +13,16 @@ hidden value.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
 from rich.table import Table
 from rich.text import Text
 
+from shared_outcomes.period import month_label
 from shared_outcomes.present.exports import safe_csv_text
+from shared_outcomes.present.states import figure_state, with_states
 from shared_outcomes.present.views import format_change, format_value, rag_style
 
 _DECIMALS = 6  # enough for any rate shown; keeps the JSON stable across platforms
@@ -85,9 +88,10 @@ def figures_json(frame: pl.DataFrame) -> str:
     return json.dumps(figure_records(frame), indent=2, ensure_ascii=False)
 
 
-def figures_csv(frame: pl.DataFrame) -> str:
-    """The figures as CSV text, one row per figure, formula-escaped."""
-    flat = frame.select(
+def figures_csv(frame: pl.DataFrame, partner_names: Mapping[str, str]) -> str:
+    """The figures as CSV text, one row per figure, formula-escaped, with each figure's state
+    in words (`state`, `state_note`, as every other surface words it)."""
+    flat = with_states(frame, partner_names).select(
         "outcome",
         "title",
         "area_code",
@@ -108,47 +112,35 @@ def figures_csv(frame: pl.DataFrame) -> str:
         "suppressed",
         "revised_from",
         "revised_to",
+        "state",
+        "state_note",
     )
     return safe_csv_text(flat)
 
 
-def figures_table(frame: pl.DataFrame, *, title: str) -> Table:
-    """A terminal table: value with unit, target and RAG in words, change, coverage, notes.
+def figures_table(frame: pl.DataFrame, *, title: str, partner_names: Mapping[str, str]) -> Table:
+    """A terminal table: value with unit (or what hides it), target and RAG in words, change,
+    coverage and notes worded by `states.figure_state`, partners by name.
 
-    Every cell and the title are `Text`, never Rich markup: titles, area names and partner ids
+    Every cell and the title are `Text`, never Rich markup: titles, area names and partner names
     come from configuration, and "[link=…]" or "[bold]" in them is shown as written.
     """
     table = Table(title=Text(title), title_justify="left")
     for heading in ("Outcome", "Area", "Month", "Value", "Target", "Status", "Since last month"):
         table.add_column(heading)
-    table.add_column("Coverage")
+    table.add_column("Coverage and notes")
     for row in frame.iter_rows(named=True):
         unit = row["unit"]
-        notes = []
-        if row["provisional"]:
-            notes.append("provisional")
-        if row["withheld"]:
-            notes.append("withheld until complete")
-        if row["revised"] and row["revised_from"] is not None and row["revised_to"] is not None:
-            notes.append(
-                f"revised from {format_value(row['revised_from'], unit)}"
-                f" to {format_value(row['revised_to'], unit)}"
-            )
-        missing = ", ".join(
-            f"{p} (due {d})" for p, d in zip(row["missing"], row["missing_due"], strict=True)
-        )
-        coverage = f"{len(row['submitted'])}/{len(row['expected'])} partners"
+        state = figure_state(row, unit, partner_names)
         cells = (
             row["title"],
             row["area_name"],
-            row["period"],
-            format_value(row["value"], unit, suppressed=row["suppressed"]),
+            month_label(row["period"]),
+            state.shown,
             "" if row["target"] is None else format_value(row["target"], unit),
-            rag_style(row["status"]).label if row["status"] else "–",
-            format_change(row["change_month"], unit),
-            coverage
-            + (f"; missing {missing}" if missing else "")
-            + "".join(f"; {n}" for n in notes),
+            "–" if state.hidden or not row["status"] else rag_style(row["status"]).label,
+            format_change(None if state.hidden else row["change_month"], unit),
+            f"{len(row['submitted'])} of {len(row['expected'])} partners. {state.note}",
         )
         table.add_row(*(Text(cell or "") for cell in cells))
     return table

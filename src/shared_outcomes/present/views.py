@@ -113,7 +113,7 @@ UNIT_TITLE = {
 def format_value(value: float | None, unit: str, *, suppressed: bool = False) -> str:
     """A figure as people read it, with its unit: '1.23 per 1,000', '45.2%', '1,234'."""
     if suppressed:
-        return "suppressed (small number)"
+        return "suppressed: small number"
     if value is None:
         return "no figure"
     if unit == "count":
@@ -173,6 +173,28 @@ _RAG_ALIASES = {
     "off_track": "red",
     "no_target": "none",
 }
+
+
+#: How a hidden figure is shown where a RAG status would be (grey: no judgement can be made).
+HIDDEN_STYLES: dict[str, RagStyle] = {
+    "suppressed": RagStyle("Suppressed: small number", "⊘", "#BBBBBB"),
+    "withheld": RagStyle("Withheld: partners missing", "…", "#DDDDDD"),
+}
+
+#: Decimal places a download keeps, by unit: the precision the figure means (no float noise).
+EXPORT_DECIMALS = {"count": 0, "percent": 2, "per_100": 3, "per_1000": 3}
+#: Decimal places of numerators and denominators in a download (sums of submitted values).
+COUNT_DECIMALS = 3
+#: What a download says of its numbers (beside the button and in the README).
+EXPORT_ROUNDING = (
+    "Numbers are rounded to the precision of their unit: counts to whole numbers, percentages "
+    "to 2 decimal places, rates per 100 or per 1,000 to 3; numerators and denominators to 3."
+)
+
+
+def hidden_style(state: str) -> RagStyle:
+    """The style of a hidden figure (`suppressed` or `withheld`) in place of its RAG status."""
+    return HIDDEN_STYLES[state]
 
 
 def rag_style(status: str | None) -> RagStyle:

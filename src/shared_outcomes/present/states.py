@@ -1,0 +1,143 @@
+"""A figure's state in words: the one place that says provisional, withheld, suppressed, revised.
+
+Every surface that shows a figure (the common picture's cards, Explore's charts and tables, the
+CLI's table, the downloads) words its state through `figure_state`, so one number means the same
+thing everywhere. A hidden number is marked, never dropped: a suppressed or withheld figure keeps
+its row, with its state in place of the value.
+
+The states, strongest first: *suppressed* (a small number hidden by disclosure control),
+*withheld* (hidden until every partner needed has submitted), *provisional* (shown, but partners
+are still missing), *complete*. A figure can also be *revised* (a resubmission changed it since
+it was first published); that is said beside whichever of the others holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from shared_outcomes.period import Period
+from shared_outcomes.present.views import format_value
+
+SUPPRESSED = "suppressed: small number"
+WITHHELD = "withheld until every partner has submitted"
+
+#: The short mark of each state, as a chart legend and a table's "State" column show it.
+MARKS = {
+    "suppressed": "Suppressed: small number",
+    "withheld": "Withheld: partners missing",
+    "provisional": "Provisional",
+    "complete": "Complete",
+}
+
+
+@dataclass(frozen=True)
+class FigureState:
+    """How one figure stands: its state, its value as shown, and the words around it."""
+
+    state: str  # suppressed | withheld | provisional | complete
+    shown: str  # the value with its unit, or what hides it
+    coverage: str  # "Provisional: waiting for …" / "Complete: …"
+    revised: str | None  # "Revised from 1.20 to 1.25 by a resubmission." when it was
+    hidden: bool
+
+    @property
+    def mark(self) -> str:
+        """The short mark ('Provisional', 'Suppressed: small number', …), '· revised' added."""
+        return MARKS[self.state] + (" · revised" if self.revised else "")
+
+    @property
+    def note(self) -> str:
+        """Everything said about the figure beyond its value, in one line."""
+        parts = [self.coverage]
+        if self.state == "suppressed":
+            parts.insert(0, "Suppressed: the number is small enough to identify people.")
+        elif self.state == "withheld":
+            parts.insert(0, "Withheld until every partner needed has submitted.")
+        if self.revised:
+            parts.append(self.revised)
+        return " ".join(parts)
+
+
+def _day_label(iso_day: str) -> str:
+    year, month, day = iso_day.split("-")
+    return f"{int(day)} {Period(int(year), int(month)).label}"
+
+
+def coverage_words(
+    missing: Sequence[str] | None,
+    missing_due: Sequence[str] | None,
+    expected: Sequence[str] | None,
+    partner_names: Mapping[str, str],
+) -> str:
+    """'Provisional: waiting for Tameside Council (due 10 Nov 2017).' or 'Complete: …'."""
+    names = [partner_names.get(p, p) for p in (missing or [])]
+    if names:
+        dues = list(missing_due or [])
+        due = f" (due {_day_label(dues[0])})" if dues and len(set(dues)) == 1 else ""
+        return f"Provisional: waiting for {', '.join(names)}{due}."
+    needed = len(expected or [])
+    if needed == 1:
+        return "Complete: the one partner needed has submitted."
+    return f"Complete: all {needed} partners needed have submitted."
+
+
+def figure_state(
+    row: Mapping[str, Any], unit: str, partner_names: Mapping[str, str]
+) -> FigureState:
+    """The state of one row of the figures frame (`compute_outcomes`)."""
+    suppressed, withheld = bool(row["suppressed"]), bool(row["withheld"])
+    coverage = coverage_words(row["missing"], row["missing_due"], row["expected"], partner_names)
+    if suppressed:
+        state, shown = "suppressed", SUPPRESSED
+    elif withheld:
+        state, shown = "withheld", WITHHELD
+    else:
+        state = "provisional" if row["missing"] else "complete"
+        shown = format_value(row["value"], unit)
+    revised = None
+    hidden = suppressed or withheld
+    if row["revised"] and not hidden and row["revised_from"] is not None:
+        revised = (
+            f"Revised from {format_value(row['revised_from'], unit)} to "
+            f"{format_value(row['revised_to'], unit)} by a resubmission."
+        )
+    return FigureState(state, shown, coverage, revised, hidden)
+
+
+def with_states(figures: pl.DataFrame, partner_names: Mapping[str, str]) -> pl.DataFrame:
+    """`figures` with `state`, `shown`, `mark` and `state_note` columns."""
+    states = [
+        figure_state(row, row["unit"], partner_names) for row in figures.iter_rows(named=True)
+    ]
+    return figures.with_columns(
+        pl.Series("state", [s.state for s in states], dtype=pl.String),
+        pl.Series("shown", [s.shown for s in states], dtype=pl.String),
+        pl.Series("mark", [s.mark for s in states], dtype=pl.String),
+        pl.Series("state_note", [s.note for s in states], dtype=pl.String),
+    )
+
+
+def trend_points(
+    rows: pl.DataFrame, unit: str, partner_names: Mapping[str, str], *, area: str | None = None
+) -> pl.DataFrame:
+    """One point per month of one series: `period`, `value` (null where hidden), `state`,
+    `mark`, `shown` and `state_note`; with `area` when it is given. A hidden month keeps its
+    point, so a chart can mark it and its table say why."""
+    states = [figure_state(row, unit, partner_names) for row in rows.iter_rows(named=True)]
+    columns: dict[str, Any] = {
+        "period": rows["period"].to_list(),
+        "value": [None if s.hidden else v for s, v in zip(states, rows["value"], strict=True)],
+        "state": [s.state for s in states],
+        "mark": [s.mark for s in states],
+        "shown": [s.shown for s in states],
+        "state_note": [s.note for s in states],
+    }
+    schema: dict[str, Any] = dict.fromkeys(columns, pl.String) | {"value": pl.Float64}
+    if area is not None:
+        columns = {"area": [area] * rows.height, **columns}
+        schema = {"area": pl.String, **schema}
+    return pl.DataFrame(columns, schema=schema)
