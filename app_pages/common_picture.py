@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 
 import polars as pl
 import streamlit as st
@@ -73,18 +73,18 @@ with guarded():
                             show_table(card.trend_table)
 
     st.header("Since the last meeting")
-    newest_time = ws.latest_submission_time(me)  # one SELECT, not the whole register
-    newest = newest_time.date() if newest_time else datetime.now(UTC).date()
+    default_day = picture.default_meeting_day(figures) or datetime.now(UTC).date()
     meeting = st.date_input(
         "Date of the last meeting",
-        value=newest - timedelta(days=30),
-        max_value=newest,
+        value=default_day,
         key="meeting",
-        help="Figures are compared with the picture as it stood at the end of that day.",
+        bind="query-params",  # a link to this page reproduces the comparison
+        help="Figures are compared with the picture as it stood at the end of that day. "
+        "Without a date, the end of the latest month's figures.",
         format="DD/MM/YYYY",
     )
     as_at = datetime.combine(meeting, time.max, tzinfo=UTC)
-    changes = picture.changes_since(ws.figures(me, as_at=as_at), figures, ws.definitions)
+    changes = picture.changes_since(ws.figures(me, as_at=as_at), figures, ws.definitions, names)
     st.markdown(literal(picture.changes_summary(changes, meeting.strftime("%d %B %Y"))))
     if changes.height:
         show_table(changes)

@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from sample_figures import FIGURES, NAMES
+from sample_figures import FIGURES, NAMES, figure_row, figures_frame
 
 from shared_outcomes.config.definitions import Target
 from shared_outcomes.present import picture
@@ -70,11 +70,11 @@ def test_an_outcome_without_figures_says_so() -> None:
 def test_an_outcome_already_off_track_at_the_meeting_is_not_newly_off_track() -> None:
     before = FIGURES.filter(pl.col("period") == "2016-01")  # red then
     now = FIGURES.with_columns(pl.lit("red").alias("status"))
-    changes = picture.changes_since(before, now, DEFINITIONS)
+    changes = picture.changes_since(before, now, DEFINITIONS, NAMES)
     assert "✖ Newly off track" not in changes["Change"].to_list()
 
 
-def test_changes_since_a_meeting_lists_new_revised_and_newly_off_track() -> None:
+def test_changes_lead_with_off_track_and_list_each_figure_once() -> None:
     before = FIGURES.filter(pl.col("period") == "2016-01").with_columns(
         pl.lit(1.1).alias("value"), pl.lit("green").alias("status")
     )
@@ -84,19 +84,56 @@ def test_changes_since_a_meeting_lists_new_revised_and_newly_off_track() -> None
         .otherwise("status")
         .alias("status")
     )
-    changes = picture.changes_since(before, now, DEFINITIONS)
-    kinds = changes.select("Month", "Change").rows()
-    assert kinds == [
-        ("Jan 2016", "Revised"),
-        ("Feb 2016", "New figure"),
-        ("Feb 2016", "✖ Newly off track"),
+    changes = picture.changes_since(before, now, DEFINITIONS, NAMES)
+    # February is new and off track: listed once, as newly off track, not also as new.
+    assert changes.select("Month", "Change", "Figure").rows() == [
+        ("Feb 2016", "✖ Newly off track", "1.25 per 1,000"),
+        ("Jan 2016", "Revised", "1.10 per 1,000 → 1.00 per 1,000"),
+        (
+            "Feb 2016",
+            "Data still missing",
+            "Provisional: waiting for Bury Council (due 10 Mar 2016).",
+        ),
     ]
     assert picture.changes_summary(changes, "1 March") == (
-        "Since 1 March: 1 new figures, 1 revised, 1 newly off track."
+        "Since 1 March: 1 newly off track, 1 revised, 1 still waiting for data."
     )
     assert (
         picture.changes_summary(changes.clear(), "1 March") == "Nothing has changed since 1 March."
     )
+
+
+def test_back_on_track_data_now_in_and_new_months_grouped() -> None:
+    months = ["2016-01", "2016-02", "2016-03", "2016-04"]
+    before = figures_frame(
+        [
+            figure_row("2016-01", None, 1.0, status="red"),
+            figure_row(
+                "2016-02", None, 1.1, status="red", missing=["bury"], missing_due=["2016-03-10"]
+            ),
+        ]
+    )
+    now = figures_frame(
+        [
+            figure_row("2016-01", None, 1.0, status="red"),
+            figure_row("2016-02", None, 1.1, status="red"),
+        ]
+        + [figure_row(m, None, 1.3, status="amber") for m in months[2:3]]
+        + [figure_row(months[3], None, 1.3)]
+    )
+    changes = picture.changes_since(before, now, DEFINITIONS, NAMES)
+    assert changes.select("Month", "Change", "Figure").rows() == [
+        ("Apr 2016", "✔ Back on track", "1.30 per 1,000"),
+        ("Feb 2016", "Data now in", "Complete: all 2 partners needed have submitted."),
+        ("Mar 2016", "New figures", "1 month"),
+    ]
+
+
+def test_the_default_meeting_day_follows_the_figures_not_the_newest_upload() -> None:
+    from datetime import date
+
+    assert picture.default_meeting_day(FIGURES) == date(2016, 2, 29)
+    assert picture.default_meeting_day(FIGURES.clear()) is None
 
 
 @pytest.mark.parametrize(("period", "label"), [("2016-01", "Jan 2016"), ("2017-12", "Dec 2017")])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
@@ -156,68 +157,113 @@ def latest_period(figures: pl.DataFrame) -> str | None:
     return None if periods.is_empty() else str(periods.max())
 
 
+#: What changed since a meeting, in the order a board reads it.
+CHANGE_ORDER = (
+    "✖ Newly off track",
+    "✔ Back on track",
+    "Revised",
+    "Data now in",
+    "Data still missing",
+    "New figures",
+)
+
+
+def default_meeting_day(figures: pl.DataFrame) -> date | None:
+    """The day to compare with when no meeting date is given: the last day of the latest
+    figures' month, before any of that month's data were due. It follows the figures, not the
+    newest upload, so a late or test upload never moves it."""
+    latest = latest_period(figures)
+    if latest is None:
+        return None
+    return Period.parse(latest).next().first_day - timedelta(days=1)
+
+
 def changes_since(
     before: pl.DataFrame,
     now: pl.DataFrame,
     definitions: Mapping[str, OutcomeDefinition],
+    partner_names: Mapping[str, str],
 ) -> pl.DataFrame:
-    """What changed between two states of the picture: new months, revisions, newly off track.
+    """What changed in the partnership-wide figures since a meeting, board-first, one line
+    per change: newly off track, back on track, revised (from what to what), data now in, data
+    still missing (and whose), then the new months of figures grouped per outcome.
 
     `before` is the picture as it stood at the meeting (`compute_outcomes(..., as_at=...)`),
-    `now` the current one; both partnership-wide rows are compared.
+    `now` the current one. A figure is listed once: a new month that is off track is listed as
+    newly off track, not also as a new figure.
     """
     out: list[dict[str, str]] = []
     old, new = _partnership_rows(before), _partnership_rows(now)
     for d in sorted_definitions(definitions):
-        o = old.filter(pl.col("outcome") == d.id).select("period", "value", "status", "suppressed")
-        n = new.filter(pl.col("outcome") == d.id).select("period", "value", "status", "suppressed")
-        both = n.join(o, on="period", how="left", suffix="_before").sort("period")
-        for row in both.iter_rows(named=True):
-            if row["suppressed"] or row["value"] is None:
-                continue
-            label = month_label(row["period"])
-            if row["value_before"] is None:
-                out.append(_change(d, label, "New figure", format_value(row["value"], d.unit)))
-            elif abs(row["value"] - row["value_before"]) > 1e-9:
-                text = (
-                    f"{format_value(row['value_before'], d.unit)} → "
-                    f"{format_value(row['value'], d.unit)}"
-                )
-                out.append(_change(d, label, "Revised", text))
-        if both.height:
-            # Newly off track: off track now, and not in the latest figure known at the meeting.
-            last = both.row(-1, named=True)
-            known = o.filter(pl.col("status").is_not_null()).sort("period")
-            was = known["status"][-1] if known.height else None
-            if rag_style(last["status"]).word == "Off track" and (
-                rag_style(was).word != "Off track"
-            ):
-                out.append(
-                    _change(
-                        d,
-                        month_label(last["period"]),
-                        "✖ Newly off track",
-                        format_value(last["value"], d.unit),
-                    )
-                )
+        o = old.filter(pl.col("outcome") == d.id).sort("period")
+        n = new.filter(pl.col("outcome") == d.id).sort("period")
+        if n.height:
+            out.extend(_outcome_changes(d, o, n, partner_names))
+    rank = {kind: i for i, kind in enumerate(CHANGE_ORDER)}
+    out.sort(key=lambda c: rank[c["Change"]])
     return pl.DataFrame(
         out,
         schema={"Outcome": pl.String, "Month": pl.String, "Change": pl.String, "Figure": pl.String},
     )
 
 
-def _change(d: OutcomeDefinition, month: str, change: str, figure: str) -> dict[str, str]:
-    return {"Outcome": d.title, "Month": month, "Change": change, "Figure": figure}
+def _outcome_changes(
+    d: OutcomeDefinition, old: pl.DataFrame, new: pl.DataFrame, names: Mapping[str, str]
+) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    before = {r["period"]: r for r in old.iter_rows(named=True)}
+    last = new.row(-1, named=True)
+    last_state = figure_state(last, d.unit, names)
+    shown_status = [r["status"] for r in old.iter_rows(named=True) if r["status"] is not None]
+    was = rag_style(shown_status[-1] if shown_status else None).word
+    now_word = rag_style(None if last_state.hidden else last["status"]).word
+    listed: set[str] = set()
+    if now_word == "Off track" and was != "Off track":
+        out.append(_change(d, last["period"], "✖ Newly off track", last_state.shown))
+        listed.add(last["period"])
+    elif now_word == "On track" and was in ("Off track", "Near target"):
+        out.append(_change(d, last["period"], "✔ Back on track", last_state.shown))
+        listed.add(last["period"])
+    fresh: list[str] = []
+    for row in new.iter_rows(named=True):
+        period, state = row["period"], figure_state(row, d.unit, names)
+        earlier = before.get(period)
+        if earlier is None:
+            if period not in listed and not state.hidden:
+                fresh.append(period)
+            continue
+        old_state = figure_state(earlier, d.unit, names)
+        if state.hidden or old_state.hidden:
+            continue
+        if abs(row["value"] - earlier["value"]) > 1e-9:
+            out.append(_change(d, period, "Revised", f"{old_state.shown} → {state.shown}"))
+        elif earlier["missing"] and not row["missing"]:
+            out.append(_change(d, period, "Data now in", state.coverage))
+    if last["missing"]:
+        out.append(_change(d, last["period"], "Data still missing", last_state.coverage))
+    if fresh:
+        span = month_label(fresh[0]) + ("" if len(fresh) == 1 else f" to {month_label(fresh[-1])}")
+        count = f"{len(fresh)} month{'s' if len(fresh) > 1 else ''}"
+        out.append({"Outcome": d.title, "Month": span, "Change": "New figures", "Figure": count})
+    return out
+
+
+def _change(d: OutcomeDefinition, period: str, change: str, figure: str) -> dict[str, str]:
+    return {"Outcome": d.title, "Month": month_label(period), "Change": change, "Figure": figure}
 
 
 def changes_summary(changes: pl.DataFrame, since: str) -> str:
+    """'Since 31 October 2017: 1 newly off track, 2 revised, …' in the board's order."""
     if changes.height == 0:
         return f"Nothing has changed since {since}."
     counts = dict(changes.group_by("Change").len().iter_rows())
     words = {
-        "New figure": "new figures",
-        "Revised": "revised",
         "✖ Newly off track": "newly off track",
+        "✔ Back on track": "back on track",
+        "Revised": "revised",
+        "Data now in": "now complete",
+        "Data still missing": "still waiting for data",
+        "New figures": "with new months of figures",
     }
-    parts = [f"{n} {words.get(kind, kind.lower())}" for kind, n in sorted(counts.items())]
+    parts = [f"{counts[kind]} {words[kind]}" for kind in CHANGE_ORDER if kind in counts]
     return f"Since {since}: " + ", ".join(parts) + "."
