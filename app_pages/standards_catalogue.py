@@ -30,6 +30,12 @@ with guarded():
             if contract.description:
                 st.markdown(literal(contract.description))
             show_table(views.contract_table(contract))
+            exact = views.contract_patterns(contract)
+            if exact.height and st.toggle(
+                "Show the exact patterns (for the people who build the export)",
+                key=f"patterns-{dataset}",
+            ):
+                show_table(exact)
             st.download_button(
                 literal(f"Download a blank template CSV for {contract.title}"),
                 data=views.template_csv(contract),

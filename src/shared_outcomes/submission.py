@@ -55,7 +55,7 @@ class SubmitResult:
             )
         if self.status == "rejected":
             return (
-                f"{name} was rejected ({len(self.report.errors)} errors) and recorded as "
+                f"{name} was rejected ({_errors(len(self.report.errors))}) and recorded as "
                 f"submission {self.submission_id}; fix the errors and submit it again."
             )
         replaced = f", replacing submission {self.supersedes}" if self.supersedes else ""
@@ -94,3 +94,7 @@ class PreparedSubmission:
             frame=self.frame if self.report.accepted else None,
             submitted_at=submitted_at,
         )
+
+
+def _errors(count: int) -> str:
+    return "1 error" if count == 1 else f"{count:,} errors"

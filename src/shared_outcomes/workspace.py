@@ -33,8 +33,9 @@ from shared_outcomes.checking.validation import Validation, validate_extract
 from shared_outcomes.config.contracts import Contract, load_contracts
 from shared_outcomes.config.definitions import OutcomeDefinition, load_definitions
 from shared_outcomes.config.partnership import Partnership, load_partnership
-from shared_outcomes.errors import AccessDenied, UsageError
+from shared_outcomes.errors import AccessDenied, UsageError, WarehouseError
 from shared_outcomes.period import Period
+from shared_outcomes.present.views import SubmissionChoice, submission_choices
 from shared_outcomes.settings import Settings
 from shared_outcomes.submission import PreparedSubmission, SubmitResult
 from shared_outcomes.warehouse.archive import sha256_of
@@ -77,6 +78,8 @@ class Workspace(AuditedAccess):
         default_factory=OrderedDict, repr=False
     )
     _figures_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Each accepted submission's warning count, read once: a stored report never changes.
+    _warning_counts: dict[int, int] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(
@@ -164,10 +167,13 @@ class Workspace(AuditedAccess):
             areas=self.partner_areas(partner),
         )
 
-    def partner_areas(self, partner: str | None) -> tuple[str, ...] | None:
-        """The areas a known partner covers (its rows for others are errors); None otherwise."""
+    def partner_areas(self, partner: str | None) -> dict[str, str] | None:
+        """The areas a known partner covers, code → name (its rows for others are errors);
+        None otherwise."""
         known = self.partnership.partners.get(partner) if partner else None
-        return None if known is None else tuple(known.areas)
+        if known is None:
+            return None
+        return {code: self.partnership.areas.get(code, code) for code in known.areas}
 
     def check_submission(
         self, identity: Identity, *, dataset: str, partner: str, period: str
@@ -229,6 +235,62 @@ class Workspace(AuditedAccess):
             identity, Action.SUBMIT_EXTRACT, partner=partner, dataset=dataset, detail=detail
         )
         return result
+
+    def check_upload(
+        self,
+        identity: Identity,
+        source: Path,
+        *,
+        dataset: str,
+        partner: str,
+        period: str,
+        file_name: str | None = None,
+    ) -> Validation:
+        """The Submit page's check, kept like the CLI's attempts: the refusal checks (a refusal
+        audited), then the contract check; a rejected extract is recorded in the register as a
+        rejected attempt (its report kept, its raw file archived) and audited. An accepted one
+        is only checked: it is loaded when the person confirms (`submit`)."""
+        name = file_name or source.name
+        detail: dict[str, Any] = {"period": period, "file_name": name, "via": "web"}
+        try:
+            self.check_submission(identity, dataset=dataset, partner=partner, period=period)
+        except UsageError as refusal:
+            detail |= {"status": "refused", "reason": refusal.message}
+            self.audit.record(
+                identity, Action.SUBMIT_EXTRACT, partner=partner, dataset=dataset, detail=detail
+            )
+            raise
+        contract = self.contract(dataset)
+        checked = validate_extract(
+            source, contract, partner=partner, period=period, file_name=name,
+            areas=self.partner_areas(partner),
+        )  # fmt: skip
+        if checked.report.accepted:
+            return checked
+        sha256 = _sha256(source)
+        self.warehouse.archive.keep(source, sha256)
+        report = checked.report.model_copy(update={"sha256": sha256})
+        prepared = PreparedSubmission(source, contract, partner, period, name, sha256, report, None)
+        result = self.store_prepared(identity, prepared)
+        detail |= {"status": result.status, "submission_id": result.submission_id}
+        self.audit.record(
+            identity, Action.SUBMIT_EXTRACT, partner=partner, dataset=dataset, detail=detail
+        )
+        return checked
+
+    def submission_choices(self, identity: Identity) -> SubmissionChoice:
+        """What `identity` may submit for (`views.submission_choices`); a refusal is audited,
+        as the CLI's is."""
+        choice = submission_choices(identity, self.partnership, self.contracts)
+        if choice.refusal:
+            self.audit.record(
+                identity,
+                Action.SUBMIT_EXTRACT,
+                outcome="denied",
+                partner=identity.partner_id,
+                detail={"reason": choice.refusal, "via": "web"},
+            )
+        return choice
 
     def _submit(
         self,
@@ -339,6 +401,62 @@ class Workspace(AuditedAccess):
             raise UsageError(f"there is no partner {partner!r}; the partners are: {known}.")
         self.contract(dataset)
         return self.warehouse.history(partner, dataset)
+
+    def partner_submissions(
+        self, identity: Identity, partner: str, *, dataset: str | None = None
+    ) -> list[Submission]:
+        """Every version `partner` sent (of `dataset`, or of every dataset), newest first by
+        time, superseded and rejected ones included: a partner's submitters see only their own
+        partner's, analysts and admins any partner's (refusals audited)."""
+        self.require(identity, Action.VIEW_SUBMISSION_HISTORY, partner=partner, dataset=dataset)
+        if partner not in self.partnership.partners:
+            known = ", ".join(sorted(self.partnership.partners))
+            raise UsageError(f"there is no partner {partner!r}; the partners are: {known}.")
+        if dataset is not None:
+            self.contract(dataset)
+        found = self.warehouse.submissions(partner=partner, dataset=dataset)
+        return sorted(found, key=lambda s: (s.submitted_at, s.submission_id), reverse=True)
+
+    def warning_counts(self, identity: Identity, submissions: list[Submission]) -> dict[int, int]:
+        """How many warnings each accepted submission's stored report has (by submission id).
+
+        A report never changes once stored, so each is read once per workspace (one short read
+        each, ~30 ms) and its count kept; checked like `submission_report`.
+        """
+        for partner, dataset in sorted({(s.partner_id, s.dataset) for s in submissions}):
+            self.require(identity, Action.VIEW_SUBMISSION_REPORTS, partner=partner, dataset=dataset)
+        counts: dict[int, int] = {}
+        for s in submissions:
+            if s.status != "accepted":
+                continue
+            if s.submission_id not in self._warning_counts:
+                stored = self.warehouse.report_json(s.submission_id)
+                report = Report.model_validate_json(stored) if stored else None
+                self._warning_counts[s.submission_id] = len(report.warnings) if report else 0
+            counts[s.submission_id] = self._warning_counts[s.submission_id]
+        return counts
+
+    def submitted_file(self, identity: Identity, submission_id: int) -> tuple[Submission, Path]:
+        """A submission and where its raw file is archived, byte for byte as it was sent.
+
+        Refused (audited) unless `identity` may download it (`DOWNLOAD_SUBMITTED_FILE`: its own
+        partner's submitters, analysts whose data-sharing agreement covers the dataset, admins);
+        pass `path.read_bytes` to a download and record it with `record_download` when made.
+        """
+        found = self.warehouse.submission(submission_id)
+        if found is None:
+            raise UsageError(f"there is no submission #{submission_id}.")
+        self.require(
+            identity, Action.DOWNLOAD_SUBMITTED_FILE, partner=found.partner_id,
+            dataset=found.dataset, detail={"submission_id": submission_id},
+        )  # fmt: skip
+        path = self.warehouse.archived_file(found.sha256) if found.sha256 else None
+        if path is None or not path.is_file():
+            raise WarehouseError(
+                f"the file of submission #{submission_id} is not in the archive "
+                f"({self.settings.archive_dir}): ask the centre to restore the archive folder."
+            )
+        return found, path
 
     def submissions(self, identity: Identity) -> list[Submission]:
         """The whole register (for timeliness and data quality), newest first."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from shared_outcomes.checking.findings import describe
-from shared_outcomes.checking.report import Finding
+from shared_outcomes.checking.report import Finding, bounded
 from shared_outcomes.checking.sniffing import Sniffed
 
 #: The column of a collected batch that holds each record's index (0 = the first after the header).
@@ -102,3 +102,51 @@ def unclosed_quote(row: int, *, long_value: bool = False) -> Finding:
     """Row `row` opens a quoted value that swallows the rest of the file (or 128 KB of it)."""
     variant = "value-too-long" if long_value else "unclosed-quote"
     return describe("unreadable-csv", variant=variant, rows=[row], row=row)
+
+
+#: The most of one record `raw_records` quotes (then "… (N characters)"): a real row is a few
+#: hundred characters, but a line may hold up to 1 MB, and up to MAX_ROWS_LISTED are quoted.
+MAX_RAW_CHARS = 2_000
+
+
+def raw_records(
+    source: Path | bytes, encoding: str, delimiter: str, rows: Collection[int]
+) -> dict[int, str]:
+    """The text of the records at spreadsheet `rows`, as the file holds it (for a row whose
+    values cannot be lined up with the header, such as a ragged row): without its line break,
+    cut to MAX_RAW_CHARS by `bounded`. At most as many records as `rows` are kept.
+
+    Rows are numbered as the census numbers them: the blank lines above the header count, the
+    header is the row after them, and a record whose quoted value holds line breaks is one row.
+    One streaming pass with the Python csv module, stopping at the last row wanted.
+    """
+    wanted = set(rows)
+    found: dict[int, str] = {}
+    if not wanted:
+        return found
+    lines: list[str] = []  # the lines of the record being read
+
+    def kept(handle: Iterator[str]) -> Iterator[str]:
+        for line in handle:
+            lines.append(line)
+            yield line
+
+    last = max(wanted)
+    with _text(source, encoding) as handle:
+        reader = csv.reader(kept(handle), delimiter=delimiter, strict=False)
+        row = 0  # the header's row once it is found (blank lines above it count)
+        header = False
+        try:
+            for record in reader:
+                text = "".join(lines)
+                lines.clear()
+                row += 1
+                if not header:
+                    header = bool(record)
+                elif row in wanted:
+                    found[row] = bounded(text.removesuffix("\n").removesuffix("\r"), MAX_RAW_CHARS)
+                if row >= last:
+                    break
+        except csv.Error:
+            pass  # the rest cannot be split: the rows found so far
+    return found

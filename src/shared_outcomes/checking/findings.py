@@ -205,7 +205,7 @@ CATALOGUE: dict[str, Entry] = {
     ),
     "not-an-integer": Entry(
         "error",
-        "{count} {vals} in {column} {are} not whole numbers: {values}.",
+        "{count} {vals} in {column} {are} not {a_whole_number}: {values}.",
         "Write whole numbers only, without decimals, spaces or thousands separators; "
         "check {where}.",
     ),
@@ -223,9 +223,8 @@ CATALOGUE: dict[str, Entry] = {
     ),
     "not-a-date": Entry(
         "error",
-        "{count} {vals} in {column} {are} not dates written {format}: {values}.",
-        "Write every date in {column} as {format} (a real calendar date with a four-digit "
-        "year); check {where}.",
+        "{count} {vals} in {column} {are} not dates written {format}: {values}.{hint}",
+        "Write every date in {column} as {format} (a real calendar date); check {where}.",
     ),
     "not-a-boolean": Entry(
         "error",
@@ -282,9 +281,9 @@ CATALOGUE: dict[str, Entry] = {
     "area-not-covered": Entry(
         "error",
         "{count} {rows} {are} for areas this partner does not cover ({column}: {values}).",
-        "This partner submits for {areas} (data_contracts/partners.yaml): remove the rows for "
-        "other areas, which their own partner submits, or ask the centre to add the area to "
-        "your partnership entry; check {where}.",
+        "This partner submits for {areas} only: remove the rows for other areas, which their "
+        "own partner submits, or ask the data standards team to add the area to your "
+        "partnership's list; check {where}.",
     ),
     "cell-too-long": Entry(
         "error",
@@ -337,6 +336,7 @@ def describe(
         "vals": "value" if n == 1 else "values",
         "are": "is" if n == 1 else "are",
         "have": "has" if n == 1 else "have",
+        "a_whole_number": "a whole number" if n == 1 else "whole numbers",
         "s": "s" if n == 1 else "",
         "values": quote_values(samples),
         "where": rows_text(rows, n),

@@ -10,7 +10,7 @@ values; a value failing its pattern is not reported again as an unknown referenc
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,7 +18,13 @@ import polars as pl
 
 from shared_outcomes.checking.reading import MAX_CELL_BYTES
 from shared_outcomes.checking.report import Severity
-from shared_outcomes.config.contracts import ColumnSpec, Contract, ReferenceSpec
+from shared_outcomes.config.contracts import (
+    ColumnSpec,
+    Contract,
+    ReferenceSpec,
+    date_format_words,
+    month_first,
+)
 
 # Spellings of a boolean, in lower, Title and UPPER case (cheaper than lower-casing every cell).
 _TRUE = [v for w in ("true", "yes", "y", "t", "1") for v in (w, w.title(), w.upper())]
@@ -182,7 +188,7 @@ def build_rules(
             limit = {"limit": f"{MAX_CELL_BYTES >> 10} KB"}
             rules.append(Rule("cell-too-long", name, ~missing & ~valid[name], shown, detail=limit))
         if spec.logical_type != "string":
-            detail = {"format": spec.date_format_jdk or ""}
+            detail = _format_detail(spec)
             bad_type = ~missing & ~valid[name]
             rules.append(Rule(_TYPE_CODES[spec.logical_type], name, bad_type, shown, detail=detail))
         if spec.logical_type == "integer":
@@ -208,8 +214,19 @@ def _area_rule(cells: Cells, areas: Collection[str]) -> Rule:
     if cells.spec.reference is not None:
         real = real & pl.col(cells.known)
     elsewhere = real & ~pl.col(cells.raw).is_in(sorted(areas))
-    detail = {"areas": ", ".join(sorted(areas))}
+    # Named as people know them (area names when the partnership gives them), never a file.
+    names = sorted(areas.values()) if isinstance(areas, Mapping) else sorted(areas)
+    detail = {"areas": ", ".join(names)}
     return Rule("area-not-covered", cells.spec.name, elsewhere, (cells.raw,), detail=detail)
+
+
+def _format_detail(spec: ColumnSpec) -> dict[str, str]:
+    """How a date column is written, in words, and its US (month-first) twin to recognise."""
+    if spec.date_format_jdk is None:
+        return {}
+    detail = {"format": date_format_words(spec.date_format_jdk)}
+    us = month_first(spec.date_format_jdk)
+    return detail | ({"month_first": us} if us else {})
 
 
 _TYPE_CODES = {

@@ -13,6 +13,7 @@ import re
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -241,6 +242,13 @@ def _finding(bad: pl.DataFrame, rule: Rule, count: int) -> Finding:
         .alias("sample")
     )
     samples = shown.get_column("sample").unique(maintain_order=True).head(MAX_SAMPLES).to_list()
+    detail = dict(rule.detail)
+    us = detail.pop("month_first", None)
+    if us is not None and samples and all(_parses(s, us) for s in samples):
+        detail["hint"] = (
+            " They look like US dates, month first (for example from a spreadsheet set to US "
+            "English): write the day first."
+        )
     return describe(
         rule.code,
         rule.column,
@@ -248,8 +256,16 @@ def _finding(bad: pl.DataFrame, rule: Rule, count: int) -> Finding:
         rows=[int(r) for r in rows],
         count=count,
         samples=samples,
-        **rule.detail,
+        **detail,
     )
+
+
+def _parses(text: str, strftime: str) -> bool:
+    try:
+        datetime.strptime(text.strip(), strftime)
+    except ValueError:
+        return False
+    return True
 
 
 def _listed_problems(report: Report) -> pl.DataFrame:

@@ -157,6 +157,36 @@ def jdk_to_strftime(pattern: str) -> str:
     return "".join(out)
 
 
+_JDK_WORDS = {"y": "year", "M": "month", "d": "day", "H": "hour", "m": "minute", "s": "second"}
+
+
+def date_format_words(pattern: str) -> str:
+    """A JDK date format in a data officer's words: `dd/MM/yyyy` → 'day/month/year, e.g.
+    28/03/2016' (the example is 28 March 2016 written that way)."""
+    words: list[str] = []
+    i = 0
+    while i < len(pattern):
+        token = next((t for t, _ in _JDK_TOKENS if pattern.startswith(t, i)), None)
+        if token is None:
+            words.append(pattern[i])
+            i += 1
+            continue
+        word = _JDK_WORDS[token[0]]
+        words.append(f"{word} name" if token in ("MMM", "MMMM") else word)
+        i += len(token)
+    example = date(2016, 3, 28).strftime(jdk_to_strftime(pattern))
+    return f"{''.join(words)}, e.g. {example}"
+
+
+def month_first(pattern: str) -> str | None:
+    """The strftime of `pattern` with day and month swapped, when it puts the day first (as
+    UK dates do), so values written the US way can be recognised; else None."""
+    strf = jdk_to_strftime(pattern)
+    if "%d" not in strf or "%m" not in strf or strf.index("%d") > strf.index("%m"):
+        return None
+    return strf.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+
+
 def _contract_files(folder: Path) -> list[Path]:
     return sorted(folder.glob(f"*{CONTRACT_SUFFIX}")) if folder.is_dir() else []
 

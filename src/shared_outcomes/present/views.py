@@ -17,11 +17,13 @@ import polars as pl
 
 from shared_outcomes.access.roles import Action, Identity, decide
 from shared_outcomes.checking.report import Finding, Report
-from shared_outcomes.config.contracts import ColumnSpec, Contract
+from shared_outcomes.config.contracts import ColumnSpec, Contract, date_format_words
 from shared_outcomes.config.definitions import Measure, OutcomeDefinition
 from shared_outcomes.config.partnership import Partnership
 from shared_outcomes.period import Period
 from shared_outcomes.present.exports import to_safe_csv
+from shared_outcomes.present.patterns import pattern_words
+from shared_outcomes.warehouse.store import Submission
 
 # --- text shown as written --------------------------------------------------------------------
 
@@ -225,7 +227,8 @@ def findings_table(report: Report) -> pl.DataFrame:
             "Severity": [f.severity.capitalize() for f in ordered],
             "Column": [f.column or "(whole file)" for f in ordered],
             "Rows": [describe_rows(f) for f in ordered],
-            "Count": [f.count for f in ordered],
+            # A whole-file finding has no rows to count: its Count is blank, not 0.
+            "Count": [f"{f.count:,}" if f.count or f.rows else "" for f in ordered],
             "What is wrong": [f.message for f in ordered],
             "How to fix it": [f.fix or "" for f in ordered],
             "Code": [f.code for f in ordered],
@@ -234,7 +237,7 @@ def findings_table(report: Report) -> pl.DataFrame:
             "Severity": pl.String,
             "Column": pl.String,
             "Rows": pl.String,
-            "Count": pl.Int64,
+            "Count": pl.String,
             "What is wrong": pl.String,
             "How to fix it": pl.String,
             "Code": pl.String,
@@ -282,7 +285,7 @@ def column_rules(column: ColumnSpec, primary_key: Sequence[str] = ()) -> list[st
     if column.unique:
         rules.append("no two rows may have the same value")
     if column.date_format_jdk:
-        rules.append(f"written as {column.date_format_jdk}")
+        rules.append(f"written as {date_format_words(column.date_format_jdk)}")
     if column.minimum is not None and column.maximum is not None:
         rules.append(f"between {_bound(column.minimum)} and {_bound(column.maximum)}")
     elif column.minimum is not None:
@@ -296,7 +299,7 @@ def column_rules(column: ColumnSpec, primary_key: Sequence[str] = ()) -> list[st
     if column.allowed_values:
         rules.append("one of: " + ", ".join(column.allowed_values))
     if column.pattern:
-        rules.append(f"must have the form given by the regular expression {column.pattern}")
+        rules.append(f"in the form: {pattern_words(column.pattern)}")
     if column.reference is not None:
         rules.append(f"a code listed in {column.reference.table} ({column.reference.column})")
     return rules
@@ -315,6 +318,17 @@ def contract_table(contract: Contract) -> pl.DataFrame:
             "Required": ["required" if c.required else "optional" for c in columns],
             "Rules": ["; ".join(column_rules(c, contract.primary_key)) or "—" for c in columns],
         }
+    )
+
+
+def contract_patterns(contract: Contract) -> pl.DataFrame:
+    """The exact patterns (regular expressions and date formats) behind the words, for the
+    people who build the exports: shown on request, not by default."""
+    rows = [(c.name, "text pattern", c.pattern) for c in contract.columns if c.pattern] + [
+        (c.name, "date format", c.date_format_jdk) for c in contract.columns if c.date_format_jdk
+    ]
+    return pl.DataFrame(
+        rows, schema={"Column": pl.String, "Kind": pl.String, "Exactly": pl.String}, orient="row"
     )
 
 
@@ -484,3 +498,101 @@ def pick(value: str | None, options: Iterable[str], default: str | None = None) 
     if default in allowed:
         return default
     return allowed[0] if allowed else None
+
+
+# --- a partner's submission history -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryChoice:
+    """Whose submission history the acting person may see: partners (id -> name, one for a
+    partner's submitter, all for analysts and admins) and each one's datasets (id -> title)."""
+
+    partners: dict[str, str]
+    datasets: dict[str, dict[str, str]]
+    refusal: str | None = None
+
+
+def history_choices(
+    identity: Identity, partnership: Partnership, contracts: Mapping[str, Contract]
+) -> HistoryChoice:
+    """The partners whose submissions `identity` may list, by name; a refusal when none."""
+    partners = {
+        pid: p
+        for pid, p in sorted(partnership.partners.items(), key=lambda item: item[1].name)
+        if decide(identity, Action.VIEW_SUBMISSION_HISTORY, partner=pid).allowed
+    }
+    if not partners:
+        return HistoryChoice(
+            {}, {}, refusal=decide(identity, Action.VIEW_SUBMISSION_HISTORY).reason
+        )
+    datasets = {
+        pid: {d: contracts[d].title for d in p.datasets if d in contracts}
+        for pid, p in partners.items()
+    }
+    return HistoryChoice({pid: p.name for pid, p in partners.items()}, datasets)
+
+
+def submission_status(
+    submission: Submission, *, superseded_by: int | None = None, warnings: int = 0
+) -> str:
+    """A register row's status in words: 'accepted', 'accepted with warnings',
+    'superseded by #N' or 'rejected'."""
+    if submission.status == "superseded":
+        return f"superseded by #{superseded_by}" if superseded_by is not None else "superseded"
+    if submission.status == "accepted":
+        return "accepted with warnings" if warnings else "accepted"
+    return submission.status
+
+
+def submission_history_table(
+    submissions: Iterable[Submission],
+    titles: Mapping[str, str],
+    warnings: Mapping[int, int] | None = None,
+) -> pl.DataFrame:
+    """A partner's submissions as people read them, newest first by time: the submission (its
+    id), the dataset's title, the month ('Mar 2016'), file, rows, who sent it and when (UTC) and
+    the status in words (`submission_status`, the superseding version found among `submissions`).
+    """
+    rows = sorted(submissions, key=lambda s: (s.submitted_at, s.submission_id), reverse=True)
+    replaced_by = {s.supersedes: s.submission_id for s in rows if s.supersedes is not None}
+    counts = warnings or {}
+    return pl.DataFrame(
+        {
+            "Submission": [s.submission_id for s in rows],
+            "Dataset": [titles.get(s.dataset, s.dataset) for s in rows],
+            "Month": [Period.parse(s.period).label for s in rows],
+            "File": [s.file_name or "" for s in rows],
+            "Rows": [s.rows for s in rows],
+            "Submitted by": [s.submitted_by for s in rows],
+            "Submitted (UTC)": [s.submitted_at.strftime("%Y-%m-%d %H:%M") for s in rows],
+            "Status": [
+                submission_status(
+                    s,
+                    superseded_by=replaced_by.get(s.submission_id),
+                    warnings=counts.get(s.submission_id, 0),
+                )
+                for s in rows
+            ],
+        },
+        schema={
+            "Submission": pl.Int64,
+            "Dataset": pl.String,
+            "Month": pl.String,
+            "File": pl.String,
+            "Rows": pl.Int64,
+            "Submitted by": pl.String,
+            "Submitted (UTC)": pl.String,
+            "Status": pl.String,
+        },
+    )
+
+
+def history_labels(table: pl.DataFrame) -> dict[int, str]:
+    """Each row of a `submission_history_table` as one line for a picker:
+    '#985 · NHS emergency admissions · Aug 2017 · accepted'."""
+    return {
+        row["Submission"]: f"#{row['Submission']} · {row['Dataset']} · {row['Month']} · "
+        f"{row['Status']}"
+        for row in table.iter_rows(named=True)
+    }
