@@ -93,7 +93,7 @@ def test_rows_for_another_partners_area_are_rejected_and_not_loaded(workspace: W
     assert result.status == "rejected"
     [finding] = result.report.errors
     assert (finding.code, finding.column, finding.rows) == ("area-not-covered", "area_code", [2, 3])
-    assert "E08000002" in (finding.fix or "")
+    assert "submits for South only" in (finding.fix or "")  # the area by its name, not a code
     assert workspace.warehouse.query("SELECT count(*) AS n FROM current_visits")["n"][0] == 0
     # Checked for North Council (E08000001 only), only the South row is named.
     checked = workspace.validate(south_file, dataset="visits", partner="north_council")

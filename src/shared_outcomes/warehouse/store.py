@@ -155,17 +155,8 @@ class NewSubmission:
 class _Incoming:
     """A `NewSubmission` with its dataset's layout and its moment resolved."""
 
+    sub: NewSubmission
     layout: DatasetLayout
-    partner: str
-    period: str
-    source: Path | bytes
-    sha256: str
-    file_name: str | None
-    contract_version: str | None
-    rows: int
-    submitted_by: str
-    report_json: str
-    frame: pl.DataFrame | None
     moment: datetime
 
 
@@ -381,9 +372,7 @@ class Warehouse:
         before the commit leaves no trace in the register or the tables.
         """
         incoming = _Incoming(
-            self._layout(new.dataset), new.partner, new.period, new.source, new.sha256,
-            new.file_name, new.contract_version, new.rows, new.submitted_by, new.report_json,
-            new.frame, _utc_naive(new.submitted_at or datetime.now(UTC)),
+            new, self._layout(new.dataset), _utc_naive(new.submitted_at or datetime.now(UTC)),
         )  # fmt: skip
         with self._store.connect(write=True) as con:
             if self._bulk.active:
@@ -428,34 +417,35 @@ class Warehouse:
         current = con.execute(
             _SELECT_REGISTER + " WHERE partner_id = ? AND dataset = ? AND period = ? "
             "AND status = 'accepted'",
-            [new.partner, new.layout.dataset, new.period],
+            [new.sub.partner, new.layout.dataset, new.sub.period],
         ).fetchone()
         previous = None if current is None else _submission(current)
-        if new.frame is not None and previous is not None and previous.sha256 == new.sha256:
+        if new.sub.frame is not None and previous and previous.sha256 == new.sub.sha256:
             return StoreResult("unchanged", previous)
-        accepted = new.frame is not None
+        sub = new.sub
+        accepted = sub.frame is not None
         row = con.execute(
             "INSERT INTO submissions (partner_id, dataset, period, contract_version, sha256, "
             "file_name, rows, submitted_by, submitted_at, status, report_json, supersedes) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + _COLUMNS,
             [
-                new.partner, new.layout.dataset, new.period, new.contract_version, new.sha256,
-                new.file_name, new.rows, new.submitted_by, new.moment,
-                "accepted" if accepted else "rejected", new.report_json,
+                sub.partner, new.layout.dataset, sub.period, sub.contract_version, sub.sha256,
+                sub.file_name, sub.rows, sub.submitted_by, new.moment,
+                "accepted" if accepted else "rejected", sub.report_json,
                 previous.submission_id if accepted and previous else None,
             ],
         ).fetchone()  # fmt: skip
         assert row is not None  # RETURNING always yields the inserted row
         submission = _submission(row)
-        if new.frame is None:
-            self.archive.keep(new.source, new.sha256, sync=not self._bulk.active)
+        if new.sub.frame is None:
+            self.archive.keep(new.sub.source, new.sub.sha256, sync=not self._bulk.active)
             return StoreResult("rejected", submission)
         if previous is not None:
             con.execute(
                 "UPDATE submissions SET status = 'superseded' WHERE submission_id = ?",
                 [previous.submission_id],
             )
-        self._write_rows(con, new, new.frame, submission.submission_id)
+        self._write_rows(con, new, new.sub.frame, submission.submission_id)
         return StoreResult("loaded", submission)
 
     def _write_rows(
@@ -466,14 +456,14 @@ class Warehouse:
         typed = layout.typed_frame(frame, sid)
         sync = not self._bulk.active  # a bulk load syncs once, before its commit
         if typed.height < _OVERLAP_FROM_ROWS:
-            self.archive.keep(new.source, new.sha256, sync=sync)
+            self.archive.keep(new.sub.source, new.sub.sha256, sync=sync)
             relative = self.row_files.write(typed, layout.dataset, sid, sync=sync)
-            aggregates = layout.aggregate(typed, sid, new.partner)
+            aggregates = layout.aggregate(typed, sid, new.sub.partner)
         else:  # archive, row file and aggregates overlap: file writes and Polars drop the GIL
             with ThreadPoolExecutor(max_workers=2, thread_name_prefix="load") as pool:
-                archived = pool.submit(self.archive.keep, new.source, new.sha256, sync=sync)
+                archived = pool.submit(self.archive.keep, new.sub.source, new.sub.sha256, sync=sync)
                 written = pool.submit(self.row_files.write, typed, layout.dataset, sid, sync=sync)
-                aggregates = layout.aggregate(typed, sid, new.partner)
+                aggregates = layout.aggregate(typed, sid, new.sub.partner)
                 archived.result()
                 relative = written.result()
         if self._bulk.active:
