@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 import streamlit as st
@@ -23,7 +23,7 @@ import streamlit as st
 from shared_outcomes.access.roles import ROLE_TITLES, Action, decide
 from shared_outcomes.access.signin import Mode, client_id
 from shared_outcomes.errors import AccessDenied, SharedOutcomesError
-from shared_outcomes.present import views
+from shared_outcomes.present import charts, views
 from shared_outcomes.present.views import literal
 from shared_outcomes.settings import Settings, load_settings
 
@@ -107,8 +107,13 @@ def projector_mode() -> bool:
 def show_chart(
     chart: Any, *, summary: str, table: Any, legend: str | None = None, key: str | None = None
 ) -> None:
-    """A chart with its text alternative: a one-sentence summary and the table one click away."""
-    st.altair_chart(chart, width="stretch", key=key)
+    """A chart with its text alternative: a one-sentence summary and the table one click away.
+    In projector mode the chart's text is enlarged with the page's."""
+    st.altair_chart(
+        charts.enlarge(chart) if st.session_state.get("projector") else chart,
+        width="stretch",
+        key=key,
+    )
     st.markdown(literal(summary))  # names partners and areas
     if legend:
         st.caption(legend)  # written by the page
@@ -317,6 +322,31 @@ def acting_identity() -> Identity:
     return me
 
 
-def is_admin(me: Identity | None) -> bool:
-    """Whether the navigation offers the admin pages (the core enforces it regardless)."""
-    return me is not None and decide(me, Action.VIEW_AUDIT_LOG).allowed
+def visible_to(me: Identity | None, needs: Action | None) -> Literal["visible", "hidden"]:
+    """Whether the sidebar offers a page that needs `needs` (the core enforces it regardless)."""
+    if needs is None or (me is not None and decide(me, needs).allowed):
+        return "visible"
+    return "hidden"
+
+
+def may_open(ws: Workspace, me: Identity, needs: Action | None, *, title: str) -> bool:
+    """Whether `me` may open the page `title`, which needs `needs` (None: only a sign-in).
+
+    Every page is registered, so that its address works as a shared link; a person who may not
+    use one is refused by the core (`Workspace.require`, which writes the refusal to the audit
+    log) and shown why, and the page does not run.
+    """
+    if needs is None:
+        return True
+    try:
+        ws.require(me, needs, detail={"page": title})
+    except AccessDenied as refused:
+        st.set_page_config(page_title=f"Not allowed · {APP_NAME}", layout="wide")
+        st.title("Not allowed")
+        show_refusal(refused)
+        st.markdown(
+            f"The {literal(title)} page is not open to **{literal(me.display_name)}**: "
+            "the pages you may use are in the sidebar."
+        )
+        return False
+    return True

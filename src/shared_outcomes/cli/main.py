@@ -24,7 +24,8 @@ from rich.markup import escape
 from rich.text import Text
 
 from shared_outcomes.checking.report import report_json
-from shared_outcomes.checking.validation import validate_extract
+from shared_outcomes.checking.validation import Validation, validate_extract
+from shared_outcomes.cli.help_format import use_plain_help
 from shared_outcomes.config.contracts import find_contract, load_contracts
 from shared_outcomes.errors import (
     SharedOutcomesError,
@@ -33,7 +34,12 @@ from shared_outcomes.errors import (
     storage_error,
 )
 from shared_outcomes.period import Period
-from shared_outcomes.present.report_text import render_report_text
+from shared_outcomes.present.report_text import (
+    NO_FAILING_ROWS,
+    failing_rows_csv,
+    has_failing_rows,
+    render_report_text,
+)
 from shared_outcomes.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -44,6 +50,7 @@ EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
 
+use_plain_help()
 app = typer.Typer(
     name="shared-outcomes",
     help="Check partner extracts against their contracts, store them, compute shared outcomes.",
@@ -124,6 +131,15 @@ def validate(
         str | None, typer.Option("--period", help="Submission month, YYYY-MM.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
+    failing_rows: Annotated[
+        Path | None,
+        typer.Option(
+            "--failing-rows",
+            metavar="FILE",
+            help="Also write the failing rows, each with its problems, to FILE (a CSV, as the "
+            "Submit page's download). Nothing is written when no single row is at fault.",
+        ),
+    ] = None,
 ) -> None:
     """Check FILE against the dataset's contract: exit 0 accepted, 1 rejected, 2 usage error."""
 
@@ -131,6 +147,8 @@ def validate(
         month = check_period(period)
         if not file.is_file():
             raise UsageError(f"{file} does not exist or is not a file: check the path.")
+        if failing_rows is not None:
+            _check_output(failing_rows, file)
         settings = load_settings()
         contract = find_contract(settings.contracts_dir, dataset)
         result = validate_extract(
@@ -145,12 +163,56 @@ def validate(
             sys.stdout.write(report_json(result.report) + "\n")
         else:
             sys.stdout.write(render_report_text(result.report))
+        if failing_rows is not None:
+            _write_failing_rows(failing_rows, file, result)
         return EXIT_OK if result.report.accepted else EXIT_REJECTED
 
     raise typer.Exit(run_safely(body))
 
 
-def _partner_areas(settings: Settings, partner: str | None) -> tuple[str, ...] | None:
+def _check_output(target: Path, extract: Path) -> None:
+    """Refuse, before checking anything, a --failing-rows FILE that cannot be written."""
+    if target.is_dir():
+        raise UsageError(f"--failing-rows {target} is a folder: name a file, e.g. failing.csv.")
+    if not target.parent.is_dir():
+        raise UsageError(
+            f"--failing-rows {target}: the folder {target.parent} does not exist; create it or "
+            "name a file in an existing folder."
+        )
+    if target.exists() and target.resolve() == extract.resolve():
+        raise UsageError(
+            f"--failing-rows {target} is the extract being checked: name another file, so the "
+            "extract is not overwritten."
+        )
+
+
+def _write_failing_rows(target: Path, extract: Path, result: Validation) -> None:
+    """Write the Submit page's failing-rows CSV to `target`, or say why there is none.
+
+    Said on stderr, so that --json keeps stdout to the report. The file is written whole or not
+    at all (a partial copy is removed), and a failure is a clean message (`run_safely`).
+    """
+    report = result.report
+    if not has_failing_rows(report):
+        why = "No failing rows: the file was accepted" if report.accepted else NO_FAILING_ROWS
+        kept = " (the file already there is left as it was)" if target.exists() else ""
+        _stderr().print(Text(f"{why}, so {target} was not written{kept}."), highlight=False)
+        return
+    data = failing_rows_csv(report, result.extract, result.problems, source=extract)
+    partial = target.with_name(f".{target.name}.part")
+    try:
+        partial.write_bytes(data)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    rows = result.problems.get_column("row").n_unique()
+    _stderr().print(
+        Text(f"Wrote the {rows:,} failing row(s), each with its problems, to {target}."),
+        highlight=False,
+    )
+
+
+def _partner_areas(settings: Settings, partner: str | None) -> dict[str, str] | None:
     """A known partner's areas from partners.yaml, so a local check catches other areas' rows.
 
     An unknown partner (or no partners file) only skips that check: `validate` is for checking
@@ -162,7 +224,9 @@ def _partner_areas(settings: Settings, partner: str | None) -> tuple[str, ...] |
 
     partnership = load_partnership(settings.partners_file, load_contracts(settings.contracts_dir))
     known = partnership.partners.get(partner)
-    return None if known is None else tuple(known.areas)
+    if known is None:
+        return None
+    return {code: partnership.areas.get(code, code) for code in known.areas}
 
 
 # --- the warehouse: submit, ingest, demo, history ---------------------------------------------

@@ -7,18 +7,27 @@ every partner's text as plain text (never Rich markup) and escape the CSV like e
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import polars as pl
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from shared_outcomes.checking.census import raw_records
 from shared_outcomes.checking.report import ROW_COLUMN, Finding, Report
 from shared_outcomes.present.exports import to_safe_csv
 
 #: Columns added to the failing-rows CSV before the partner's own columns.
 ROW_HEADER = "spreadsheet_row"
 PROBLEMS_HEADER = "problems"
+#: The line as the partner wrote it, for a row whose values cannot be put under the header.
+RAW_LINE_HEADER = "raw_line"
+#: The findings whose rows are shown by their raw line (their cells do not line up).
+RAW_LINE_CODES = frozenset({"ragged-row"})
+
+#: Said instead of offering the failing rows when no error names a row (`has_failing_rows`).
+NO_FAILING_ROWS = "No single rows are at fault: the problems are with the file as a whole"
 
 
 def verdict(report: Report) -> str:
@@ -75,14 +84,29 @@ def _rows_summary(finding: Finding, shown: int = 5) -> str:
     return listed + (f" (+{more:,} more)" if more > 0 else "")
 
 
+def has_failing_rows(report: Report) -> bool:
+    """Whether an error names rows; otherwise the problems are with the file as a whole (a
+    missing column, say), and the failing-rows CSV would be its header alone."""
+    return any(finding.rows for finding in report.errors)
+
+
 def failing_rows_csv(
-    report: Report, extract: pl.DataFrame | None, problems: pl.DataFrame | None = None
+    report: Report,
+    extract: pl.DataFrame | None,
+    problems: pl.DataFrame | None = None,
+    *,
+    source: Path | bytes | None = None,
 ) -> bytes:
     """The failing rows as the partner sent them, each with its problems, as CSV for download.
 
     `extract` is the frame as read (text cells plus the row-number column `row_column`);
     `problems` has one line per failing cell (`row`, `code`, `column`). Without it, the rows
     listed in the findings are used (capped at MAX_ROWS_LISTED per finding).
+
+    With `source` (the file that was checked), a row whose values cannot be put under the
+    header (a ragged row: more or fewer values than the header names) is shown as the line
+    the partner wrote, in a `raw_line` column beside the problems (`census.raw_records`); the
+    column is there only when such rows are.
     """
     if problems is None:
         problems = pl.DataFrame(
@@ -106,6 +130,14 @@ def failing_rows_csv(
         .with_columns(pl.col(ROW_HEADER).cast(pl.Int64))
     )
     header = [ROW_HEADER, PROBLEMS_HEADER]
+    raw = _raw_lines(report, source)
+    if raw:
+        lines = pl.DataFrame(
+            {ROW_HEADER: list(raw), RAW_LINE_HEADER: list(raw.values())},
+            schema={ROW_HEADER: pl.Int64, RAW_LINE_HEADER: pl.String},
+        )
+        described = described.join(lines, on=ROW_HEADER, how="left")
+        header.append(RAW_LINE_HEADER)
     if extract is not None and ROW_COLUMN in extract.columns:
         # The partner's columns by position, so a header cell named like ours ("problems",
         # "spreadsheet_row") can neither clash with them nor be renamed; the header row is
@@ -118,3 +150,11 @@ def failing_rows_csv(
         described = described.join(cells, on=ROW_HEADER, how="left")
         header += theirs
     return to_safe_csv(described.sort(ROW_HEADER), header=header)
+
+
+def _raw_lines(report: Report, source: Path | bytes | None) -> dict[int, str]:
+    """The raw line of each row listed by a RAW_LINE_CODES finding (none without `source`)."""
+    rows = {row for f in report.findings if f.code in RAW_LINE_CODES for row in f.rows}
+    if source is None or not rows:
+        return {}
+    return raw_records(source, report.encoding or "utf-8", report.delimiter or ",", rows)
