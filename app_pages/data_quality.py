@@ -58,19 +58,23 @@ with guarded():
     show_table(timeliness.partner_record(register, partners, months, today))
 
     st.header("Recent submissions")
-    recent = timeliness.recent_submissions_table(register, partners)
+    st.caption(f"The latest attempts for {literal(title)}, newest first (times in UTC).")
+    titles = {d: c.title for d, c in ws.contracts.items()}
+    recent = timeliness.recent_submissions_table(register, partners, dataset=dataset, titles=titles)
     show_table(recent)  # file names as the partners sent them
     # Reports are offered only where the role may read them (a partner: its own submissions);
     # `submission_report` refuses the rest regardless.
     readable = [
         pid for pid in partners if decide(me, Action.VIEW_SUBMISSION_REPORTS, partner=pid).allowed
     ]
-    mine = register.filter(register["partner_id"].is_in(readable)).head(25)
+    mine = register.filter(
+        register["partner_id"].is_in(readable) & (register["dataset"] == dataset)
+    ).head(25)
     ids = mine["submission_id"].to_list()
     if not ids and register.height:
         st.info(
-            "Your partner has no submissions yet whose report you could read: each partner "
-            "sees only its own submissions' reports."
+            f"Your partner has no submissions of {literal(title)} whose report you could "
+            "read: each partner sees only its own submissions' reports."
             if me.partner_id
             else literal(decide(me, Action.VIEW_SUBMISSION_REPORTS).reason),
             icon=":material/lock:",

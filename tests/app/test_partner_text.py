@@ -75,12 +75,17 @@ def hostile_submission(app_db: Path) -> int:
 def test_the_data_quality_page_escapes_the_partners_file_name_header_and_cells(
     open_page: Callable[..., AppTest], hostile_submission: int
 ) -> None:
+    dataset = make_hostile_extract().dataset  # recent submissions and reports are per dataset
     at = open_page("Data quality and timeliness", "demo-bolton_council")
+    at.selectbox(key="dq_dataset").set_value(dataset)
+    at.run()
     assert not at.exception
     assert at.selectbox(key="dq_report").value == hostile_submission
     _check_shown_as_written(at, *HOSTILE)
 
     board = open_page("Data quality and timeliness", "demo-leadership")
+    board.selectbox(key="dq_dataset").set_value(dataset)
+    board.run()
     assert not board.exception
     _check_shown_as_written(board, HOSTILE_FILE_NAME)
 

@@ -13,10 +13,11 @@ from e2e_support import (
     allowlist,
     allowlist_matched,
     blocking_violations,
+    choose,
     screenshot,
     wait_for_app,
 )
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 
 @pytest.mark.parametrize("path", list(PAGES))
@@ -51,3 +52,15 @@ def test_every_allowlist_entry_still_matches_something() -> None:
     if entries and not matched:
         pytest.skip("no page was checked in this run (the page tests were deselected or skipped)")
     assert not stale, f"remove these allow-list entries, nothing needs them now: {stale}"
+
+
+def test_your_submissions_passes_axe_for_the_analysis_team(app: App, page: Page) -> None:
+    """The page leadership is refused: checked as a user who sees it (every partner's record)."""
+    page.goto(app.page_url("my-submissions"))
+    wait_for_app(page)
+    choose(page, "Act as demo user", "Demo: joint analysis team")
+    expect(page.get_by_role("heading", name="Your submissions", level=1)).to_be_visible()
+    assert page.title() == "Your submissions · Shared Outcomes"
+    screenshot(page, "a11y-my-submissions")
+    violations = blocking_violations(page)
+    assert not violations, "axe-core found:\n" + "\n".join(violations)

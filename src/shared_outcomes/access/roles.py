@@ -39,6 +39,8 @@ class Action(StrEnum):
     DOWNLOAD_FIGURES = "download_figures"
     SUBMIT_EXTRACT = "submit_extract"
     VIEW_SUBMISSION_REPORTS = "view_submission_reports"
+    VIEW_SUBMISSION_HISTORY = "view_submission_history"
+    DOWNLOAD_SUBMITTED_FILE = "download_submitted_file"
     VIEW_TIMELINESS = "view_timeliness"
     VIEW_ROW_LEVEL_DATA = "view_row_level_data"
     VIEW_STANDARDS = "view_standards"
@@ -123,6 +125,28 @@ def _submission_reports(identity: Identity, partner: str | None, dataset: str | 
     return Decision(False, f"{identity.label} cannot see partners' submission reports.")
 
 
+def _submission_history(identity: Identity, partner: str | None, dataset: str | None) -> Decision:
+    """As the reports: a partner's submitters see their own partner's (asked without naming a
+    partner, their own), analysts and admins every partner's; leadership none."""
+    if identity.role == Role.PARTNER_SUBMITTER and partner is None:
+        partner = identity.partner_id
+    return _submission_reports(identity, partner, dataset)
+
+
+def _submitted_file(identity: Identity, partner: str | None, dataset: str | None) -> Decision:
+    """A raw file as it was sent is row-level data: its own partner's submitters may download it
+    again, analysts as far as their data-sharing agreement goes, admins always."""
+    if identity.role != Role.PARTNER_SUBMITTER:
+        return _row_level(identity, partner, dataset)
+    if partner is not None and identity.partner_id == partner:
+        return ALLOW
+    return Decision(
+        False,
+        f"{identity.display_name} may download only {identity.partner_id}'s submitted files, "
+        f"not {partner}'s.",
+    )
+
+
 def _row_level(identity: Identity, partner: str | None, dataset: str | None) -> Decision:
     if identity.role == Role.ADMIN:
         return ALLOW
@@ -148,6 +172,8 @@ RULES: dict[Action, Rule] = {
     Action.DOWNLOAD_FIGURES: _everyone,
     Action.SUBMIT_EXTRACT: _submit,
     Action.VIEW_SUBMISSION_REPORTS: _submission_reports,
+    Action.VIEW_SUBMISSION_HISTORY: _submission_history,
+    Action.DOWNLOAD_SUBMITTED_FILE: _submitted_file,
     Action.VIEW_TIMELINESS: _everyone,
     Action.VIEW_ROW_LEVEL_DATA: _row_level,
     Action.VIEW_STANDARDS: _everyone,

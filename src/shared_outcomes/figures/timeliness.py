@@ -13,7 +13,7 @@ from datetime import date, datetime
 import polars as pl
 
 from shared_outcomes.config.partnership import Partner
-from shared_outcomes.period import Period
+from shared_outcomes.period import Period, month_label
 from shared_outcomes.warehouse.store import Submission
 
 #: Display order of the states (also the legend order on the page).
@@ -134,7 +134,7 @@ def partner_record(
 
 
 def register_frame(submissions: Iterable[Submission]) -> pl.DataFrame:
-    """Register rows (warehouse `Submission` records) as a frame, newest first."""
+    """Register rows (warehouse `Submission` records) as a frame, newest first by time."""
     fields = ["submission_id", "partner_id", "dataset", "period", "file_name", "rows"]
     fields += ["submitted_by", "submitted_at", "status", "supersedes", "contract_version"]
     records = [{name: getattr(s, name) for name in fields} for s in submissions]
@@ -151,19 +151,32 @@ def register_frame(submissions: Iterable[Submission]) -> pl.DataFrame:
         "supersedes": pl.Int64,
         "contract_version": pl.String,
     }
-    return pl.DataFrame(records, schema=schema).sort("submission_id", descending=True)
+    # Newest by time: ids follow the order of loading, not of sending (a bulk load, a restatement).
+    return pl.DataFrame(records, schema=schema).sort(
+        "submitted_at", "submission_id", descending=True
+    )
 
 
 def recent_submissions_table(
-    register: pl.DataFrame, partners: Mapping[str, Partner], limit: int = 25
+    register: pl.DataFrame,
+    partners: Mapping[str, Partner],
+    limit: int = 25,
+    *,
+    dataset: str | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> pl.DataFrame:
-    """The latest attempts as people read them: partner name, dataset, month, file, status."""
+    """The latest attempts (of `dataset`, if given) as people read them, newest first by time:
+    partner name, dataset title (from `titles`, dataset id → contract title), month ('Mar 2016'),
+    file, rows, status, when and by whom."""
     names = {pid: p.name for pid, p in partners.items()}
-    return register.head(limit).select(
+    rows = register if dataset is None else register.filter(pl.col("dataset") == dataset)
+    shown = rows.sort("submitted_at", "submission_id", descending=True).head(limit)
+    months = {p: month_label(p) for p in shown["period"].drop_nulls().unique()}
+    return shown.select(
         pl.col("submission_id").alias("Submission"),
         pl.col("partner_id").replace_strict(names, default=pl.col("partner_id")).alias("Partner"),
-        pl.col("dataset").alias("Dataset"),
-        pl.col("period").alias("Month"),
+        pl.col("dataset").replace_strict(titles or {}, default=pl.col("dataset")).alias("Dataset"),
+        pl.col("period").replace_strict(months, default=pl.col("period")).alias("Month"),
         pl.col("file_name").alias("File"),
         pl.col("rows").alias("Rows"),
         pl.col("status").alias("Status"),

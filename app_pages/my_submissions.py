@@ -1,0 +1,108 @@
+"""Your submissions: every version a partner sent, with its report and the file as it was sent."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages._shell import acting_identity, guarded, page_header, show_table, workspace
+from shared_outcomes.access.roles import Action, decide
+from shared_outcomes.errors import WarehouseError
+from shared_outcomes.present import views
+from shared_outcomes.present.exports import safe_file_name
+from shared_outcomes.present.views import literal
+
+TITLE = "Your submissions"
+ALL_DATASETS = ""
+
+page_header(
+    TITLE,
+    "Every extract your partner has sent, newest first: accepted, superseded and rejected "
+    "ones, each with its report and the file exactly as it was sent.",
+)
+
+with guarded():
+    ws = workspace()
+    me = acting_identity()
+    # Refused (and audited) before anything shows, whatever the navigation offered.
+    ws.require(me, Action.VIEW_SUBMISSION_HISTORY, detail={"page": TITLE})
+    choice = views.history_choices(me, ws.partnership, ws.contracts)
+    if choice.refusal:
+        st.warning(literal(choice.refusal), icon=":material/block:")
+        st.stop()
+    names = choice.partners
+    if len(names) > 1:  # analysts and admins may look at any partner's submissions
+        partner_id = st.selectbox(
+            "Partner", options=list(names), format_func=lambda p: names[p], key="history_partner"
+        )
+    else:
+        partner_id = next(iter(names))
+        st.markdown(f"Submissions of **{literal(names[partner_id])}**.")
+    datasets = choice.datasets[partner_id]
+    dataset = st.selectbox(
+        "Dataset",
+        options=[ALL_DATASETS, *datasets],
+        format_func=lambda d: datasets[d] if d else "All datasets",
+        key="history_dataset",
+    )
+    history = ws.partner_submissions(me, partner_id, dataset=dataset or None)
+    titles = {d: c.title for d, c in ws.contracts.items()}
+    table = views.submission_history_table(history, titles, ws.warning_counts(me, history))
+
+    st.header("Submissions")
+    if not history:
+        st.info("No extracts have been sent for this choice yet.", icon=":material/inbox:")
+        st.stop()
+    st.caption(f"{len(history):,} submissions, newest first (times in UTC).")
+    show_table(table)  # file names as the partners sent them
+
+    st.header("Report and file")
+    labels = views.history_labels(table)
+    chosen = st.selectbox(
+        "Submission", options=list(labels), format_func=lambda i: labels[i], key="history_chosen"
+    )
+    if chosen is not None:
+        picked = next(s for s in history if s.submission_id == chosen)
+        st.markdown(literal(labels[chosen]))
+        report = ws.submission_report(me, chosen)
+        if report is None:
+            st.info("No report was stored with this submission.")
+        else:
+            headline = literal(views.report_headline(report))
+            if report.accepted:
+                st.success(headline, icon=":material/check_circle:")
+            else:
+                st.error(headline, icon=":material/error:")
+            if report.findings:
+                show_table(views.findings_table(report))
+        # The file is offered only where the role may download it; `submitted_file` refuses
+        # the rest regardless (audited).
+        may = decide(
+            me, Action.DOWNLOAD_SUBMITTED_FILE, partner=picked.partner_id, dataset=picked.dataset
+        )
+        if not may.allowed:
+            st.info(literal(may.reason), icon=":material/lock:")
+        else:
+            try:
+                found, path = ws.submitted_file(me, chosen)
+            except WarehouseError as missing:
+                st.warning(literal(missing.message), icon=":material/warning:")
+            else:
+                default = f"{found.dataset}_{found.period}.csv"
+                st.download_button(
+                    "Download the file as it was sent",
+                    data=path.read_bytes,  # read from the archive only when asked for
+                    file_name=safe_file_name(found.file_name or default, default=default),
+                    mime="text/csv",
+                    on_click=ws.record_download,
+                    args=(me, "submitted_file"),
+                    kwargs={
+                        "partner": found.partner_id,
+                        "dataset": found.dataset,
+                        "detail": {
+                            "submission_id": found.submission_id,
+                            "period": found.period,
+                            "sha256": found.sha256,
+                        },
+                    },
+                    key="history_download",
+                )
