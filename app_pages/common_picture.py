@@ -60,15 +60,13 @@ with guarded():
                     if card.revised:
                         st.caption(f":material/edit_note: {literal(card.revised)}")
                     if card.trend.height > 1:
-                        st.altair_chart(
-                            charts.sparkline(
-                                card.trend,
-                                title=f"Last {card.trend.height} months",
-                                description=card.summary,
-                                target=card.target_value,
-                            ),
-                            width="stretch",
+                        spark = charts.sparkline(
+                            card.trend,
+                            title=f"Last {card.trend.height} months",
+                            description=card.summary,
+                            target=card.target_value,
                         )
+                        st.altair_chart(charts.enlarge(spark) if large else spark, width="stretch")
                         with st.expander("Figures by month"):
                             show_table(card.trend_table)
 

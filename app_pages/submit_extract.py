@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -11,7 +14,30 @@ from app_pages._shell import acting_identity, guarded, page_header, show_table, 
 from shared_outcomes.checking.report import report_json
 from shared_outcomes.figures import timeliness
 from shared_outcomes.present import picture, views
+from shared_outcomes.present.report_text import NO_FAILING_ROWS, has_failing_rows
 from shared_outcomes.present.views import literal
+
+if TYPE_CHECKING:
+    from shared_outcomes.access.roles import Identity
+    from shared_outcomes.workspace import Workspace
+
+
+def audited_file(
+    ws: Workspace, me: Identity, path: Path, *, partner: str, dataset: str, period: str
+) -> Callable[[], bytes]:
+    """The failing rows' file for st.download_button, made when the person clicks (read from
+    disk then) and audited only once it is made: a file that is gone raises, the browser says
+    the download failed, and nothing is recorded."""
+
+    def made() -> bytes:
+        data = path.read_bytes()
+        ws.record_download(
+            me, "failing_rows.csv", partner=partner, dataset=dataset, detail={"period": period}
+        )
+        return data
+
+    return made
+
 
 page_header(
     "Submit an extract",
@@ -22,7 +48,7 @@ page_header(
 with guarded():
     ws = workspace()
     me = acting_identity()
-    choice = views.submission_choices(me, ws.partnership, ws.contracts)
+    choice = ws.submission_choices(me)  # a refusal is audited
     if choice.refusal:
         st.warning(literal(choice.refusal), icon=":material/block:")
         st.stop()
@@ -88,7 +114,7 @@ with guarded():
         with st.status(f"Checking {name} ({size})…", expanded=True) as status:
             bar = st.progress(0.5, text=f"Received {size}; checking every row and column")
             checked = uploads.check(
-                ws, file, key, dataset=dataset, partner=partner_id, period=period
+                ws, me, file, key, dataset=dataset, partner=partner_id, period=period
             )
             bar.progress(1.0, text=f"Checked {checked.report.rows:,} rows")
             status.update(label=f"Checked {name}.", state="complete", expanded=False)
@@ -101,15 +127,21 @@ with guarded():
         st.error(literal(views.report_headline(report)), icon=":material/error:")
     if report.findings:
         show_table(views.findings_table(report))
-    if checked.failing_rows is not None:
+    if checked.failing_rows is not None and has_failing_rows(report):
         st.download_button(
             "Download the failing rows (CSV)",
-            data=checked.failing_rows.read_bytes,  # read from disk only when asked for
+            data=audited_file(
+                ws, me, checked.failing_rows, partner=partner_id, dataset=dataset, period=period
+            ),
             file_name=f"{dataset}_{period}_failing_rows.csv",
             mime="text/csv",
-            on_click=ws.record_download,
-            args=(me, "failing_rows.csv"),
-            kwargs={"partner": partner_id, "dataset": dataset, "detail": {"period": period}},
+            on_click="ignore",  # no rerun: making the file is the download (audited_file)
+        )
+    elif not report.accepted:
+        st.info(
+            f"{NO_FAILING_ROWS}, so there are no failing rows to download. The report above "
+            "says what to change in the file.",
+            icon=":material/info:",
         )
     st.download_button(
         "Download the full report (JSON)",

@@ -37,6 +37,7 @@ from shared_outcomes.present.report_text import failing_rows_csv
 if TYPE_CHECKING:
     from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+    from shared_outcomes.access.roles import Identity
     from shared_outcomes.checking.report import Report
     from shared_outcomes.workspace import Workspace
 
@@ -160,18 +161,28 @@ def current(key: Hashable) -> Checked | None:
 
 
 def check(
-    ws: Workspace, file: Received, key: Hashable, *, dataset: str, partner: str, period: str
+    ws: Workspace,
+    me: Identity,
+    file: Received,
+    key: Hashable,
+    *,
+    dataset: str,
+    partner: str,
+    period: str,
 ) -> Checked:
-    """Check the received copy against the contract; keep only the report (and failing rows)."""
+    """Check the received copy against the contract (a rejection is recorded in the register,
+    as the CLI's are); keep only the report (and failing rows)."""
     _drop_check()
-    validation = ws.validate(
-        file.path, dataset=dataset, partner=partner, period=period, file_name=file.name
+    validation = ws.check_upload(
+        me, file.path, dataset=dataset, partner=partner, period=period, file_name=file.name
     )
     failing = None
     if validation.report.errors:
         failing = file.path.with_suffix(".failing.csv")
         failing.write_bytes(
-            failing_rows_csv(validation.report, validation.extract, validation.problems)
+            failing_rows_csv(
+                validation.report, validation.extract, validation.problems, source=file.path
+            )
         )
     checked = Checked(key, validation.report, failing)
     st.session_state[_CHECKED] = checked

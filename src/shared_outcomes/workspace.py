@@ -202,6 +202,19 @@ class Workspace(AuditedAccess):
                 "or an earlier one. Check the month."
             )
 
+    def _allowed_to_submit(
+        self, identity: Identity, dataset: str, partner: str, period: str, detail: dict[str, Any]
+    ) -> None:
+        """`check_submission`, with a refusal (a `UsageError`) written to the audit log."""
+        try:
+            self.check_submission(identity, dataset=dataset, partner=partner, period=period)
+        except UsageError as refusal:
+            detail |= {"status": "refused", "reason": refusal.message}
+            self.audit.record(
+                identity, Action.SUBMIT_EXTRACT, partner=partner, dataset=dataset, detail=detail
+            )
+            raise
+
     def submit(
         self,
         identity: Identity,
@@ -221,14 +234,7 @@ class Workspace(AuditedAccess):
         """
         name = file_name or (source.name if isinstance(source, Path) else None)
         detail: dict[str, Any] = {"period": period, "file_name": name}
-        try:
-            self.check_submission(identity, dataset=dataset, partner=partner, period=period)
-        except UsageError as refusal:
-            detail |= {"status": "refused", "reason": refusal.message}
-            self.audit.record(
-                identity, Action.SUBMIT_EXTRACT, partner=partner, dataset=dataset, detail=detail
-            )
-            raise
+        self._allowed_to_submit(identity, dataset, partner, period, detail)
         result = self._submit(identity, source, dataset, partner, period, file_name, submitted_at)
         detail |= {"status": result.status, "submission_id": result.submission_id}
         self.audit.record(
@@ -252,14 +258,7 @@ class Workspace(AuditedAccess):
         is only checked: it is loaded when the person confirms (`submit`)."""
         name = file_name or source.name
         detail: dict[str, Any] = {"period": period, "file_name": name, "via": "web"}
-        try:
-            self.check_submission(identity, dataset=dataset, partner=partner, period=period)
-        except UsageError as refusal:
-            detail |= {"status": "refused", "reason": refusal.message}
-            self.audit.record(
-                identity, Action.SUBMIT_EXTRACT, partner=partner, dataset=dataset, detail=detail
-            )
-            raise
+        self._allowed_to_submit(identity, dataset, partner, period, detail)
         contract = self.contract(dataset)
         checked = validate_extract(
             source, contract, partner=partner, period=period, file_name=name,

@@ -46,7 +46,8 @@ def test_a_bad_extract_shows_its_errors_first_and_loads_nothing(
     assert set(findings["Rows"]) == {"3", "4"}  # spreadsheet rows: header is row 1
     assert all(findings["How to fix it"])
     assert not [b for b in at.button if b.label == "Load into the shared warehouse"]
-    assert _register(app_db) == before
+    after = _register(app_db)  # nothing loaded; the rejected attempt is recorded
+    assert after[1:] == before and after[0][1] == "rejected"
 
 
 def test_a_good_extract_loads_only_after_confirmation(

@@ -148,3 +148,10 @@ def test_contributions_carry_descriptions() -> None:
     shares = pl.DataFrame({"partner": ["A", "B"], "share": [0.25, 0.75]})
     contrib = _spec(charts.contributions_chart(shares, title="C", description="S."))
     assert contrib["encoding"]["x"]["axis"]["format"] == "%"
+
+
+def test_a_chart_without_hidden_months_has_no_empty_layer() -> None:
+    """An empty mark group has no text for a screen reader (axe: svg-img-alt)."""
+    bolton = _trend().filter(pl.col("area") == "Bolton")
+    spark = _spec(charts.sparkline(bolton, title="Trend", description="Up."))
+    assert [layer["mark"]["type"] for layer in spark["layer"]] == ["line", "point"]

@@ -145,3 +145,20 @@ def test_a_single_partner_outcome_says_why_there_are_no_shares() -> None:
     empty = pl.DataFrame(schema={"partner": pl.String, "share": pl.Float64})
     assert "Only DWP's data feeds" in exploration.contributions_summary(empty, "2016-02", ["DWP"])
     assert "suppressed" in exploration.contributions_summary(empty, "2016-02", ["A", "B"])
+
+
+def test_an_area_not_yet_submitted_says_so_rather_than_no_target() -> None:
+    waiting = figures_frame(
+        [
+            figure_row("2016-03", "E08000001", 1.4),
+            figure_row(
+                "2016-03", "E08000002", None, status=None, missing=["bury"],
+                missing_due=["2016-04-10"], submitted=["bolton"],
+            ),
+        ]
+    )  # fmt: skip
+    by_area = exploration.areas_frame(waiting, "preventions", "2016-03", AREAS, NAMES)
+    bury = by_area.row(1, named=True)
+    assert (bury["area"], bury["shown"]) == ("Bury", "not yet submitted")
+    assert bury["status_label"] == "… Not yet submitted"
+    assert bury["state_note"] == "Provisional: waiting for Bury Council (due 10 Apr 2016)."

@@ -73,10 +73,14 @@ def _target_rule(target: float, label: str, *, axis: str = "y") -> alt.Chart:
     return rule
 
 
-def _hidden_months(data: pl.DataFrame) -> alt.Chart:
-    """A dotted grey rule at each month whose figure is hidden, its reason in the tooltip."""
+def _hidden_months(data: pl.DataFrame) -> list[alt.Chart]:
+    """A dotted grey rule at each month whose figure is hidden, its reason in the tooltip; no
+    layer at all when nothing is hidden (an empty mark group has no text for screen readers)."""
+    hidden = data.filter(pl.col("value").is_null())
+    if hidden.height == 0:
+        return []
     rules: alt.Chart = (
-        alt.Chart(data.filter(pl.col("value").is_null()))
+        alt.Chart(hidden)
         .mark_rule(color=HIDDEN_COLOUR, strokeDash=[2, 2], strokeWidth=2)
         .encode(
             x="month:T",
@@ -86,7 +90,7 @@ def _hidden_months(data: pl.DataFrame) -> alt.Chart:
             ],
         )
     )
-    return rules
+    return [rules]
 
 
 def sparkline(
@@ -125,7 +129,7 @@ def sparkline(
             alt.Tooltip("mark:N", title="State"),
         ],
     )
-    layers = [line, points, _hidden_months(data)]
+    layers = [line, points, *_hidden_months(data)]
     if target is not None:
         layers.append(_target_rule(target, f"Target {target:g}"))
     return _finish(alt.layer(*layers), height=110, description=description)
@@ -173,7 +177,7 @@ def trend_chart(
             alt.Tooltip("state_note:N", title="State"),
         ],
     )
-    layers = [lines, points, _hidden_months(data)]
+    layers = [lines, points, *_hidden_months(data)]
     if target is not None:
         layers.append(_target_rule(target, f"Target {target:g}"))
     return _finish(alt.layer(*layers), title=title, description=description, height=360)
@@ -215,7 +219,7 @@ def areas_chart(
                     domain=data["status_label"].unique(maintain_order=True).to_list(),
                     range=data["status_colour"].unique(maintain_order=True).to_list(),
                 ),
-                legend=alt.Legend(orient="bottom", direction="horizontal"),
+                legend=alt.Legend(orient="bottom", direction="horizontal", labelLimit=260),
             ),
             tooltip=[
                 alt.Tooltip("area:N", title="Area"),

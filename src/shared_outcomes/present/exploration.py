@@ -68,8 +68,14 @@ def areas_frame(
     )
     states = [figure_state(row, row["unit"], partner_names) for row in rows.iter_rows(named=True)]
     styles = [
-        hidden_style(s.state) if s.hidden else rag_style(status)
-        for s, status in zip(states, rows["status"].to_list(), strict=True)
+        hidden_style(s.state)
+        if s.hidden
+        else hidden_style("missing")
+        if value is None
+        else rag_style(status)
+        for s, status, value in zip(
+            states, rows["status"].to_list(), rows["value"].to_list(), strict=True
+        )
     ]
     return pl.DataFrame(
         {

@@ -97,7 +97,8 @@ def figure_state(
         state, shown = "withheld", WITHHELD
     else:
         state = "provisional" if row["missing"] else "complete"
-        shown = format_value(row["value"], unit)
+        waiting = row["value"] is None and row["missing"]
+        shown = "not yet submitted" if waiting else format_value(row["value"], unit)
     revised = None
     hidden = suppressed or withheld
     if row["revised"] and not hidden and row["revised_from"] is not None:
