@@ -35,7 +35,7 @@ from shared_outcomes.config.definitions import OutcomeDefinition, load_definitio
 from shared_outcomes.config.partnership import Partnership, load_partnership
 from shared_outcomes.errors import AccessDenied, UsageError, WarehouseError
 from shared_outcomes.period import Period
-from shared_outcomes.present.views import SubmissionChoice, submission_choices
+from shared_outcomes.present.views import PartnerChoice, submission_choices
 from shared_outcomes.settings import Settings
 from shared_outcomes.submission import PreparedSubmission, SubmitResult
 from shared_outcomes.warehouse.archive import sha256_of
@@ -259,16 +259,15 @@ class Workspace(AuditedAccess):
         name = file_name or source.name
         detail: dict[str, Any] = {"period": period, "file_name": name, "via": "web"}
         self._allowed_to_submit(identity, dataset, partner, period, detail)
-        contract = self.contract(dataset)
-        checked = validate_extract(
-            source, contract, partner=partner, period=period, file_name=name,
-            areas=self.partner_areas(partner),
-        )  # fmt: skip
+        checked = self.validate(
+            source, dataset=dataset, partner=partner, period=period, file_name=name
+        )
         if checked.report.accepted:
             return checked
         sha256 = _sha256(source)
         self.warehouse.archive.keep(source, sha256)
         report = checked.report.model_copy(update={"sha256": sha256})
+        contract = self.contract(dataset)
         prepared = PreparedSubmission(source, contract, partner, period, name, sha256, report, None)
         result = self.store_prepared(identity, prepared)
         detail |= {"status": result.status, "submission_id": result.submission_id}
@@ -277,7 +276,7 @@ class Workspace(AuditedAccess):
         )
         return checked
 
-    def submission_choices(self, identity: Identity) -> SubmissionChoice:
+    def submission_choices(self, identity: Identity) -> PartnerChoice:
         """What `identity` may submit for (`views.submission_choices`); a refusal is audited,
         as the CLI's is."""
         choice = submission_choices(identity, self.partnership, self.contracts)

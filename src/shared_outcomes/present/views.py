@@ -439,37 +439,49 @@ def describe_definition(definition: OutcomeDefinition, partnership: Partnership)
 
 
 @dataclass(frozen=True)
-class SubmissionChoice:
-    """What the acting person may submit: partners (id -> name) and each one's datasets."""
+class PartnerChoice:
+    """The partners the acting person may pick for an action (id -> name) and each one's
+    datasets (id -> contract title); a refusal to show when there are none."""
 
     partners: dict[str, str]
     datasets: dict[str, dict[str, str]]  # partner id -> dataset id -> contract title
     refusal: str | None = None
 
 
-def submission_choices(
-    identity: Identity, partnership: Partnership, contracts: Mapping[str, Contract]
-) -> SubmissionChoice:
-    """The partners and datasets `identity` may submit for; a refusal to show when none."""
+def _allowed_partners(
+    identity: Identity,
+    action: Action,
+    partnership: Partnership,
+    contracts: Mapping[str, Contract],
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """The partners `identity` may act on, by name, and their datasets with contracts."""
     partners = {
         pid: p
         for pid, p in sorted(partnership.partners.items(), key=lambda item: item[1].name)
-        if decide(identity, Action.SUBMIT_EXTRACT, partner=pid).allowed
+        if decide(identity, action, partner=pid).allowed
     }
     datasets = {
         pid: {d: contracts[d].title for d in p.datasets if d in contracts}
         for pid, p in partners.items()
     }
-    partners = {pid: p for pid, p in partners.items() if datasets[pid]}
-    if not partners:
+    return {pid: p.name for pid, p in partners.items()}, datasets
+
+
+def submission_choices(
+    identity: Identity, partnership: Partnership, contracts: Mapping[str, Contract]
+) -> PartnerChoice:
+    """The partners and datasets `identity` may submit for; a refusal to show when none."""
+    names, datasets = _allowed_partners(identity, Action.SUBMIT_EXTRACT, partnership, contracts)
+    names = {pid: name for pid, name in names.items() if datasets[pid]}
+    if not names:
         reason = decide(identity, Action.SUBMIT_EXTRACT, partner=identity.partner_id).reason
-        return SubmissionChoice(
+        return PartnerChoice(
             {},
             {},
             refusal=(reason or f"{identity.display_name} has no datasets to submit.")
             + " In the demo, pick a partner submitter in the sidebar.",
         )
-    return SubmissionChoice({pid: p.name for pid, p in partners.items()}, datasets)
+    return PartnerChoice(names, {pid: datasets[pid] for pid in names})
 
 
 def month_options(today: date, latest: str | None = None, count: int = 24) -> list[str]:
@@ -505,34 +517,16 @@ def pick(value: str | None, options: Iterable[str], default: str | None = None) 
 # --- a partner's submission history -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class HistoryChoice:
-    """Whose submission history the acting person may see: partners (id -> name, one for a
-    partner's submitter, all for analysts and admins) and each one's datasets (id -> title)."""
-
-    partners: dict[str, str]
-    datasets: dict[str, dict[str, str]]
-    refusal: str | None = None
-
-
 def history_choices(
     identity: Identity, partnership: Partnership, contracts: Mapping[str, Contract]
-) -> HistoryChoice:
-    """The partners whose submissions `identity` may list, by name; a refusal when none."""
-    partners = {
-        pid: p
-        for pid, p in sorted(partnership.partners.items(), key=lambda item: item[1].name)
-        if decide(identity, Action.VIEW_SUBMISSION_HISTORY, partner=pid).allowed
-    }
-    if not partners:
-        return HistoryChoice(
-            {}, {}, refusal=decide(identity, Action.VIEW_SUBMISSION_HISTORY).reason
-        )
-    datasets = {
-        pid: {d: contracts[d].title for d in p.datasets if d in contracts}
-        for pid, p in partners.items()
-    }
-    return HistoryChoice({pid: p.name for pid, p in partners.items()}, datasets)
+) -> PartnerChoice:
+    """The partners whose submissions `identity` may list (one for a partner's submitter, all
+    for analysts and admins), by name; a refusal when none."""
+    action = Action.VIEW_SUBMISSION_HISTORY
+    names, datasets = _allowed_partners(identity, action, partnership, contracts)
+    if not names:
+        return PartnerChoice({}, {}, refusal=decide(identity, action).reason)
+    return PartnerChoice(names, datasets)
 
 
 def submission_status(
