@@ -51,6 +51,22 @@ def make_extracts(
     return Extracts(partner, partner_name, dataset, period, good.encode(), bad.encode())
 
 
+def copy_database(db: Path, folder: Path) -> Path:
+    """A private copy of a database in `folder`, with the folders the warehouse keeps beside it
+    (the raw-file archive and the row files)."""
+    import shutil
+
+    from shared_outcomes.settings import companion_dir
+
+    copy = folder / db.name
+    shutil.copy2(db, copy)
+    for kind in ("archive", "rows"):
+        extra = companion_dir(db, kind)
+        if extra.is_dir():
+            shutil.copytree(extra, folder / extra.name)
+    return copy
+
+
 def build_sample(db: Path) -> None:
     """A new database holding the whole sample partnership (as `shared-outcomes demo` builds it)."""
     from shared_outcomes.jobs.demo import build_demo

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -10,15 +9,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from shared_outcomes.settings import companion_dir
-
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
 # `streamlit run` puts the app's folder on sys.path (so pages import app_pages._shell); do the same.
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from support import build_sample  # noqa: E402
+from support import copy_database  # noqa: E402
 
 PAGE_FILES = {
     "Common picture": "app_pages/common_picture.py",
@@ -38,23 +35,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample partnership's database, built once for the session."""
-    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    build_sample(db)
-    return db
-
-
 @pytest.fixture
 def app_db(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private copy of the sample database, which the app finds through SHARED_OUTCOMES_DB."""
-    db = tmp_path / demo_db.name
-    shutil.copy2(demo_db, db)
-    for kind in ("archive", "rows"):  # the warehouse keeps files beside the database
-        folder = companion_dir(demo_db, kind)
-        if folder.is_dir():
-            shutil.copytree(folder, tmp_path / folder.name)
+    db = copy_database(demo_db, tmp_path)
     monkeypatch.setenv("SHARED_OUTCOMES_DB", str(db))
     monkeypatch.setenv("SHARED_OUTCOMES_HOME", str(ROOT))
     return db

@@ -8,7 +8,6 @@ Where Debian's Chromium is absent, every test here is skipped with a message say
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -19,10 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from e2e_support import App, build_sample
+from e2e_support import App
 from playwright.sync_api import Browser, Page, sync_playwright
-
-from shared_outcomes.settings import companion_dir
+from support import copy_database
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -51,14 +49,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
             if not CHROMIUM.exists():
                 item.add_marker(skip)
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample partnership's database, built once for the whole session."""
-    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    build_sample(db)
-    return db
 
 
 def _free_port() -> int:
@@ -124,12 +114,7 @@ def app(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App
     if not CHROMIUM.exists():
         pytest.skip(f"browser tests skipped: Chromium not found at {CHROMIUM}")
     folder = tmp_path_factory.mktemp("app")
-    db = folder / demo_db.name
-    shutil.copy2(demo_db, db)
-    for kind in ("archive", "rows"):  # the warehouse keeps files beside the database
-        extra = companion_dir(demo_db, kind)
-        if extra.is_dir():
-            shutil.copytree(extra, folder / extra.name)
+    db = copy_database(demo_db, folder)
     with streamlit_server(ROOT, db, folder) as (url, _process):
         yield App(url=url, db_path=db)
 
