@@ -89,12 +89,47 @@ with guarded():
 
     st.header("Board pack")
     st.caption(
-        "Every shared outcome by area and month as a CSV file, with small numbers suppressed "
-        "whatever your role, so it can go into papers for a meeting; each figure's state "
-        "(provisional, withheld, suppressed, revised) is in words. " + views.EXPORT_ROUNDING
+        "The document for the meeting: a cover with the register state it was made from, a "
+        "summary page, what changed since the meeting date above, then each shared problem "
+        "with its charts, the tables behind them and the commentary. Small numbers are "
+        "suppressed whatever your role. The command line makes the same document: "
+        "`shared-outcomes board-pack`."
+    )
+    kind = st.radio(
+        "Format", ["pdf", "html"], format_func=str.upper, horizontal=True, key="pack_format"
+    )
+    if st.button("Make the board pack", icon=":material/description:"):
+        bar = st.progress(0.0, text="Making the board pack…")
+
+        def report(done: int, total: int, label: str) -> None:
+            bar.progress(done / max(total, 1), text=literal(f"Making the board pack: {label}"))
+
+        st.session_state["board_pack"] = ws.board_pack(
+            me, file_format=kind, since=meeting, progress=report
+        )
+        bar.empty()
+    made = st.session_state.get("board_pack")
+    if made is not None:
+        st.success(
+            literal(f"{made.pack.title}. {made.pack.as_at_words}; {made.pack.state.words}."),
+            icon=":material/check_circle:",
+        )
+        st.download_button(
+            f"Download the board pack ({made.file_format.upper()})",
+            data=made.content,
+            file_name=made.file_name,
+            mime=made.mime,
+            icon=":material/download:",
+        )
+
+    st.subheader("The figures as a CSV file")
+    st.caption(
+        "Every shared outcome by area and month, with small numbers suppressed whatever your "
+        "role; each figure's state (provisional, withheld, suppressed, revised) is in words. "
+        + views.EXPORT_ROUNDING
     )
 
-    def board_pack() -> bytes:
+    def figures_csv() -> bytes:
         """Made only when the button is pressed: the figures with small counts suppressed."""
         suppressed = ws.figures(me, unsuppressed=False)
         areas = ws.partnership.areas
@@ -102,11 +137,11 @@ with guarded():
         return to_safe_csv(pl.concat(frames, how="diagonal_relaxed"))
 
     st.download_button(
-        "Download the board pack (CSV, small numbers suppressed)",
-        data=board_pack,
-        file_name="board_pack_figures.csv",
+        "Download the figures (CSV, small numbers suppressed)",
+        data=figures_csv,
+        file_name="shared_figures.csv",
         mime="text/csv",
         on_click=ws.record_download,
-        args=(me, "board_pack_figures.csv"),
+        args=(me, "shared_figures.csv"),
         kwargs={"detail": {"suppressed": True}},
     )

@@ -385,13 +385,54 @@ def bench_browser(rows: int, runs: int, summary: Summary) -> None:
     summary.add("browser", "upload to report vs CLI check (wall)", browser / cli, 2.0)
 
 
+def sample_database() -> Path:
+    """The sample partnership's database (`shared-outcomes demo`), built once under results/."""
+    db = RESULTS / "sample" / "demo.duckdb"
+    if not (db.parent / "ready").exists():
+        shutil.rmtree(db.parent, ignore_errors=True)
+        db.parent.mkdir(parents=True)
+        from shared_outcomes.jobs.demo import build_demo
+        from shared_outcomes.settings import load_settings
+
+        build_demo(load_settings(db=db, root=ROOT))
+        (db.parent / "ready").write_text("built\n")
+    return db
+
+
+def bench_board_pack(size: int, months: int, runs: int, summary: Summary) -> None:
+    """6. The board pack: the sample partnership's, and one for all 296 districts."""
+    scaled = scaled_home(size, months)
+    cases = [
+        ("sample partnership", ROOT, sample_database(), 10.0),
+        (f"{aggregated_rows(scaled):,}-row scaled warehouse", scaled, scaled / "warehouse.duckdb",
+         60.0),
+    ]  # fmt: skip
+    body = []
+    for name, home, db, target in cases:
+        out = child([str(BENCH / "bench_board_pack.py"), str(home), str(db), str(runs)],
+                    f"board pack ({name})")  # fmt: skip
+        for kind in ("pdf", "html"):
+            m = out[kind]
+            wall, cpu = statistics.median(m["seconds"]), statistics.median(m["cpu_s"])
+            body.append([f"{name}, {out['areas']} areas", kind.upper(), str(m["charts"]),
+                         f"{m['bytes'] / 1e6:.1f}", f"{m['first_s']:.2f}", f"{wall:.2f}",
+                         f"{cpu:.2f}", f"{out['peak_mb']:.0f}"])  # fmt: skip
+            summary.add("board pack", f"{kind.upper()}, {name} (wall)", wall, target, " s")
+    table(
+        f"6. The board pack, made as `shared-outcomes board-pack` makes it (fresh workspace, "
+        f"figures now and at the last meeting, charts as SVG, layout); medians of {runs}",
+        ["warehouse", "format", "charts", "MB", "first s", "wall s", "CPU s", "peak MB"],
+        body,
+    )
+
+
 SIZES: dict[str, dict[str, Any]] = {
     "full": {"check": 1_000_000, "load": 1_000_000, "outcomes": [1_000_000, 10_000_000,
              50_000_000], "months": 60, "pages": 10_000_000, "browser": 1_000_000, "runs": 5},
     "quick": {"check": 20_000, "load": 20_000, "outcomes": [20_000, 100_000], "months": 6,
               "pages": 100_000, "browser": 5_000, "runs": 1},
 }  # fmt: skip
-BENCHMARKS = ("check", "load", "outcomes", "pages", "browser")
+BENCHMARKS = ("check", "load", "outcomes", "pages", "browser", "board-pack")
 
 
 def main() -> None:
@@ -411,6 +452,7 @@ def main() -> None:
         "outcomes": lambda: bench_outcomes_(sizes["outcomes"], sizes["months"], runs, summary),
         "pages": lambda: bench_pages(sizes["pages"], sizes["months"], runs, summary),
         "browser": lambda: bench_browser(sizes["browser"], runs, summary),
+        "board-pack": lambda: bench_board_pack(sizes["pages"], sizes["months"], runs, summary),
     }
     for name in BENCHMARKS:
         if name in args.only:

@@ -16,6 +16,7 @@ TABLES = [
     "## 3. Shared outcomes",
     "## 4. Pages",
     "## 5. The browser",
+    "## 6. The board pack",
     "## Summary",
 ]
 
@@ -38,7 +39,7 @@ def test_bench_run_quick_prints_every_table(tmp_path: Path) -> None:
         assert heading in out, f"{heading!r} missing from:\n{out}"
     assert "machine:" in out and "load average" in out
     summary = out.split("## Summary", 1)[1]
-    for bench in ("check", "load", "outcomes", "pages", "browser"):
+    for bench in ("check", "load", "outcomes", "pages", "browser", "board pack"):
         assert f"\n{bench} " in summary, f"no summary line for {bench}"
     # Every ratio and time in the summary is a number with its unit, never a placeholder.
     measured = [line.split() for line in summary.splitlines()[3:] if line.strip()]

@@ -8,7 +8,8 @@ month) raises `AccessDenied` or `UsageError` with a message that says what to do
 never an exception but a rejected report, recorded in the register like every attempt.
 Every refusal, every submission attempt, every row-level read and every download the app
 reports (`record_download`) is written to the audit log (`audit`); admins read it with
-`audit_entries`.
+`audit_entries`. Commentary, the month's sign-off and the board pack are the facade's too,
+written in `meeting.desk.MeetingDesk`, which it inherits.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from shared_outcomes.access.audit import SIGN_IN, AuditedAccess
+from shared_outcomes.access.audit import SIGN_IN
 from shared_outcomes.access.roles import Action, Identity
 from shared_outcomes.checking.report import Report
 from shared_outcomes.checking.validation import Validation, validate_extract
@@ -34,6 +35,7 @@ from shared_outcomes.config.contracts import Contract, load_contracts
 from shared_outcomes.config.definitions import OutcomeDefinition, load_definitions
 from shared_outcomes.config.partnership import Partnership, load_partnership
 from shared_outcomes.errors import AccessDenied, UsageError, WarehouseError
+from shared_outcomes.meeting.desk import MeetingDesk
 from shared_outcomes.period import Period
 from shared_outcomes.present.views import PartnerChoice, submission_choices
 from shared_outcomes.settings import Settings
@@ -62,7 +64,7 @@ FIGURES_CACHE_SIZE = 8
 
 
 @dataclass
-class Workspace(AuditedAccess):
+class Workspace(MeetingDesk):
     """One partnership's contracts, partners, definitions and warehouse, opened once."""
 
     settings: Settings

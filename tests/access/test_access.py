@@ -72,6 +72,24 @@ TABLE = [
     (ANALYST, Action.MANAGE_USERS, None, None, False),
     (LEADER, Action.MANAGE_USERS, None, None, False),
     (ADMIN, Action.MANAGE_USERS, None, None, True),
+    # A submitter comments on a figure only when the facade found its own data feeds it (it
+    # then passes the submitter's partner); everyone else on any figure.
+    (SUBMITTER, Action.COMMENT_ON_FIGURES, OWN, None, True),
+    (SUBMITTER, Action.COMMENT_ON_FIGURES, OTHER, None, False),
+    (SUBMITTER, Action.COMMENT_ON_FIGURES, None, None, False),
+    (ANALYST, Action.COMMENT_ON_FIGURES, None, None, True),
+    (LEADER, Action.COMMENT_ON_FIGURES, None, None, True),
+    (ADMIN, Action.COMMENT_ON_FIGURES, None, None, True),
+    (SUBMITTER, Action.COMMENT_ON_SUBMISSIONS, OWN, COVERED, True),
+    (SUBMITTER, Action.COMMENT_ON_SUBMISSIONS, OTHER, COVERED, False),
+    (SUBMITTER, Action.COMMENT_ON_SUBMISSIONS, None, None, False),
+    (ANALYST, Action.COMMENT_ON_SUBMISSIONS, OTHER, NOT_COVERED, True),
+    (LEADER, Action.COMMENT_ON_SUBMISSIONS, OWN, COVERED, False),
+    (ADMIN, Action.COMMENT_ON_SUBMISSIONS, OTHER, NOT_COVERED, True),
+    (SUBMITTER, Action.SIGN_OFF, None, None, False),
+    (ANALYST, Action.SIGN_OFF, None, None, False),
+    (LEADER, Action.SIGN_OFF, None, None, True),
+    (ADMIN, Action.SIGN_OFF, None, None, True),
 ]
 
 
@@ -108,3 +126,16 @@ def test_leadership_asking_for_unsuppressed_figures_is_refused() -> None:
     with pytest.raises(AccessDenied, match="unsuppressed"):
         require(LEADER, Action.VIEW_UNSUPPRESSED_FIGURES)
     assert ANALYST.sees_unsuppressed
+
+
+def test_leadership_is_told_to_comment_on_the_figures_not_on_a_partners_submission() -> None:
+    with pytest.raises(AccessDenied, match="comment on the figures instead"):
+        require(LEADER, Action.COMMENT_ON_SUBMISSIONS, partner=OWN)
+    with pytest.raises(AccessDenied, match="only on bolton_council's own submissions"):
+        require(SUBMITTER, Action.COMMENT_ON_SUBMISSIONS, partner=OTHER)
+
+
+def test_signing_off_is_for_leadership_and_says_so() -> None:
+    with pytest.raises(AccessDenied, match="sign off the month's picture"):
+        require(ANALYST, Action.SIGN_OFF)
+    require(LEADER, Action.SIGN_OFF)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -146,24 +148,50 @@ def test_a_download_is_written_to_the_audit_log(
     assert entry["outcome"] == "allowed"
 
 
-def test_the_board_pack_is_suppressed_even_for_the_analysis_team(
+def test_the_figures_for_papers_are_suppressed_even_for_the_analysis_team(
     open_page: Callable[..., AppTest], app_db: Path, downloads: dict[str, bytes]
 ) -> None:
     at = open_page("Common picture", "demo-analyst")
     assert not at.exception and not at.error
-    rows = list(
-        csv.DictReader(io.StringIO(downloads["board_pack_figures.csv"].decode("utf-8-sig")))
-    )
+    rows = list(csv.DictReader(io.StringIO(downloads["shared_figures.csv"].decode("utf-8-sig"))))
     assert {r["outcome"] for r in rows} == set(
         Workspace.open(load_settings(db=app_db, root=ROOT)).definitions
     )
     hidden = [r for r in rows if r["suppressed"] == "true"]
     assert hidden and all(r["value"] == "" for r in hidden)  # as leadership sees them
 
-    next(b for b in at.download_button if "board pack" in b.label).click()
+    next(b for b in at.download_button if "figures (CSV" in b.label).click()
     at.run()
     (entry,) = _audit(app_db, action="download", user_id="demo-analyst")
-    assert '"what": "board_pack_figures.csv"' in entry["detail"]
+    assert '"what": "shared_figures.csv"' in entry["detail"]
+
+
+def test_the_button_makes_the_board_pack_the_command_line_makes(
+    open_page: Callable[..., AppTest], app_db: Path, downloads: dict[str, bytes]
+) -> None:
+    """The same document for the view on screen: its month, the meeting date chosen, the
+    figures suppressed for the analysis team too; recorded like the command's."""
+    at = open_page("Common picture", "demo-analyst")
+    at.radio(key="pack_format").set_value("html")
+    next(b for b in at.button if b.label == "Make the board pack").click()
+    at.run()
+    assert not at.exception and not at.error
+    made = downloads[next(name for name in downloads if name.startswith("board_pack_"))]
+    html = made.decode("utf-8")
+    meeting = at.date_input(key="meeting").value
+    ws = Workspace.open(load_settings(db=app_db, root=ROOT))
+    digest = re.search(r"full digest ([0-9a-f]{64})", html)
+    as_at = re.search(r"board-pack --as-at (\S+)</code>", html)
+    assert digest and as_at
+    leader = Identity("demo-leadership", "Leader", Role.LEADERSHIP)
+    cli = ws.board_pack(
+        leader, file_format="html", since=meeting, as_at=datetime.fromisoformat(as_at.group(1))
+    )  # the command line's document for the same moment
+    assert cli.pack.state.figures_digest == digest.group(1)
+    assert f"What changed since {meeting.day} {meeting:%B %Y}" in html
+    assert "Suppressed: small number" in html
+    (entry, *_) = _audit(app_db, action="download", user_id="demo-analyst")
+    assert '"suppressed": true' in entry["detail"] and "board_pack_" in entry["detail"]
 
 
 # -- reports on the data-quality page ----------------------------------------------------------

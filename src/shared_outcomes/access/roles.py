@@ -46,6 +46,9 @@ class Action(StrEnum):
     VIEW_STANDARDS = "view_standards"
     VIEW_AUDIT_LOG = "view_audit_log"
     MANAGE_USERS = "manage_users"
+    COMMENT_ON_FIGURES = "comment_on_figures"
+    COMMENT_ON_SUBMISSIONS = "comment_on_submissions"
+    SIGN_OFF = "sign_off"
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,43 @@ def _row_level(identity: Identity, partner: str | None, dataset: str | None) -> 
     return Decision(False, f"{identity.label} cannot see row-level data.")
 
 
+def _comment_on_figures(identity: Identity, partner: str | None, dataset: str | None) -> Decision:
+    """The joint analysis team, leadership and admins comment on any figure; a partner's
+    submitters only on the figures their own data feeds (`partner`: the submitter's partner when
+    the facade has found that its data feeds the figure, else None)."""
+    if identity.role in (Role.ANALYST, Role.LEADERSHIP, Role.ADMIN):
+        return ALLOW
+    if identity.role == Role.PARTNER_SUBMITTER and partner and partner == identity.partner_id:
+        return ALLOW
+    return Decision(
+        False,
+        f"{identity.display_name} may comment only on the figures {identity.partner_id}'s own "
+        "data feeds. Pick a figure of an outcome your partner submits data for.",
+    )
+
+
+def _comment_on_submissions(
+    identity: Identity, partner: str | None, dataset: str | None
+) -> Decision:
+    """A partner's submitters comment on their own partner's submissions, the joint analysis team
+    and admins on any; leadership comments on the figures, not on partners' files."""
+    if identity.role in (Role.ANALYST, Role.ADMIN):
+        return ALLOW
+    if identity.role == Role.PARTNER_SUBMITTER:
+        if partner is not None and identity.partner_id == partner:
+            return ALLOW
+        return Decision(
+            False,
+            f"{identity.display_name} may comment only on {identity.partner_id}'s own "
+            f"submissions, not on {partner or 'another partner'}'s.",
+        )
+    return Decision(
+        False,
+        f"{identity.label} cannot comment on partners' submissions: comment on the figures "
+        "instead.",
+    )
+
+
 RULES: dict[Action, Rule] = {
     Action.VIEW_SHARED_FIGURES: _everyone,
     Action.VIEW_UNSUPPRESSED_FIGURES: _roles(
@@ -179,6 +219,13 @@ RULES: dict[Action, Rule] = {
     Action.VIEW_STANDARDS: _everyone,
     Action.VIEW_AUDIT_LOG: _roles(Role.ADMIN, why="see the audit log"),
     Action.MANAGE_USERS: _roles(Role.ADMIN, why="manage users and partners"),
+    Action.COMMENT_ON_FIGURES: _comment_on_figures,
+    Action.COMMENT_ON_SUBMISSIONS: _comment_on_submissions,
+    Action.SIGN_OFF: _roles(
+        Role.LEADERSHIP,
+        Role.ADMIN,
+        why="sign off the month's picture: recording that it was reviewed is for leadership",
+    ),
 }
 
 

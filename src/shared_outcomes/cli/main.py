@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
@@ -550,6 +551,95 @@ def outcomes(
     raise typer.Exit(run_safely(body))
 
 
+@app.command("board-pack")
+def board_pack(
+    out: Annotated[Path, typer.Option("--out", help="The file to write (.pdf or .html).")],
+    file_format: Annotated[
+        str | None,
+        typer.Option("--format", help="pdf or html (default: from --out's suffix, else pdf)."),
+    ] = None,
+    as_at: Annotated[
+        str | None,
+        typer.Option(
+            "--as-at",
+            help="Figures as the data stood then: YYYY-MM-DD (end of day, UTC) or an ISO "
+            "timestamp; the cover prints it, so the same --as-at remakes the same figures.",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="The last meeting, YYYY-MM-DD (default: the day the previous pack was made, "
+            "else a month before).",
+        ),
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="The month, YYYY-MM (default: the latest).")
+    ] = None,
+    problem: Annotated[
+        list[str] | None,
+        typer.Option("--problem", help="Only this shared problem, e.g. homelessness (repeatable)."),
+    ] = None,
+    db: DbOption = None,
+    acting_as: AsOption = None,
+) -> None:
+    """The board pack for a meeting: cover, summary, changes since the last meeting, one
+    section per shared problem with charts, tables and commentary; small numbers suppressed.
+
+    Without --as, made for the shared view (as leadership sees it).
+    """
+
+    def body() -> int:
+        from shared_outcomes.access.roles import Identity, Role
+        from shared_outcomes.figures.outcomes import parse_as_at
+
+        kind = file_format or ("html" if out.suffix.lower() in (".html", ".htm") else "pdf")
+        if not out.parent.is_dir():
+            raise UsageError(f"the folder {out.parent} does not exist: create it, or choose "
+                             "another --out.")  # fmt: skip
+        moment = parse_as_at(as_at)
+        last_meeting = _parse_day(since, "--since")
+        workspace = _open_workspace(db, create=False)
+        viewer = _acting(
+            workspace,
+            acting_as,
+            lambda: Identity("cli", "command line (shared view)", Role.LEADERSHIP),
+            always=True,
+        )
+        with _progress_bar("Making the board pack") as progress:
+            made = workspace.board_pack(
+                viewer, file_format=kind, period=check_period(period), as_at=moment,
+                since=last_meeting, problems=problem or (), progress=progress,
+            )  # fmt: skip
+        _write_atomically(out, made.content)
+        pack = made.pack
+        _stderr().print(
+            f"Wrote {out} ({kind.upper()}, {len(made.content):,} bytes): {pack.title}. "
+            f"{pack.as_at_words}; {pack.state.words}.",
+            markup=False,
+        )
+        return EXIT_OK
+
+    raise typer.Exit(run_safely(body))
+
+
+def _parse_day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option} {text!r} is not a date: write it as YYYY-MM-DD.") from None
+
+
+def _write_atomically(target: Path, content: bytes) -> None:
+    """Write beside the target, then rename: a failure never leaves half a file."""
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_bytes(content)
+    partial.replace(target)
+
+
 def _add_users_commands() -> None:
     from shared_outcomes.cli.users import users_commands
 
@@ -557,6 +647,16 @@ def _add_users_commands() -> None:
 
 
 _add_users_commands()
+
+
+def _add_meeting_commands() -> None:
+    from shared_outcomes.cli.meeting import comments_commands, sign_off_command
+
+    app.add_typer(comments_commands(run_safely), name="comments")
+    app.command("sign-off")(sign_off_command(run_safely))
+
+
+_add_meeting_commands()
 
 
 def main() -> None:

@@ -9,6 +9,8 @@ deficiencies; where a colour means something (RAG, timeliness) a word or symbol 
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import polars as pl
 
@@ -308,3 +310,12 @@ def timeliness_chart(frame: pl.DataFrame, *, title: str, description: str) -> Ch
     return _finish(
         alt.layer(cells, symbols), title=title, description=description, height=alt.Step(26)
     )
+
+
+def to_svg(spec: dict[str, Any]) -> str:
+    """A chart's Vega-Lite specification as vector SVG (vl-convert: the same renderer as
+    Vega's own, with no browser), for documents such as the board pack."""
+    import vl_convert
+
+    svg: str = vl_convert.vegalite_to_svg(spec)
+    return svg

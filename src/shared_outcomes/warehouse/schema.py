@@ -108,6 +108,61 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "ON CONFLICT DO NOTHING",
         ),
     ),
+    (
+        4,
+        (
+            # Commentary on figures and submissions (see `commentary`): a comment's target and
+            # author, and its history as append-only events (added, edited, hidden).
+            "CREATE SEQUENCE IF NOT EXISTS comment_ids START 1",
+            """CREATE TABLE IF NOT EXISTS comments (
+                comment_id BIGINT PRIMARY KEY DEFAULT nextval('comment_ids'),
+                outcome VARCHAR,
+                area_code VARCHAR,
+                period VARCHAR,
+                submission_id BIGINT,
+                author_id VARCHAR NOT NULL,
+                author_name VARCHAR NOT NULL,
+                author_role VARCHAR NOT NULL,
+                created_at TIMESTAMP NOT NULL
+            )""",
+            """CREATE TABLE IF NOT EXISTS comment_events (
+                comment_id BIGINT NOT NULL,
+                seq INTEGER NOT NULL,
+                kind VARCHAR NOT NULL CHECK (kind IN ('added', 'edited', 'hidden')),
+                text VARCHAR,
+                reason VARCHAR,
+                user_id VARCHAR NOT NULL,
+                user_name VARCHAR NOT NULL,
+                "at" TIMESTAMP NOT NULL,
+                PRIMARY KEY (comment_id, seq)
+            )""",
+            # The month's sign-off: who recorded that the picture was reviewed, and of which data.
+            "CREATE SEQUENCE IF NOT EXISTS sign_off_ids START 1",
+            """CREATE TABLE IF NOT EXISTS sign_offs (
+                sign_off_id BIGINT PRIMARY KEY DEFAULT nextval('sign_off_ids'),
+                period VARCHAR NOT NULL,
+                signed_by VARCHAR NOT NULL,
+                signed_name VARCHAR NOT NULL,
+                role VARCHAR NOT NULL,
+                signed_at TIMESTAMP NOT NULL,
+                newest_submission_id BIGINT,
+                figures_digest VARCHAR NOT NULL
+            )""",
+            # Every board pack made: when, by whom, of which month and register state.
+            "CREATE SEQUENCE IF NOT EXISTS board_pack_ids START 1",
+            """CREATE TABLE IF NOT EXISTS board_packs (
+                pack_id BIGINT PRIMARY KEY DEFAULT nextval('board_pack_ids'),
+                made_at TIMESTAMP NOT NULL,
+                made_by VARCHAR NOT NULL,
+                period VARCHAR NOT NULL,
+                as_at TIMESTAMP NOT NULL,
+                since DATE NOT NULL,
+                newest_submission_id BIGINT,
+                figures_digest VARCHAR NOT NULL,
+                format VARCHAR NOT NULL
+            )""",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

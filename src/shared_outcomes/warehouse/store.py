@@ -42,8 +42,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from types import EllipsisType
 from typing import Any, Literal
 
 import duckdb
@@ -52,8 +53,16 @@ import polars as pl
 from shared_outcomes.errors import UsageError, WarehouseError, storage_error
 from shared_outcomes.settings import companion_dir, private_dir
 from shared_outcomes.warehouse import audit_log as warehouse_audit
+from shared_outcomes.warehouse import commentary
 from shared_outcomes.warehouse.archive import Archive, RowFiles
 from shared_outcomes.warehouse.audit_log import AuditFilter, AuditRow
+from shared_outcomes.warehouse.commentary import (
+    BoardPackRecord,
+    Comment,
+    CommentFilter,
+    EventKind,
+    SignOffRecord,
+)
 from shared_outcomes.warehouse.connections import Connections
 from shared_outcomes.warehouse.measure_queries import MeasureQueries
 from shared_outcomes.warehouse.schema import (
@@ -282,6 +291,126 @@ class Warehouse:
         with self.reading() as con:
             return warehouse_audit.select(con, wanted)
 
+    # -- commentary, sign-offs and board packs (see `warehouse.commentary`) --------------------
+
+    def add_comment(
+        self,
+        *,
+        outcome: str | None,
+        area_code: str | None,
+        period: str | None,
+        submission_id: int | None,
+        author_id: str,
+        author_name: str,
+        author_role: str,
+        text: str,
+        at: datetime | None = None,
+    ) -> Comment:
+        """Store a new comment with its first text (one transaction) and return it."""
+        with self._store.connect(write=True) as con:
+            comment_id = commentary.insert_comment(
+                con, outcome=outcome, area_code=area_code, period=period,
+                submission_id=submission_id, author_id=author_id, author_name=author_name,
+                author_role=author_role, text=text, at=at or datetime.now(UTC),
+            )  # fmt: skip
+            [stored] = commentary.select_comments(con, CommentFilter(comment_id=comment_id))
+        return stored
+
+    def comment(self, comment_id: int) -> Comment | None:
+        """One comment by id, with its history (hidden ones included)."""
+        with self.reading() as con:
+            found = commentary.select_comments(con, CommentFilter(comment_id=comment_id))
+        return found[0] if found else None
+
+    def comment_event(
+        self,
+        comment_id: int,
+        kind: EventKind,
+        text: str | None,
+        reason: str | None,
+        user_id: str,
+        user_name: str,
+        at: datetime | None = None,
+    ) -> Comment:
+        """Append an event ('edited' with the new text, 'hidden' with its reason) to a comment's
+        history and return the comment as it now stands. Nothing is updated or deleted."""
+        with self._store.connect(write=True) as con:
+            commentary.append_event(
+                con, comment_id, kind, text, reason, user_id, user_name, at or datetime.now(UTC)
+            )
+            [stored] = commentary.select_comments(con, CommentFilter(comment_id=comment_id))
+        return stored
+
+    def comments(
+        self,
+        *,
+        outcome: str | None = None,
+        area_code: str | EllipsisType | None = ...,
+        period: str | None = None,
+        periods: Sequence[str] | None = None,
+        submission_ids: Sequence[int] | None = None,
+    ) -> list[Comment]:
+        """Comments matching every given filter (hidden ones included), oldest first.
+
+        `area_code`: left out, any area; None, the whole partnership's figures only.
+        """
+        wanted = CommentFilter(
+            outcome=outcome, area_code=area_code, period=period, periods=periods,
+            submission_ids=submission_ids,
+        )  # fmt: skip
+        with self.reading() as con:
+            return commentary.select_comments(con, wanted)
+
+    def add_sign_off(
+        self,
+        *,
+        period: str,
+        signed_by: str,
+        signed_name: str,
+        role: str,
+        signed_at: datetime,
+        newest_submission_id: int | None,
+        figures_digest: str,
+    ) -> SignOffRecord:
+        """Record that a month's picture was reviewed, as of a register state."""
+        with self._store.connect(write=True) as con:
+            return commentary.insert_sign_off(
+                con, period=period, signed_by=signed_by, signed_name=signed_name, role=role,
+                signed_at=signed_at, newest_submission_id=newest_submission_id,
+                figures_digest=figures_digest,
+            )  # fmt: skip
+
+    def sign_offs(self, period: str | None = None) -> list[SignOffRecord]:
+        """Sign-offs of `period` (of every month without it), newest first."""
+        with self.reading() as con:
+            return commentary.select_sign_offs(con, period)
+
+    def record_board_pack(
+        self,
+        *,
+        made_at: datetime,
+        made_by: str,
+        period: str,
+        as_at: datetime,
+        since: date,
+        newest_submission_id: int | None,
+        figures_digest: str,
+        file_format: str,
+    ) -> BoardPackRecord:
+        """Record that a board pack was made (its `file_format`: pdf or html), of which month
+        and register state."""
+        with self._store.connect(write=True) as con:
+            return commentary.insert_board_pack(
+                con, made_at=made_at, made_by=made_by, period=period, as_at=as_at, since=since,
+                newest_submission_id=newest_submission_id, figures_digest=figures_digest,
+                file_format=file_format,
+            )  # fmt: skip
+
+    def last_board_pack(self) -> BoardPackRecord | None:
+        """The board pack made most recently, if any."""
+        with self.reading() as con:
+            return commentary.select_last_board_pack(con)
+
     def query(self, sql: str, params: Sequence[object] | None = None) -> pl.DataFrame:
         """Run one read-only query with bound parameters and return a Polars frame."""
         with self.reading() as con:
@@ -331,6 +460,15 @@ class Warehouse:
                 "SELECT coalesce(max(submission_id), 0), count(*) FROM submissions"
             ).fetchone()
         return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    def newest_submission_id(self, as_at: datetime | None = None) -> int | None:
+        """The newest submission (of any status) made by `as_at` (by now without it)."""
+        with self.reading() as con:
+            row = con.execute(
+                "SELECT max(submission_id) FROM submissions WHERE ? IS NULL OR submitted_at <= ?",
+                [None if as_at is None else _utc_naive(as_at)] * 2,
+            ).fetchone()
+        return int(row[0]) if row and row[0] is not None else None
 
     def latest_submission_time(self) -> datetime | None:
         """When the newest submission (of any status) was made, UTC; None if there is none."""
