@@ -36,7 +36,7 @@ def main() -> None:
         seconds, cpu, size, charts = [], [], 0, 0
         for _ in range(runs + 1):
             start, start_cpu = time.perf_counter(), cpu_seconds()
-            ws = Workspace.open(load_settings(db=db, root=home), create=False)
+            ws = Workspace.open(load_settings(db=db, root=home))
             made = ws.board_pack(leader, file_format=kind)
             seconds.append(time.perf_counter() - start)
             cpu.append(cpu_seconds() - start_cpu)

@@ -27,6 +27,7 @@ from rich.text import Text
 from shared_outcomes.checking.report import report_json
 from shared_outcomes.checking.validation import Validation, validate_extract
 from shared_outcomes.cli.help_format import use_plain_help
+from shared_outcomes.cli.opening import open_existing, open_workspace
 from shared_outcomes.config.contracts import find_contract, load_contracts
 from shared_outcomes.errors import (
     SharedOutcomesError,
@@ -241,13 +242,6 @@ DbOption = Annotated[
 ]
 
 
-def _open_workspace(db: Path | None, *, create: bool = True) -> Workspace:
-    """The workspace of --db; `create=False` for a command that only reads (never makes one)."""
-    from shared_outcomes.workspace import Workspace
-
-    return Workspace.open(load_settings(db=db), create=create)
-
-
 AsOption = Annotated[
     str | None,
     typer.Option(
@@ -320,7 +314,7 @@ def submit(
         month = check_period(period) or period
         if not file.is_file():
             raise UsageError(f"{file} does not exist or is not a file: check the path.")
-        workspace = _open_workspace(db)
+        workspace = open_workspace(db)
         me = _acting(workspace, acting_as, lambda: _cli_submitter(partner))
         result = workspace.submit(me, file, dataset=dataset, partner=partner, period=month)
         if as_json:
@@ -360,7 +354,7 @@ def ingest(
         from shared_outcomes.access.roles import SYSTEM
         from shared_outcomes.jobs.drop_folder import IngestOutcome, ingest_folder, watch_folder
 
-        workspace = _open_workspace(db)
+        workspace = open_workspace(db)
         with _progress_bar("Ingesting") as progress:
             outcomes = ingest_folder(workspace, SYSTEM, folder, progress=progress, settle=settle)
         out = Console(soft_wrap=True, highlight=False)
@@ -431,7 +425,7 @@ def history(
     def body() -> int:
         from rich.table import Table
 
-        workspace = _open_workspace(db, create=False)
+        workspace = open_workspace(db, create=False)
         me = _acting(workspace, acting_as, lambda: _cli_submitter(partner))
         versions = workspace.history(me, partner, dataset)
         if as_json:
@@ -516,7 +510,7 @@ def outcomes(
         if kind not in ("table", "json", "csv"):
             raise UsageError(f"--format {output!r} is not known: use table, json or csv.")
         moment = parse_as_at(as_at)
-        workspace = _open_workspace(db, create=False)
+        workspace = open_workspace(db, create=False)
         # Without --as, the shared view: small counts suppressed, as in any export.
         viewer = _acting(
             workspace,
@@ -600,7 +594,7 @@ def board_pack(
                              "another --out.")  # fmt: skip
         moment = parse_as_at(as_at)
         last_meeting = _parse_day(since, "--since")
-        workspace = _open_workspace(db, create=False)
+        workspace = open_existing(db)  # the pack made is recorded in the database
         viewer = _acting(
             workspace,
             acting_as,

@@ -21,9 +21,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from shared_outcomes.cli.opening import open_existing, open_workspace
 from shared_outcomes.errors import UsageError
 from shared_outcomes.period import Period
-from shared_outcomes.settings import load_settings
 
 if TYPE_CHECKING:
     from shared_outcomes.access.roles import Identity
@@ -105,7 +105,7 @@ def comments_commands(run_safely: RunSafely) -> typer.Typer:
 
         def body() -> int:
             words = read_text(text, text_file)
-            workspace = _open_existing(db)
+            workspace = open_existing(db)
             me = _author(workspace, acting_as, "a comment")
             made = workspace.add_comment(
                 me, words, outcome=outcome, area_code=area, period=period,
@@ -145,7 +145,7 @@ def comments_commands(run_safely: RunSafely) -> typer.Typer:
             kind = output.lower()
             if kind not in ("table", "json"):
                 raise UsageError(f"--format {output!r} is not known: use table or json.")
-            workspace = _open_workspace(db, create=False)
+            workspace = open_workspace(db, create=False)
             me = _viewer(workspace, acting_as)
             found = workspace.comments(
                 me, outcome=outcome, area_code=... if area is None else area, period=period,
@@ -172,7 +172,7 @@ def comments_commands(run_safely: RunSafely) -> typer.Typer:
 
         def body() -> int:
             words = read_text(text, text_file)
-            workspace = _open_existing(db)
+            workspace = open_existing(db)
             me = _author(workspace, acting_as, "an edit")
             edited = workspace.edit_comment(me, comment_id, words)
             _say(
@@ -193,7 +193,7 @@ def comments_commands(run_safely: RunSafely) -> typer.Typer:
         """Hide comment ID (its author or an administrator), saying why; it stays stored."""
 
         def body() -> int:
-            workspace = _open_existing(db)
+            workspace = open_existing(db)
             me = _author(workspace, acting_as, "hiding a comment")
             workspace.hide_comment(me, comment_id, reason)
             _say(
@@ -237,7 +237,7 @@ def sign_off_command(run_safely: RunSafely) -> Callable[..., None]:
                 Period.parse(period, what="--period")
             if status:
                 return _show_status(db, acting_as, period)
-            workspace = _open_existing(db)
+            workspace = open_existing(db)
             me = _author(workspace, acting_as, "a sign-off")
             month = period or _latest_month(workspace, me)
             made = workspace.sign_off(me, month)
@@ -254,27 +254,6 @@ def sign_off_command(run_safely: RunSafely) -> Callable[..., None]:
 
 def _say(message: str) -> None:
     Console(soft_wrap=True, highlight=False).print(message, markup=False)
-
-
-def _open_workspace(db: Path | None, *, create: bool) -> Workspace:
-    from shared_outcomes.workspace import Workspace
-
-    return Workspace.open(load_settings(db=db), create=create)
-
-
-def _open_existing(db: Path | None) -> Workspace:
-    """The workspace of an existing database, upgraded if it is older: a comment or a sign-off
-    on a mistyped --db must not make a new, empty database."""
-    from shared_outcomes.workspace import Workspace
-
-    settings = load_settings(db=db)
-    if not settings.db_path.is_file():
-        raise UsageError(
-            f"there is no database at {settings.db_path}: check --db (or $SHARED_OUTCOMES_DB). "
-            "A database is made by `shared-outcomes demo`, `submit` or `ingest`.",
-            title="No such database",
-        )
-    return Workspace.open(settings)
 
 
 def _author(workspace: Workspace, user: str | None, what: str) -> Identity:
@@ -351,7 +330,7 @@ def _latest_month(workspace: Workspace, me: Identity) -> str:
 
 
 def _show_status(db: Path | None, user: str | None, period: str | None) -> int:
-    workspace = _open_workspace(db, create=False)
+    workspace = open_workspace(db, create=False)
     me = _viewer(workspace, user)
     month = period or _latest_month(workspace, me)
     signed = workspace.sign_offs(me, month)
