@@ -80,8 +80,6 @@ class Workspace(MeetingDesk):
         default_factory=OrderedDict, repr=False
     )
     _figures_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    # Each accepted submission's warning count, read once: a stored report never changes.
-    _warning_counts: dict[int, int] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(
@@ -418,23 +416,12 @@ class Workspace(MeetingDesk):
         return sorted(found, key=lambda s: (s.submitted_at, s.submission_id), reverse=True)
 
     def warning_counts(self, identity: Identity, submissions: list[Submission]) -> dict[int, int]:
-        """How many warnings each accepted submission's stored report has (by submission id).
-
-        A report never changes once stored, so each is read once per workspace (one short read
-        each, ~30 ms) and its count kept; checked like `submission_report`.
-        """
+        """How many warnings each accepted submission's stored report has (by submission id),
+        read in one query; checked like `submission_report`."""
         for partner, dataset in sorted({(s.partner_id, s.dataset) for s in submissions}):
             self.require(identity, Action.VIEW_SUBMISSION_REPORTS, partner=partner, dataset=dataset)
-        counts: dict[int, int] = {}
-        for s in submissions:
-            if s.status != "accepted":
-                continue
-            if s.submission_id not in self._warning_counts:
-                stored = self.warehouse.report_json(s.submission_id)
-                report = Report.model_validate_json(stored) if stored else None
-                self._warning_counts[s.submission_id] = len(report.warnings) if report else 0
-            counts[s.submission_id] = self._warning_counts[s.submission_id]
-        return counts
+        accepted = [s.submission_id for s in submissions if s.status == "accepted"]
+        return self.warehouse.warning_counts(accepted)
 
     def submitted_file(self, identity: Identity, submission_id: int) -> tuple[Submission, Path]:
         """A submission and where its raw file is archived, byte for byte as it was sent.

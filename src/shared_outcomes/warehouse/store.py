@@ -496,6 +496,20 @@ class Warehouse:
             ).fetchone()
         return None if row is None else row[0]
 
+    def warning_counts(self, submission_ids: Sequence[int]) -> dict[int, int]:
+        """How many warnings each submission's stored report has, in one query (by id; a
+        submission without a report counts none)."""
+        if not submission_ids:
+            return {}
+        with self.reading() as con:
+            rows = con.execute(
+                "SELECT submission_id, coalesce(len(list_filter(json_extract_string("
+                "report_json, '$.findings[*].severity'), s -> s = 'warning')), 0) "
+                "FROM submissions WHERE submission_id IN (SELECT unnest(?))",
+                [list(submission_ids)],
+            ).fetchall()
+        return {int(sid): int(count) for sid, count in rows}
+
     def archived_file(self, sha256: str) -> Path:
         """Where the raw file with this hash is kept."""
         return self.archive.path_for(sha256)
