@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from shared_outcomes.access.audit import SIGN_IN
-from shared_outcomes.access.roles import Action, Identity
+from shared_outcomes.access.roles import Action, Identity, Role
 from shared_outcomes.checking.report import Report
 from shared_outcomes.checking.validation import Validation, validate_extract
 from shared_outcomes.config.contracts import Contract, load_contracts
@@ -52,6 +52,7 @@ __all__ = ["PreparedSubmission", "Progress", "SubmitResult", "Workspace"]
 if TYPE_CHECKING:
     from shared_outcomes.access.accounts import UserRecord
     from shared_outcomes.access.signin import SignIn
+    from shared_outcomes.figures.obligations import Obligation
 
 #: Seconds a writer waits for another process's lock before `WarehouseBusy` (env override).
 BUSY_TIMEOUT_ENV_VAR = "SHARED_OUTCOMES_BUSY_TIMEOUT"
@@ -444,6 +445,55 @@ class Workspace(MeetingDesk):
                 f"({self.settings.archive_dir}): ask the centre to restore the archive folder."
             )
         return found, path
+
+    def obligations(
+        self,
+        identity: Identity,
+        *,
+        months: Sequence[str] | None = None,
+        partner: str | None = None,
+        states: Sequence[str] = (),
+        today: date | None = None,
+    ) -> list[Obligation]:
+        """Every return owed (`figures.obligations`) for `months` (default: the 12 months ending
+        with this one), of one partner or all, in the `states` asked for (all without any), as
+        they stood at the end of `today` (default: now).
+
+        A partner's submitters see only their own partner's (asking for another is refused and
+        audited); everyone else sees every partner's, as the timeliness they are part of.
+        """
+        from shared_outcomes.figures.obligations import State, obligation_months, obligations
+
+        if identity.role == Role.PARTNER_SUBMITTER:
+            self.require(identity, Action.VIEW_SUBMISSION_HISTORY, partner=partner)
+            partner = identity.partner_id
+        else:
+            self.require(identity, Action.VIEW_TIMELINESS)
+        if partner is not None and partner not in self.partnership.partners:
+            known = ", ".join(sorted(self.partnership.partners))
+            raise UsageError(f"there is no partner {partner!r}; the partners are: {known}.")
+        known_states = {str(s) for s in State}
+        for state in states:
+            if state not in known_states:
+                raise UsageError(
+                    f"there is no state {state!r}; the states are: {', '.join(map(str, State))}."
+                )
+        day = today or self._today()
+        chosen = list(months) if months else obligation_months(str(Period.of(day)))
+        partners = self.partnership.partners
+        if partner is not None:
+            partners = {partner: partners[partner]}
+        # As the register stood at the end of `day`: a later submission is not yet received.
+        register = [
+            s
+            for s in self.warehouse.submissions(partner=partner)
+            if s.period in set(chosen) and s.submitted_at.date() <= day
+        ]
+        warnings = self.warehouse.warning_counts(
+            [s.submission_id for s in register if s.status == "accepted"]
+        )
+        found = obligations(partners, register, chosen, day, warnings=warnings)
+        return [o for o in found if not states or str(o.state) in states]
 
     def submissions(self, identity: Identity) -> list[Submission]:
         """The whole register (for timeliness and data quality), newest first."""

@@ -27,7 +27,7 @@ from rich.text import Text
 from shared_outcomes.checking.report import report_json
 from shared_outcomes.checking.validation import Validation, validate_extract
 from shared_outcomes.cli.help_format import use_plain_help
-from shared_outcomes.cli.opening import open_existing, open_workspace
+from shared_outcomes.cli.opening import DbOption, open_existing, open_workspace
 from shared_outcomes.config.contracts import find_contract, load_contracts
 from shared_outcomes.errors import (
     SharedOutcomesError,
@@ -232,14 +232,6 @@ def _partner_areas(settings: Settings, partner: str | None) -> dict[str, str] | 
 
 
 # --- the warehouse: submit, ingest, demo, history ---------------------------------------------
-
-DbOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        help="Database file (default: $SHARED_OUTCOMES_DB, else var/shared_outcomes.duckdb).",
-    ),
-]
 
 
 AsOption = Annotated[
@@ -651,6 +643,15 @@ def _add_meeting_commands() -> None:
 
 
 _add_meeting_commands()
+
+
+def _add_cycle_commands() -> None:
+    from shared_outcomes.cli.cycle import obligations_command
+
+    app.command("obligations")(obligations_command(run_safely))
+
+
+_add_cycle_commands()
 
 
 def main() -> None:

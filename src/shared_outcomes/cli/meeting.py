@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from shared_outcomes.cli.opening import open_existing, open_workspace
+from shared_outcomes.cli.opening import DbOption, open_existing, open_workspace
 from shared_outcomes.errors import UsageError
 from shared_outcomes.period import Period
 
@@ -35,13 +35,6 @@ RunSafely = Callable[[Callable[[], int]], int]
 #: The most bytes read from --text-file or standard input (far beyond the longest comment).
 MAX_TEXT_BYTES = 64 * 1024
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        help="Database file (default: $SHARED_OUTCOMES_DB, else var/shared_outcomes.duckdb).",
-    ),
-]
 AuthorOption = Annotated[
     str | None,
     typer.Option(

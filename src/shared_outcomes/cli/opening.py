@@ -1,16 +1,26 @@
-"""Opening the workspace of `--db` for a command: a read that never creates a database, and a
-write that never makes a new, empty one from a mistyped path."""
+"""The `--db` option and opening its workspace for a command: a read that never creates a
+database, and a recorded write that never makes a new, empty one from a mistyped path."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 
 from shared_outcomes.errors import UsageError
 from shared_outcomes.settings import load_settings
 
 if TYPE_CHECKING:
     from shared_outcomes.workspace import Workspace
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="Database file (default: $SHARED_OUTCOMES_DB, else var/shared_outcomes.duckdb).",
+    ),
+]
 
 
 def open_workspace(db: Path | None, *, create: bool = True) -> Workspace:
