@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time
 import polars as pl
 import streamlit as st
 
+from app_pages._commentary import show_card_comments, sign_off_panel
 from app_pages._shell import (
     acting_identity,
     guarded,
@@ -15,7 +16,7 @@ from app_pages._shell import (
     show_table,
     workspace,
 )
-from shared_outcomes.present import charts, exploration, picture, views
+from shared_outcomes.present import charts, commentary, exploration, picture, views
 from shared_outcomes.present.exports import to_safe_csv
 from shared_outcomes.present.views import literal
 
@@ -37,7 +38,12 @@ with guarded():
         st.stop()
 
     st.markdown(f"**Latest month:** {picture.month_label(latest)}")
+
+    sign_off_panel(me, latest)  # who reviewed the month's picture, of which data; what changed
+
     groups = picture.outcome_cards(figures, ws.definitions, names, latest)
+    card_months = sorted({c.period for cards in groups.values() for c in cards if c.period})
+    notes = ws.comments(me, periods=card_months)  # every card's, the areas' too, in one read
     per_row = 2 if large else 3
     for problem, cards in groups.items():
         st.header(literal(problem))
@@ -69,6 +75,7 @@ with guarded():
                         st.altair_chart(charts.enlarge(spark) if large else spark, width="stretch")
                         with st.expander("Figures by month"):
                             show_table(card.trend_table)
+                    show_card_comments(commentary.on_figure(notes, card.outcome, card.period))
 
     st.header("Since the last meeting")
     default_day = picture.default_meeting_day(figures) or datetime.now(UTC).date()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages._commentary import comment_form, show_comments, show_done
 from app_pages._shell import acting_identity, guarded, page_header, show_chart, workspace
-from shared_outcomes.present import charts, exploration, views
+from shared_outcomes.present import charts, commentary, exploration, views
 from shared_outcomes.present.exports import to_parquet, to_safe_csv
 from shared_outcomes.present.picture import month_label
 from shared_outcomes.present.views import literal
@@ -112,6 +113,27 @@ with guarded():
         )
     else:
         st.markdown(literal(summary))
+
+    st.header(f"Commentary, {month_label(month)}")
+    st.caption(
+        "Comments on this outcome's figures for the month, the whole partnership's and every "
+        "area's, newest first. They show beside the figure on the common picture and in the "
+        "board pack too."
+    )
+    show_done()
+    show_comments(me, ws.comments(me, outcome=outcome, period=month), key="explore-comment")
+    may = commentary.figure_commenting(me, d, ws.partnership)
+    if may.refusal:
+        st.info(literal(may.refusal), icon=":material/lock:")
+    else:
+        comment_form(
+            "explore-new-comment",
+            lambda text, area: ws.add_comment(
+                me, text, outcome=outcome, area_code=area, period=month
+            ),
+            areas=may.areas,
+            heading=literal(f"Comment on {d.title}, {month_label(month)}"),
+        )
 
     st.header("Definition")
     st.markdown(views.describe_definition(d, ws.partnership))

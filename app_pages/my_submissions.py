@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages._commentary import comment_form, show_comments, show_done
 from app_pages._shell import acting_identity, guarded, page_header, show_table, workspace
 from shared_outcomes.access.roles import Action, decide
 from shared_outcomes.errors import WarehouseError
@@ -106,3 +107,20 @@ with guarded():
                     },
                     key="history_download",
                 )
+
+        st.subheader(f"Comments on submission #{chosen}")
+        show_done()
+        show_comments(
+            me, ws.comments(me, submission_ids=[chosen]), places=False, key="submission-comment"
+        )
+        may_comment = decide(
+            me, Action.COMMENT_ON_SUBMISSIONS, partner=picked.partner_id, dataset=picked.dataset
+        )
+        if not may_comment.allowed:
+            st.info(literal(may_comment.reason), icon=":material/lock:")
+        else:
+            comment_form(
+                "submission-new-comment",
+                lambda text, _area: ws.add_comment(me, text, submission_id=chosen),
+                heading=f"Comment on submission #{chosen}",
+            )
