@@ -243,6 +243,75 @@ class Workspace(MeetingDesk):
         )
         return result
 
+    def nil_return(
+        self,
+        identity: Identity,
+        *,
+        dataset: str,
+        partner: str,
+        period: str,
+        reason: str | None = None,
+        submitted_at: datetime | None = None,
+    ) -> Submission:
+        """Declare that a partner has nothing to report for a dataset and month: recorded in
+        the register like a submission (who, when, why; it supersedes the current version), so
+        figures count the partner's part as zero and no longer wait for it.
+
+        Refused, audited, nothing stored: whatever `submit` refuses (role, partner, dataset,
+        month); a month already received (an accepted extract, or a nil return already made);
+        a dataset an outcome definition reads with `nil_returns: forbidden`.
+        """
+        from shared_outcomes.meeting.commentary import clean_text
+
+        detail: dict[str, Any] = {"period": period, "kind": "nil return", "reason": reason}
+        self._allowed_to_submit(identity, dataset, partner, period, detail)
+        try:
+            why = None if reason is None or not reason.strip() else clean_text(
+                reason, what="the reason"
+            )  # fmt: skip
+            self._may_declare_nil(dataset, partner, period)
+        except UsageError as refusal:
+            detail |= {"status": "refused", "reason": refusal.message}
+            self.audit.record(
+                identity, Action.SUBMIT_EXTRACT, partner=partner, dataset=dataset, detail=detail
+            )
+            raise
+        report = Report(accepted=True, dataset=dataset, partner=partner, period=period, rows=0)
+        stored = self.warehouse.store_nil(
+            partner=partner, dataset=dataset, period=period, submitted_by=identity.user_id,
+            note=why, report_json=report.model_dump_json(), submitted_at=submitted_at,
+        )  # fmt: skip
+        detail |= {"status": "nil return", "submission_id": stored.submission_id}
+        self.audit.record(
+            identity, Action.SUBMIT_EXTRACT, partner=partner, dataset=dataset, detail=detail
+        )
+        return stored
+
+    def _may_declare_nil(self, dataset: str, partner: str, period: str) -> None:
+        forbidding = [
+            d.title
+            for d in self.definitions.values()
+            if d.spec.nil_returns == "forbidden" and dataset in d.datasets
+        ]
+        if forbidding:
+            raise UsageError(
+                f"a nil return is not accepted for {dataset}: it feeds {', '.join(forbidding)}, "
+                "whose definition does not accept one (nothing to report is implausible there). "
+                "Send the extract; if it really is empty, ask the centre."
+            )
+        current = self.warehouse.current(partner, dataset, period)
+        if current is not None and current.is_nil:
+            raise UsageError(
+                f"{partner} has already declared nothing to report for {dataset}, {period} "
+                f"(submission #{current.submission_id}): nothing more is needed."
+            )
+        if current is not None:
+            raise UsageError(
+                f"{dataset} for {period} has already been received from {partner} (submission "
+                f"#{current.submission_id}, accepted): a nil return would replace real data. "
+                "To correct it, submit a corrected extract."
+            )
+
     def check_upload(
         self,
         identity: Identity,

@@ -86,3 +86,29 @@ def test_bad_options_are_refused_with_a_message(
     result = run(env, *args)
     assert result.exit_code == 2
     assert message in " ".join(result.stderr.split())
+
+
+def test_a_nil_return_from_the_command_line_and_its_refusals(demo_db: Path, tmp_path: Path) -> None:
+    env = {
+        "SHARED_OUTCOMES_HOME": str(ROOT),
+        "SHARED_OUTCOMES_DB": str(copy_database(demo_db, tmp_path)),
+        "SHARED_OUTCOMES_USERS": str(tmp_path / "no-users.yaml"),
+        "COLUMNS": "200",
+    }
+    declare = ["nil-return", "--partner", "tameside_council", "--dataset",
+               "homelessness_cases", "--period", "2017-10"]  # fmt: skip
+    anonymous = CliRunner().invoke(app, declare, env=env)
+    assert anonymous.exit_code == 2 and "--as demo-tameside_council" in anonymous.stderr
+    made = CliRunner().invoke(
+        app, [*declare, "--reason", "No cases: system outage.", "--as", "demo-tameside_council"],
+        env=env,
+    )  # fmt: skip
+    assert made.exit_code == 0 and "Recorded nil return #" in made.stdout
+    again = CliRunner().invoke(app, [*declare, "--as", "demo-tameside_council"], env=env)
+    assert again.exit_code == 2 and "already declared nothing to report" in again.stderr
+    owed = run(env, "--period", "2017-10", "--partner", "tameside_council", "--format", "json")
+    states = {o["dataset"]: o["state"] for o in json.loads(owed.stdout)}
+    assert states == {"homelessness_cases": "nil return", "workforce_vacancies": "overdue"}
+    # As the register stood on 12 November 2017, before it was made, it was still overdue.
+    then = run(env, *MONTH, "--partner", "tameside_council", "--format", "json")
+    assert {o["state"] for o in json.loads(then.stdout)} == {"overdue"}

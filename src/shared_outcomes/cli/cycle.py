@@ -1,5 +1,6 @@
 """The monthly cycle on the command line: `shared-outcomes obligations`, the returns every
-partner owes and how each stands (`figures.obligations`)."""
+partner owes and how each stands (`figures.obligations`), and `shared-outcomes nil-return`, a
+partner's declaration that it has nothing to report for a month."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from shared_outcomes.cli.opening import DbOption, open_workspace
+from shared_outcomes.cli.opening import DbOption, open_existing, open_workspace
 from shared_outcomes.errors import UsageError
 from shared_outcomes.period import Period
 
@@ -40,7 +41,8 @@ def obligations_command(run_safely: Callable[[Callable[[], int]], int]) -> Calla
             typer.Option(
                 "--state",
                 help="Only this state (repeatable): 'not yet due', 'due soon', overdue, "
-                "accepted, 'accepted with warnings', 'rejected, not yet corrected'.",
+                "accepted, 'accepted with warnings', 'rejected, not yet corrected', "
+                "'nil return'.",
             ),
         ] = None,
         output: Annotated[
@@ -96,6 +98,53 @@ def obligations_command(run_safely: Callable[[Callable[[], int]], int]) -> Calla
         raise typer.Exit(run_safely(body))
 
     return obligations
+
+
+def nil_return_command(run_safely: Callable[[Callable[[], int]], int]) -> Callable[..., None]:
+    """The `nil-return` command, run through the CLI's error handling (`run_safely`)."""
+
+    def nil_return(
+        partner: Annotated[str, typer.Option("--partner", help="The partner (its id).")],
+        dataset: Annotated[str, typer.Option("--dataset", help="The dataset (its id).")],
+        period: Annotated[str, typer.Option("--period", help="The month, YYYY-MM.")],
+        reason: Annotated[
+            str | None, typer.Option("--reason", help="Why there is nothing to report.")
+        ] = None,
+        db: DbOption = None,
+        acting_as: Annotated[
+            str | None,
+            typer.Option(
+                "--as", help="Who declares it: a user id (in demo mode, e.g. demo-bolton_council)."
+            ),
+        ] = None,
+    ) -> None:
+        """Declare that the partner has nothing to report for a dataset and month: recorded
+        like a submission, its part of the figures counted as zero, on time if by the deadline.
+        """
+
+        def body() -> int:
+            workspace = open_existing(db)
+            who = workspace.cli_identity(acting_as)
+            if who is None:
+                raise UsageError(
+                    "say who declares the nil return with --as USER (in demo mode, the partner's "
+                    f"demo submitter, e.g. --as demo-{partner}).",
+                    title="Who is declaring it?",
+                )
+            stored = workspace.nil_return(
+                who, dataset=dataset, partner=partner, period=period, reason=reason
+            )
+            Console(soft_wrap=True, highlight=False).print(
+                f"Recorded nil return #{stored.submission_id}: {partner} has nothing to report "
+                f"for {dataset}, {period}"
+                + (f" (replaces submission #{stored.supersedes})." if stored.supersedes else "."),
+                markup=False,
+            )
+            return 0
+
+        raise typer.Exit(run_safely(body))
+
+    return nil_return
 
 
 def _records_frame(owed: list[Obligation]) -> pl.DataFrame:

@@ -646,9 +646,10 @@ _add_meeting_commands()
 
 
 def _add_cycle_commands() -> None:
-    from shared_outcomes.cli.cycle import obligations_command
+    from shared_outcomes.cli.cycle import nil_return_command, obligations_command
 
     app.command("obligations")(obligations_command(run_safely))
+    app.command("nil-return")(nil_return_command(run_safely))
 
 
 _add_cycle_commands()

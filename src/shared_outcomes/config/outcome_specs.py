@@ -120,6 +120,8 @@ class OutcomeSpec(_Spec):
     tolerance: float = Field(default=0.1, ge=0, le=1)
     disclosure: DisclosureSpec = Field(default_factory=DisclosureSpec)
     incomplete: Incomplete = "provisional"
+    #: "forbidden" where zero is implausible: no nil return is accepted for the datasets it reads.
+    nil_returns: Literal["allowed", "forbidden"] = "allowed"
     numerator: MeasureSpec
     denominator: MeasureSpec | None = None
 

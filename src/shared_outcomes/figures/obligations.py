@@ -4,9 +4,10 @@ due date and its state, computed in one place from `partners.yaml` and the regis
 An obligation for month M is due on the partner's `deadline_day` of month M+1
 (`Partner.due_date`). Its state, first match wins:
 
+- **nil return**: the current version is a declaration that there was nothing to report;
 - **accepted** / **accepted with warnings**: the current version was accepted (its report's
-  warnings decide which); `on_time` says whether the first accepted version arrived by the
-  due date;
+  warnings decide which); `on_time` says whether the first accepted version (a nil return
+  included) arrived by the due date;
 - **rejected, not yet corrected**: attempts were made, none accepted;
 - **overdue**: nothing received and the due date has passed;
 - **due soon**: nothing received, due within `due_soon_days` (default 7) days or today;
@@ -40,6 +41,7 @@ class State(StrEnum):
     ACCEPTED = "accepted"
     ACCEPTED_WITH_WARNINGS = "accepted with warnings"
     REJECTED = "rejected, not yet corrected"
+    NIL_RETURN = "nil return"
 
 
 #: The states in the order a list reads them: what needs doing first.
@@ -50,8 +52,8 @@ ORDER = (
     State.NOT_YET_DUE,
     State.ACCEPTED_WITH_WARNINGS,
     State.ACCEPTED,
+    State.NIL_RETURN,
 )
-RECEIVED = frozenset({State.ACCEPTED, State.ACCEPTED_WITH_WARNINGS, State.REJECTED})
 
 
 @dataclass(frozen=True)
@@ -121,9 +123,12 @@ def _obligation(
     loaded = [s for s in ordered if s.status in ("accepted", "superseded")]
     current = next((s for s in reversed(ordered) if s.status == "accepted"), None)
     if current is not None:
-        state = State.ACCEPTED_WITH_WARNINGS if warnings.get(current.submission_id) else (
-            State.ACCEPTED
-        )  # fmt: skip
+        if current.is_nil:
+            state = State.NIL_RETURN
+        elif warnings.get(current.submission_id):
+            state = State.ACCEPTED_WITH_WARNINGS
+        else:
+            state = State.ACCEPTED
         on_time = loaded[0].submitted_at.date() <= due
         return Obligation(partner.id, dataset, period, due, state, current.submission_id,
                           current.submitted_at, on_time)  # fmt: skip

@@ -67,7 +67,7 @@ def clean_text(text: str, *, what: str = "the comment") -> str:
             where = f"character {position}" + (f" (line {line})" if "\n" in text else "")
             raise UsageError(
                 f"{what} holds the control character {_character_name(char)} at {where}. "
-                "Remove it and try again: a comment is plain text (newlines and tabs are fine)."
+                f"Remove it and try again: {what} is plain text (newlines and tabs are fine)."
             )
     cleaned = text.strip()
     if not cleaned:

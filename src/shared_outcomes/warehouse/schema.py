@@ -38,6 +38,8 @@ REGISTER_COLUMNS: tuple[str, ...] = (
     "submitted_at",
     "status",
     "supersedes",
+    "kind",
+    "note",
 )
 
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
@@ -160,6 +162,43 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                 newest_submission_id BIGINT,
                 figures_digest VARCHAR NOT NULL,
                 format VARCHAR NOT NULL
+            )""",
+        ),
+    ),
+    (
+        5,
+        (
+            # The monthly cycle (see `figures.obligations`). A nil return is a register row
+            # like an extract's: kind 'nil', no rows, its reason in `note`; it supersedes and
+            # is superseded like any version.
+            "ALTER TABLE submissions ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'extract'",
+            "ALTER TABLE submissions ADD COLUMN IF NOT EXISTS note VARCHAR",
+            "CREATE SEQUENCE IF NOT EXISTS excusal_ids START 1",
+            """CREATE TABLE IF NOT EXISTS excusals (
+                excusal_id BIGINT PRIMARY KEY DEFAULT nextval('excusal_ids'),
+                partner_id VARCHAR NOT NULL,
+                dataset VARCHAR NOT NULL,
+                period VARCHAR NOT NULL,
+                reason VARCHAR NOT NULL,
+                excused_by VARCHAR NOT NULL,
+                excused_at TIMESTAMP NOT NULL
+            )""",
+            # One row per obligation and stage reminded: never the same reminder twice.
+            """CREATE TABLE IF NOT EXISTS reminders_sent (
+                partner_id VARCHAR NOT NULL,
+                dataset VARCHAR NOT NULL,
+                period VARCHAR NOT NULL,
+                stage VARCHAR NOT NULL CHECK (stage IN ('due_soon', 'overdue')),
+                recipients VARCHAR NOT NULL,
+                sent_at TIMESTAMP NOT NULL,
+                PRIMARY KEY (partner_id, dataset, period, stage)
+            )""",
+            """CREATE TABLE IF NOT EXISTS reminder_pauses (
+                partner_id VARCHAR NOT NULL,
+                paused_until DATE NOT NULL,
+                paused_by VARCHAR NOT NULL,
+                paused_at TIMESTAMP NOT NULL,
+                reason VARCHAR
             )""",
         ),
     ),

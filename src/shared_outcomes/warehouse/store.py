@@ -107,6 +107,13 @@ class Submission:
     submitted_at: datetime
     status: str
     supersedes: int | None
+    #: 'extract', or 'nil' for a nil return (nothing to report: no rows, its reason in `note`).
+    kind: str = "extract"
+    note: str | None = None
+
+    @property
+    def is_nil(self) -> bool:
+        return self.kind == "nil"
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,11 @@ def _submission(row: Sequence[Any]) -> Submission:
 
 _COLUMNS = ", ".join(REGISTER_COLUMNS)
 _SELECT_REGISTER = "SELECT " + _COLUMNS + " FROM submissions"  # noqa: S608 - fixed names
+_INSERT_NIL = (
+    "INSERT INTO submissions (partner_id, dataset, period, rows, submitted_by, "  # noqa: S608 - fixed names
+    "submitted_at, status, report_json, supersedes, kind, note) VALUES "
+    "(?, ?, ?, 0, ?, ?, 'accepted', ?, ?, 'nil', ?) RETURNING " + _COLUMNS
+)
 
 
 @dataclass(frozen=True)
@@ -599,6 +611,47 @@ class Warehouse:
             )
         self._write_rows(con, new, new.sub.frame, submission.submission_id)
         return StoreResult("loaded", submission)
+
+    def store_nil(
+        self,
+        *,
+        partner: str,
+        dataset: str,
+        period: str,
+        submitted_by: str,
+        note: str | None,
+        report_json: str,
+        submitted_at: datetime | None = None,
+    ) -> Submission:
+        """Register a nil return (nothing to report) in one transaction: an accepted version
+        with no rows, kind 'nil', superseding the current version as a corrected file does."""
+        layout = self._layout(dataset)
+        moment = _utc_naive(submitted_at or datetime.now(UTC))
+        with self._store.connect(write=True) as con:
+            con.begin()
+            try:
+                current = con.execute(
+                    "SELECT submission_id FROM submissions WHERE partner_id = ? AND dataset = ? "
+                    "AND period = ? AND status = 'accepted'",
+                    [partner, dataset, period],
+                ).fetchone()
+                previous = None if current is None else int(current[0])
+                row = con.execute(
+                    _INSERT_NIL,
+                    [partner, dataset, period, submitted_by, moment, report_json, previous, note],
+                ).fetchone()
+                assert row is not None  # RETURNING always yields the inserted row
+                if previous is not None:
+                    con.execute(
+                        "UPDATE submissions SET status = 'superseded' WHERE submission_id = ?",
+                        [previous],
+                    )
+                layout.rebuild_views(con, self.row_files.root)
+            except BaseException:
+                con.rollback()
+                raise
+            con.commit()
+        return _submission(row)
 
     def _write_rows(
         self, con: duckdb.DuckDBPyConnection, new: _Incoming, frame: pl.DataFrame, sid: int
