@@ -43,6 +43,7 @@ from shared_outcomes.submission import PreparedSubmission, SubmitResult
 from shared_outcomes.warehouse.archive import sha256_of
 from shared_outcomes.warehouse.store import (
     DEFAULT_BUSY_TIMEOUT,
+    Excusal,
     Submission,
     Warehouse,
 )
@@ -286,6 +287,52 @@ class Workspace(MeetingDesk):
             identity, Action.SUBMIT_EXTRACT, partner=partner, dataset=dataset, detail=detail
         )
         return stored
+
+    def excuse(
+        self, identity: Identity, *, partner: str, dataset: str, period: str, reason: str
+    ) -> Excusal:
+        """Excuse a return (an admin or the data-standards team, with a reason): the obligation
+        reads "excused" instead of overdue, until an extract or a nil return is accepted.
+
+        Refused, audited, nothing stored: another role, an unknown partner, dataset it does not
+        submit or malformed month, no reason, or a return already received.
+        """
+        from shared_outcomes.meeting.commentary import clean_text
+
+        detail: dict[str, Any] = {"period": period, "reason": reason}
+        self.require(identity, Action.EXCUSE_OBLIGATION, partner=partner, dataset=dataset,
+                     detail=detail)  # fmt: skip
+        try:
+            found = self.partnership.partners.get(partner)
+            if found is None:
+                known = ", ".join(sorted(self.partnership.partners))
+                raise UsageError(f"there is no partner {partner!r}; the partners are: {known}.")
+            if dataset not in found.datasets:
+                raise UsageError(
+                    f"{found.name} does not submit {dataset}, so it owes no such return; it "
+                    f"submits {', '.join(found.datasets)}."
+                )
+            Period.parse(period, what="the month")
+            why = clean_text(reason, what="the reason")
+            current = self.warehouse.current(partner, dataset, period)
+            if current is not None:
+                raise UsageError(
+                    f"{found.name}'s {dataset} for {period} has been received (submission "
+                    f"#{current.submission_id}): there is nothing to excuse."
+                )
+        except UsageError as refusal:
+            detail |= {"status": "refused", "reason": refusal.message}
+            self.audit.record(identity, Action.EXCUSE_OBLIGATION, outcome="denied",
+                              partner=partner, dataset=dataset, detail=detail)  # fmt: skip
+            raise
+        made = self.warehouse.add_excusal(
+            partner=partner, dataset=dataset, period=period, reason=why,
+            excused_by=identity.user_id,
+        )  # fmt: skip
+        self.audit.record(identity, Action.EXCUSE_OBLIGATION, partner=partner, dataset=dataset,
+                          detail={"period": period, "reason": why,
+                                  "excusal_id": made.excusal_id})  # fmt: skip
+        return made
 
     def _may_declare_nil(self, dataset: str, partner: str, period: str) -> None:
         forbidding = [
@@ -561,7 +608,8 @@ class Workspace(MeetingDesk):
         warnings = self.warehouse.warning_counts(
             [s.submission_id for s in register if s.status == "accepted"]
         )
-        found = obligations(partners, register, chosen, day, warnings=warnings)
+        excused = [e for e in self.warehouse.excusals(partner) if e.excused_at.date() <= day]
+        found = obligations(partners, register, chosen, day, warnings=warnings, excusals=excused)
         return [o for o in found if not states or str(o.state) in states]
 
     def submissions(self, identity: Identity) -> list[Submission]:

@@ -19,6 +19,7 @@ ANALYST = Identity(
 )
 LEADER = Identity("jo", "Jo Brennan", Role.LEADERSHIP)
 ADMIN = Identity("sam", "Sam Okafor", Role.ADMIN)
+OVERSIGHT = Identity("pat", "Pat Standards", Role.OVERSIGHT)
 
 OWN, OTHER = "bolton_council", "bury_council"
 COVERED, NOT_COVERED = "homelessness_cases", "nfa_emergency_admissions"
@@ -90,6 +91,32 @@ TABLE = [
     (ANALYST, Action.SIGN_OFF, None, None, False),
     (LEADER, Action.SIGN_OFF, None, None, True),
     (ADMIN, Action.SIGN_OFF, None, None, True),
+    # The data-standards team: every partner's reports, history and timeliness; no rows, no
+    # unsuppressed figures; excuses returns and pauses reminders.
+    (OVERSIGHT, Action.VIEW_SHARED_FIGURES, None, None, True),
+    (OVERSIGHT, Action.VIEW_UNSUPPRESSED_FIGURES, None, None, False),
+    (OVERSIGHT, Action.VIEW_SUBMISSION_REPORTS, OTHER, None, True),
+    (OVERSIGHT, Action.VIEW_SUBMISSION_HISTORY, OTHER, None, True),
+    (OVERSIGHT, Action.VIEW_TIMELINESS, None, None, True),
+    (OVERSIGHT, Action.VIEW_ROW_LEVEL_DATA, None, COVERED, False),
+    (OVERSIGHT, Action.DOWNLOAD_SUBMITTED_FILE, OTHER, COVERED, False),
+    (OVERSIGHT, Action.SUBMIT_EXTRACT, OWN, None, False),
+    (OVERSIGHT, Action.COMMENT_ON_SUBMISSIONS, OTHER, COVERED, True),
+    (OVERSIGHT, Action.COMMENT_ON_FIGURES, None, None, False),
+    (OVERSIGHT, Action.SIGN_OFF, None, None, False),
+    (OVERSIGHT, Action.VIEW_AUDIT_LOG, None, None, False),
+    (OVERSIGHT, Action.MANAGE_USERS, None, None, False),
+    (OVERSIGHT, Action.EXCUSE_OBLIGATION, OTHER, COVERED, True),
+    (OVERSIGHT, Action.PAUSE_REMINDERS, OTHER, None, True),
+    (SUBMITTER, Action.EXCUSE_OBLIGATION, OWN, COVERED, False),
+    (ANALYST, Action.EXCUSE_OBLIGATION, OWN, COVERED, False),
+    (LEADER, Action.EXCUSE_OBLIGATION, OWN, COVERED, False),
+    (ADMIN, Action.EXCUSE_OBLIGATION, OTHER, COVERED, True),
+    (SUBMITTER, Action.PAUSE_REMINDERS, OWN, None, True),
+    (SUBMITTER, Action.PAUSE_REMINDERS, OTHER, None, False),
+    (ANALYST, Action.PAUSE_REMINDERS, OWN, None, False),
+    (LEADER, Action.PAUSE_REMINDERS, OWN, None, False),
+    (ADMIN, Action.PAUSE_REMINDERS, OTHER, None, True),
 ]
 
 

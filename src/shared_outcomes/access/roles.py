@@ -21,6 +21,9 @@ class Role(StrEnum):
     ANALYST = "analyst"
     LEADERSHIP = "leadership"
     ADMIN = "admin"
+    #: The centre's data-standards team: every partner's obligations, reports and timeliness,
+    #: but no rows and no unsuppressed figures; excuses obligations and pauses reminders.
+    OVERSIGHT = "oversight"
 
 
 ROLE_TITLES: dict[Role, str] = {
@@ -28,6 +31,7 @@ ROLE_TITLES: dict[Role, str] = {
     Role.ANALYST: "Joint analysis team",
     Role.LEADERSHIP: "Leadership",
     Role.ADMIN: "Administrator",
+    Role.OVERSIGHT: "Data-standards team",
 }
 
 
@@ -49,6 +53,8 @@ class Action(StrEnum):
     COMMENT_ON_FIGURES = "comment_on_figures"
     COMMENT_ON_SUBMISSIONS = "comment_on_submissions"
     SIGN_OFF = "sign_off"
+    EXCUSE_OBLIGATION = "excuse_obligation"
+    PAUSE_REMINDERS = "pause_reminders"
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,7 @@ def _submit(identity: Identity, partner: str | None, dataset: str | None) -> Dec
 
 
 def _submission_reports(identity: Identity, partner: str | None, dataset: str | None) -> Decision:
-    if identity.role in (Role.ANALYST, Role.ADMIN):
+    if identity.role in (Role.ANALYST, Role.ADMIN, Role.OVERSIGHT):
         return ALLOW
     if identity.role == Role.PARTNER_SUBMITTER and partner is not None:
         if identity.partner_id == partner:
@@ -172,6 +178,12 @@ def _comment_on_figures(identity: Identity, partner: str | None, dataset: str | 
         return ALLOW
     if identity.role == Role.PARTNER_SUBMITTER and partner and partner == identity.partner_id:
         return ALLOW
+    if identity.role != Role.PARTNER_SUBMITTER:
+        return Decision(
+            False,
+            f"{identity.label} cannot comment on the shared figures: comment on a partner's "
+            "submission instead.",
+        )
     return Decision(
         False,
         f"{identity.display_name} may comment only on the figures {identity.partner_id}'s own "
@@ -184,7 +196,7 @@ def _comment_on_submissions(
 ) -> Decision:
     """A partner's submitters comment on their own partner's submissions, the joint analysis team
     and admins on any; leadership comments on the figures, not on partners' files."""
-    if identity.role in (Role.ANALYST, Role.ADMIN):
+    if identity.role in (Role.ANALYST, Role.ADMIN, Role.OVERSIGHT):
         return ALLOW
     if identity.role == Role.PARTNER_SUBMITTER:
         if partner is not None and identity.partner_id == partner:
@@ -199,6 +211,22 @@ def _comment_on_submissions(
         f"{identity.label} cannot comment on partners' submissions: comment on the figures "
         "instead.",
     )
+
+
+def _pause_reminders(identity: Identity, partner: str | None, dataset: str | None) -> Decision:
+    """A partner's submitters pause their own partner's reminders; the data-standards team and
+    admins any partner's."""
+    if identity.role in (Role.OVERSIGHT, Role.ADMIN):
+        return ALLOW
+    if identity.role == Role.PARTNER_SUBMITTER and partner is not None:
+        if identity.partner_id == partner:
+            return ALLOW
+        return Decision(
+            False,
+            f"{identity.display_name} may pause only {identity.partner_id}'s reminders, "
+            f"not {partner}'s.",
+        )
+    return Decision(False, f"{identity.label} cannot pause partners' reminders.")
 
 
 RULES: dict[Action, Rule] = {
@@ -226,6 +254,12 @@ RULES: dict[Action, Rule] = {
         Role.ADMIN,
         why="sign off the month's picture: recording that it was reviewed is for leadership",
     ),
+    Action.EXCUSE_OBLIGATION: _roles(
+        Role.OVERSIGHT,
+        Role.ADMIN,
+        why="excuse a partner's return: that is for the centre's data-standards team",
+    ),
+    Action.PAUSE_REMINDERS: _pause_reminders,
 }
 
 

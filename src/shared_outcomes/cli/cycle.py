@@ -42,7 +42,7 @@ def obligations_command(run_safely: Callable[[Callable[[], int]], int]) -> Calla
                 "--state",
                 help="Only this state (repeatable): 'not yet due', 'due soon', overdue, "
                 "accepted, 'accepted with warnings', 'rejected, not yet corrected', "
-                "'nil return'.",
+                "'nil return', excused.",
             ),
         ] = None,
         output: Annotated[

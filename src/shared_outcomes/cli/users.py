@@ -51,7 +51,10 @@ def users_commands(run_safely: Callable[[Callable[[], int]], int]) -> typer.Type
         user: UserArgument,
         name: Annotated[str, typer.Option("--name", help="Full name, as shown in the app.")],
         role: Annotated[
-            str, typer.Option("--role", help="partner_submitter, analyst, leadership or admin.")
+            str,
+            typer.Option(
+                "--role", help="partner_submitter, analyst, leadership, admin or oversight."
+            ),
         ],
         partner: Annotated[
             str | None, typer.Option("--partner", help="Partner id (submitters: required).")

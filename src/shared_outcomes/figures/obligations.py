@@ -9,6 +9,8 @@ An obligation for month M is due on the partner's `deadline_day` of month M+1
   warnings decide which); `on_time` says whether the first accepted version (a nil return
   included) arrived by the due date;
 - **rejected, not yet corrected**: attempts were made, none accepted;
+- **excused**: nothing accepted, and the centre excused it (an admin or the data-standards
+  team, with a reason);
 - **overdue**: nothing received and the due date has passed;
 - **due soon**: nothing received, due within `due_soon_days` (default 7) days or today;
 - **not yet due**: nothing received, due later.
@@ -20,7 +22,7 @@ cycle forward, for the `obligations` command and a partner's returns.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -28,7 +30,7 @@ import polars as pl
 
 from shared_outcomes.config.partnership import Partner
 from shared_outcomes.period import Period
-from shared_outcomes.warehouse.store import Submission
+from shared_outcomes.warehouse.store import Excusal, Submission
 
 #: Days before its due date from which an obligation is "due soon".
 DUE_SOON_DAYS = 7
@@ -42,6 +44,7 @@ class State(StrEnum):
     ACCEPTED_WITH_WARNINGS = "accepted with warnings"
     REJECTED = "rejected, not yet corrected"
     NIL_RETURN = "nil return"
+    EXCUSED = "excused"
 
 
 #: The states in the order a list reads them: what needs doing first.
@@ -53,7 +56,11 @@ ORDER = (
     State.ACCEPTED_WITH_WARNINGS,
     State.ACCEPTED,
     State.NIL_RETURN,
+    State.EXCUSED,
 )
+
+
+_ACCEPTED = frozenset({State.ACCEPTED, State.ACCEPTED_WITH_WARNINGS, State.NIL_RETURN})
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,8 @@ class Obligation:
     received_at: datetime | None
     #: Whether the first accepted version arrived by the due date (None until one is accepted).
     on_time: bool | None
+    #: Why it was excused, and by whom ("reason (user)"); None unless excused.
+    excused: str | None = None
 
     @property
     def month(self) -> str:
@@ -89,10 +98,15 @@ def obligations(
     today: date,
     *,
     warnings: Mapping[int, int] | None = None,
+    excusals: Iterable[Excusal] = (),
     due_soon_days: int = DUE_SOON_DAYS,
 ) -> list[Obligation]:
     """Every obligation of `partners` for `months`, partner by partner (by name), then dataset
-    and month; `warnings` counts each accepted submission's warnings (by id)."""
+    and month; `warnings` counts each accepted submission's warnings (by id); `excusals` are
+    the returns the centre excused (the latest of each counts)."""
+    excused = {
+        (e.partner_id, e.dataset, e.period): f"{e.reason} ({e.excused_by})" for e in excusals
+    }
     attempts: dict[tuple[str, str, str], list[Submission]] = {}
     for s in register:
         attempts.setdefault((s.partner_id, s.dataset, s.period), []).append(s)
@@ -100,12 +114,14 @@ def obligations(
     for pid, partner in sorted(partners.items(), key=lambda item: item[1].name):
         for dataset in partner.datasets:
             for period in months:
-                mine = attempts.get((pid, dataset, period), [])
-                found.append(
-                    _obligation(
-                        partner, dataset, period, mine, today, warnings or {}, due_soon_days
-                    )
-                )
+                key = (pid, dataset, period)
+                owed = _obligation(
+                    partner, dataset, period, attempts.get(key, []), today, warnings or {},
+                    due_soon_days,
+                )  # fmt: skip
+                if key in excused and owed.state not in _ACCEPTED:
+                    owed = replace(owed, state=State.EXCUSED, excused=excused[key])
+                found.append(owed)
     return found
 
 

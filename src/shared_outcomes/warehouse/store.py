@@ -78,6 +78,7 @@ from shared_outcomes.warehouse.schema import (
 __all__ = [
     "ColumnLike",
     "ContractLike",
+    "Excusal",
     "LoadStatus",
     "NewSubmission",
     "StoreResult",
@@ -114,6 +115,25 @@ class Submission:
     @property
     def is_nil(self) -> bool:
         return self.kind == "nil"
+
+
+@dataclass(frozen=True)
+class Excusal:
+    """A return the centre excused: whose, which, why, by whom and when (UTC)."""
+
+    excusal_id: int
+    partner_id: str
+    dataset: str
+    period: str
+    reason: str
+    excused_by: str
+    excused_at: datetime
+
+
+def _excusal(row: Sequence[Any]) -> Excusal:
+    values = list(row)
+    values[-1] = values[-1].replace(tzinfo=UTC)
+    return Excusal(*values)
 
 
 @dataclass(frozen=True)
@@ -521,6 +541,31 @@ class Warehouse:
                 [list(submission_ids)],
             ).fetchall()
         return {int(sid): int(count) for sid, count in rows}
+
+    def add_excusal(
+        self, *, partner: str, dataset: str, period: str, reason: str, excused_by: str
+    ) -> Excusal:
+        """Record that a return is excused (an admin's or the data-standards team's decision)."""
+        moment = _utc_naive(datetime.now(UTC))
+        with self._store.connect(write=True) as con:
+            row = con.execute(
+                "INSERT INTO excusals (partner_id, dataset, period, reason, excused_by, "
+                "excused_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING excusal_id, partner_id, "
+                "dataset, period, reason, excused_by, excused_at",
+                [partner, dataset, period, reason, excused_by, moment],
+            ).fetchone()
+        assert row is not None  # RETURNING always yields the inserted row
+        return _excusal(row)
+
+    def excusals(self, partner: str | None = None) -> list[Excusal]:
+        """Every excusal (of one partner), oldest first."""
+        with self.reading() as con:
+            rows = con.execute(
+                "SELECT excusal_id, partner_id, dataset, period, reason, excused_by, excused_at "
+                "FROM excusals WHERE ? IS NULL OR partner_id = ? ORDER BY excusal_id",
+                [partner, partner],
+            ).fetchall()
+        return [_excusal(row) for row in rows]
 
     def archived_file(self, sha256: str) -> Path:
         """Where the raw file with this hash is kept."""

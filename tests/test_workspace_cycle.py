@@ -1,6 +1,7 @@
-"""Nil returns on the sample partnership: a partner with nothing to report says so; the register
-keeps it like a submission, figures count its part as zero and stop waiting for it, the
-obligation reads "nil return"; and every refusal stores nothing and is audited."""
+"""The monthly cycle on the sample partnership. Nil returns: a partner with nothing to report
+says so; the register keeps it like a submission, figures count its part as zero and stop
+waiting for it, the obligation reads "nil return". Excusals: the centre excuses a return, which
+then reads "excused" until something is accepted. Every refusal stores nothing and is audited."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ pytestmark = pytest.mark.slow
 TAMESIDE = Identity("demo-tameside_council", "Tam", Role.PARTNER_SUBMITTER, "tameside_council")
 BOLTON = Identity("demo-bolton_council", "Bo", Role.PARTNER_SUBMITTER, "bolton_council")
 ADMIN = Identity("demo-admin", "Ad", Role.ADMIN)
+OVERSIGHT = Identity("demo-oversight", "Pat", Role.OVERSIGHT)
+ANALYST = Identity("demo-analyst", "Ana", Role.ANALYST)
 CASES, MONTH = "homelessness_cases", "2017-10"  # Tameside's October cases never arrived
 BY_THE_DEADLINE = datetime(2017, 11, 9, 16, 0, tzinfo=UTC)
 
@@ -115,3 +118,44 @@ def test_a_second_nil_return_and_a_forbidden_dataset_are_refused(ws: Workspace) 
     dwp = Identity("demo-dwp_jobcentre_plus", "D", Role.PARTNER_SUBMITTER, "dwp_jobcentre_plus")
     with pytest.raises(UsageError, match="Benefit claimants per 1,000 households"):
         ws.nil_return(dwp, dataset="claimant_count", partner="dwp_jobcentre_plus", period="2017-11")
+
+
+def test_the_centre_excuses_a_return_until_one_is_accepted(ws: Workspace) -> None:
+    made = ws.excuse(OVERSIGHT, partner="tameside_council", dataset=CASES, period=MONTH,
+                     reason="Flooded offices: agreed with the board.")  # fmt: skip
+    owed = ws.obligations(ADMIN, months=[MONTH], partner="tameside_council")
+    cases = next(o for o in owed if o.dataset == CASES)
+    assert cases.state == State.EXCUSED
+    assert cases.excused == "Flooded offices: agreed with the board. (demo-oversight)"
+    assert next(o for o in owed if o.dataset != CASES).state == State.OVERDUE
+    entry = ws.audit_entries(ADMIN, user_id="demo-oversight").row(0, named=True)
+    assert entry["action"] == "excuse_obligation" and str(made.excusal_id) in entry["detail"]
+    ws.nil_return(TAMESIDE, dataset=CASES, partner="tameside_council", period=MONTH)
+    owed = ws.obligations(ADMIN, months=[MONTH], partner="tameside_council")
+    assert next(o for o in owed if o.dataset == CASES).state == State.NIL_RETURN
+
+
+@pytest.mark.parametrize(
+    ("who", "partner", "dataset", "reason", "error", "message"),
+    [
+        (ANALYST, "tameside_council", CASES, "x", AccessDenied, "data-standards team"),
+        (TAMESIDE, "tameside_council", CASES, "x", AccessDenied, "data-standards team"),
+        (OVERSIGHT, "bolton_council", CASES, "x", UsageError, "has been received"),
+        (OVERSIGHT, "tameside_council", "claimant_count", "x", UsageError, "does not submit"),
+        (OVERSIGHT, "tameside_council", CASES, "   ", UsageError, "empty"),
+    ],
+)
+def test_an_excusal_that_cannot_be_is_refused_and_audited(
+    ws: Workspace,
+    who: Identity,
+    partner: str,
+    dataset: str,
+    reason: str,
+    error: type[Exception],
+    message: str,
+) -> None:
+    with pytest.raises(error, match=message):
+        ws.excuse(who, partner=partner, dataset=dataset, period=MONTH, reason=reason)
+    assert ws.warehouse.excusals() == []
+    entry = ws.audit_entries(ADMIN, user_id=who.user_id).row(0, named=True)
+    assert (entry["action"], entry["outcome"]) == ("excuse_obligation", "denied")
