@@ -14,6 +14,7 @@ from support import ROOT, copy_database
 from shared_outcomes.access.roles import Identity, Role
 from shared_outcomes.errors import AccessDenied, UsageError
 from shared_outcomes.figures.obligations import State
+from shared_outcomes.present.states import figure_state
 from shared_outcomes.settings import load_settings
 from shared_outcomes.workspace import Workspace
 
@@ -57,6 +58,13 @@ def test_a_nil_return_is_recorded_and_the_figures_stop_waiting(ws: Workspace) ->
     assert after["numerator"] == before["numerator"]  # Tameside's part is zero
     tameside = _figure(ws, "E08000008")
     assert tameside["numerator"] == 0 and tameside["value"] == 0 and not tameside["provisional"]
+    assert after["nil_returns"] == ["tameside_council"] == tameside["nil_returns"]
+    names = {pid: p.name for pid, p in ws.partnership.partners.items()}
+    words = figure_state(after, "per_1000", names).coverage
+    assert words == (
+        "Complete: all 10 partners needed have submitted. "
+        "Nil return (nothing to report): Tameside Council."
+    )
     owed = ws.obligations(ADMIN, months=[MONTH], partner="tameside_council",
                           today=date(2017, 11, 20))  # fmt: skip
     cases = next(o for o in owed if o.dataset == CASES)

@@ -29,6 +29,7 @@ def figure_row(period: str, area: str | None, value: float | None, **extra: Any)
         "change_month": None,
         "expected": ["bolton", "bury"],
         "submitted": ["bolton", "bury"],
+        "nil_returns": [],
         "missing": [],
         "missing_due": [],
         "provisional": False,
@@ -58,6 +59,7 @@ def figures_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
             "revised_to": pl.Float64,
             "expected": pl.List(pl.String),
             "submitted": pl.List(pl.String),
+            "nil_returns": pl.List(pl.String),
             "missing": pl.List(pl.String),
             "missing_due": pl.List(pl.String),
             "contributions": pl.List(

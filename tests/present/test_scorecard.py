@@ -42,6 +42,7 @@ def frame(**changes: object) -> pl.DataFrame:
         "change_year": None,
         "expected": ["a", "b"],
         "submitted": ["a"],
+        "nil_returns": [],
         "missing": ["b"],
         "missing_due": ["2020-02-12"],
         "provisional": True,
@@ -68,6 +69,7 @@ def test_a_record_has_the_fields_design_md_fixes() -> None:
     assert record["coverage"] == {
         "expected": ["a", "b"],
         "submitted": ["a"],
+        "nil_returns": [],
         "missing": ["b"],
         "deadlines": {"b": "2020-02-12"},
     }

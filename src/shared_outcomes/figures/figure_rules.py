@@ -51,6 +51,7 @@ FIGURE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "change_year": pl.Float64,
     "expected": pl.List(pl.String),
     "submitted": pl.List(pl.String),
+    "nil_returns": pl.List(pl.String),
     "missing": pl.List(pl.String),
     "missing_due": pl.List(pl.String),
     "provisional": pl.Boolean,
@@ -61,7 +62,7 @@ FIGURE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "revised_to": pl.Float64,
     "contributions": pl.List(CONTRIBUTION),
 }
-_LISTS = ("expected", "submitted", "missing", "missing_due")
+_LISTS = ("expected", "submitted", "nil_returns", "missing", "missing_due")
 _KEYS = ["order", "__k", "__p"]
 
 

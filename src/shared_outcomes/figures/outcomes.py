@@ -264,10 +264,10 @@ class _Run:
             orient="row",
         ).join(pl.DataFrame({"period": periods}), how="cross")  # fmt: skip
         sent = self.versions.filter(pl.col("version") == 1).select(
-            "partner_id", "dataset", "period", ok=pl.lit(True)
+            "partner_id", "dataset", "period", "nil", ok=pl.lit(True)
         )
         needs = needs.join(sent, on=["partner_id", "dataset", "period"], how="left").with_columns(
-            pl.col("ok").fill_null(False)
+            pl.col("ok").fill_null(False), pl.col("nil").fill_null(False)
         )
         covers = pl.DataFrame(
             [
@@ -285,7 +285,10 @@ class _Run:
             pl.col("ok").filter(pl.col("dataset") == ds).any().alias("__has_" + ds)
             for ds in d.expected
         )
-        per_partner = needs.group_by("partner_id", "period", "order").agg(pl.col("ok").all())
+        # A partner made a nil return for the figure when everything it owes it was one.
+        per_partner = needs.group_by("partner_id", "period", "order").agg(
+            pl.col("ok").all(), pl.col("nil").all()
+        )
         per_partner = per_partner.join(self.dues, on=["partner_id", "period"], how="left")
         in_area = (
             covers.select("area_code", "partner_id")
@@ -371,6 +374,7 @@ def _coverage_lists(per_partner: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     return ordered.group_by(keys).agg(
         expected=pl.col("partner_id"),
         submitted=pl.col("partner_id").filter(pl.col("ok")),
+        nil_returns=pl.col("partner_id").filter(pl.col("ok") & pl.col("nil")),
         missing=pl.col("partner_id").filter(~pl.col("ok")),
         missing_due=pl.col("due").filter(~pl.col("ok")),
     )

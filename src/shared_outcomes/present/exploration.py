@@ -250,7 +250,7 @@ def export_frame(
             .alias("area_name"),
             *(
                 pl.col(c).list.join("; ")
-                for c in ("expected", "submitted", "missing", "missing_due")
+                for c in ("expected", "submitted", "nil_returns", "missing", "missing_due")
             ),
             *(pl.col(c).round(decimals) for c in _VALUES),
             *(pl.col(c).round(COUNT_DECIMALS) for c in _COUNTS),

@@ -61,6 +61,7 @@ def figure_records(frame: pl.DataFrame) -> list[dict[str, Any]]:
                 "coverage": {
                     "expected": row["expected"],
                     "submitted": row["submitted"],
+                    "nil_returns": row["nil_returns"],
                     "missing": row["missing"],
                     "deadlines": dict(zip(row["missing"], row["missing_due"], strict=True)),
                 },
@@ -105,7 +106,10 @@ def figures_csv(frame: pl.DataFrame, partner_names: Mapping[str, str]) -> str:
         "status",
         "change_month",
         "change_year",
-        *(pl.col(c).list.join("; ").alias(c) for c in ("expected", "submitted", "missing")),
+        *(
+            pl.col(c).list.join("; ").alias(c)
+            for c in ("expected", "submitted", "nil_returns", "missing")
+        ),
         pl.col("missing_due").list.join("; ").alias("missing_deadlines"),
         "provisional",
         "withheld",

@@ -72,17 +72,21 @@ def coverage_words(
     missing_due: Sequence[str] | None,
     expected: Sequence[str] | None,
     partner_names: Mapping[str, str],
+    nil_returns: Sequence[str] | None = None,
 ) -> str:
-    """'Provisional: waiting for Tameside Council (due 10 Nov 2017).' or 'Complete: …'."""
+    """'Provisional: waiting for Tameside Council (due 10 Nov 2017).' or 'Complete: …', with
+    ' Nil return (nothing to report): Tameside Council.' where partners declared one."""
     names = [partner_names.get(p, p) for p in (missing or [])]
+    nil = [partner_names.get(p, p) for p in (nil_returns or [])]
+    declared = f" Nil return (nothing to report): {', '.join(nil)}." if nil else ""
     if names:
         dues = list(missing_due or [])
         due = f" (due {_day_label(dues[0])})" if dues and len(set(dues)) == 1 else ""
-        return f"Provisional: waiting for {', '.join(names)}{due}."
+        return f"Provisional: waiting for {', '.join(names)}{due}.{declared}"
     needed = len(expected or [])
     if needed == 1:
-        return "Complete: the one partner needed has submitted."
-    return f"Complete: all {needed} partners needed have submitted."
+        return f"Complete: the one partner needed has submitted.{declared}"
+    return f"Complete: all {needed} partners needed have submitted.{declared}"
 
 
 def figure_state(
@@ -90,7 +94,10 @@ def figure_state(
 ) -> FigureState:
     """The state of one row of the figures frame (`compute_outcomes`)."""
     suppressed, withheld = bool(row["suppressed"]), bool(row["withheld"])
-    coverage = coverage_words(row["missing"], row["missing_due"], row["expected"], partner_names)
+    coverage = coverage_words(
+        row["missing"], row["missing_due"], row["expected"], partner_names,
+        row.get("nil_returns"),
+    )  # fmt: skip
     if suppressed:
         state, shown = "suppressed", SUPPRESSED
     elif withheld:

@@ -60,7 +60,8 @@ def versions_sql(datasets: Sequence[str], as_at: datetime | None) -> tuple[str, 
         "SELECT * FROM "  # noqa: S608
         "(SELECT submission_id, partner_id, dataset, period, "
         "CAST(submission_id AS VARCHAR) || '|' || coalesce(sha256, '') || '|' || "
-        "CAST(submitted_at AS VARCHAR) AS token, row_number() OVER ("
+        "CAST(submitted_at AS VARCHAR) AS token, coalesce(kind, 'extract') = 'nil' AS nil, "
+        "row_number() OVER ("
         "PARTITION BY partner_id, dataset, period ORDER BY submitted_at DESC, submission_id DESC"
         ") AS version FROM submissions WHERE status IN (?, ?) AND dataset IN ("
         + marks
@@ -106,7 +107,8 @@ class MeasureQueries:
         self._con = con
 
     def versions(self, datasets: Sequence[str], as_at: datetime | None) -> pl.DataFrame:
-        """See `versions_sql`: submission_id, partner_id, dataset, period, token, version."""
+        """See `versions_sql`: submission_id, partner_id, dataset, period, token, nil (a nil
+        return), version."""
         sql, params = versions_sql(datasets, as_at)
         found = self._con.execute(sql, params).pl()
         return found.with_columns(pl.col("version").cast(pl.Int64))
