@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -63,6 +64,11 @@ def test_statuses_are_in_words() -> None:
     assert views.submission_status(superseded, superseded_by=2) == "superseded by #2"
     assert views.submission_status(superseded) == "superseded"  # its successor not at hand
     assert views.submission_status(rejected, warnings=3) == "rejected"
+    nil = replace(accepted, kind="nil", rows=0, file_name=None)
+    assert views.submission_status(nil) == "nil return (nothing to report)"
+    assert views.submission_status(replace(nil, status="superseded"), superseded_by=7) == (
+        "nil return, superseded by #7"
+    )
 
 
 def test_the_history_is_newest_first_by_time_with_titles_months_and_statuses() -> None:

@@ -532,10 +532,15 @@ def history_choices(
 def submission_status(
     submission: Submission, *, superseded_by: int | None = None, warnings: int = 0
 ) -> str:
-    """A register row's status in words: 'accepted', 'accepted with warnings',
-    'superseded by #N' or 'rejected'."""
+    """A register row's status in words: 'accepted', 'accepted with warnings', 'nil return
+    (nothing to report)', 'superseded by #N' (a nil return: 'nil return, superseded by #N')
+    or 'rejected'."""
+    nil = "nil return, " if submission.is_nil else ""
     if submission.status == "superseded":
-        return f"superseded by #{superseded_by}" if superseded_by is not None else "superseded"
+        by = f"superseded by #{superseded_by}" if superseded_by is not None else "superseded"
+        return nil + by
+    if submission.is_nil:
+        return "nil return (nothing to report)"
     if submission.status == "accepted":
         return "accepted with warnings" if warnings else "accepted"
     return submission.status
