@@ -38,6 +38,13 @@ PAGES: list[tuple[str, str, str, str, Action | None]] = [
         None,
     ),
     (
+        "app_pages/returns.py",
+        "Your returns",
+        ":material/checklist:",
+        "returns",
+        Action.VIEW_SUBMISSION_HISTORY,
+    ),
+    (
         "app_pages/my_submissions.py",
         "Your submissions",
         ":material/history:",

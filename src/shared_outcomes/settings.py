@@ -9,6 +9,12 @@ file name (`companion_dir`): `partnership.duckdb` keeps `partnership.duckdb.arch
 `.rows/`, `.measures/` and `.figures/`, so `partnership.db` in the same folder never shares
 them. They hold personal data and unsuppressed figures, so they are created readable by their
 owner only (`private_dir`, mode 0700); deploy so that only the service account can open them.
+
+**The mail server** for reminders (`smtp_settings`) comes from the environment
+(`SHARED_OUTCOMES_SMTP_HOST`, `_PORT`, `_TLS`, `_USER`, `_PASSWORD`, `_FROM`), else from the
+`[smtp]` section of `.streamlit/secrets.toml` under the project folder (`host`, `port`, `tls`,
+`user`, `password`, `from`), never from the repository; the app's address for the links in a
+reminder is `SHARED_OUTCOMES_APP_URL`, else `app_url` in that section.
 """
 
 from __future__ import annotations
@@ -16,8 +22,14 @@ from __future__ import annotations
 import os
 import stat
 import time
-from dataclasses import dataclass
+import tomllib
+from dataclasses import dataclass, field
+from email.utils import getaddresses
 from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from shared_outcomes.errors import ConfigError, UsageError
 
 DB_ENV_VAR = "SHARED_OUTCOMES_DB"
 HOME_ENV_VAR = "SHARED_OUTCOMES_HOME"
@@ -133,3 +145,151 @@ def load_settings(db: str | Path | None = None, root: str | Path | None = None) 
     if db is None:
         db = os.environ.get(DB_ENV_VAR) or (project_root / DEFAULT_DB_RELATIVE)
     return Settings(root=project_root, db_path=Path(db).expanduser().resolve())
+
+
+# -- the mail server (reminders) ----------------------------------------------------------------
+
+SMTP_ENV_PREFIX = "SHARED_OUTCOMES_SMTP_"
+APP_URL_ENV_VAR = "SHARED_OUTCOMES_APP_URL"
+#: Where the mail server's settings may be kept instead of the environment (never committed).
+SECRETS_RELATIVE = Path(".streamlit") / "secrets.toml"
+TlsMode = Literal["starttls", "ssl", "none"]
+#: The usual port of each way of talking to a mail server.
+DEFAULT_PORTS: dict[str, int] = {"starttls": 587, "ssl": 465, "none": 25}
+#: Seconds to wait for the mail server (connecting, and each reply) before giving up.
+SMTP_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """How to reach the mail server that sends the reminders (the password is never shown)."""
+
+    host: str
+    port: int
+    tls: TlsMode
+    sender: str
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: float = SMTP_TIMEOUT
+
+    @property
+    def where(self) -> str:
+        """`host:port (tls)`, as messages name the server."""
+        return f"{self.host}:{self.port} ({self.tls})"
+
+
+_SMTP_KEYS = ("host", "port", "tls", "user", "password", "from")
+_TLS_MODES: dict[str, TlsMode] = {"starttls": "starttls", "ssl": "ssl", "none": "none"}
+
+
+def smtp_settings(settings: Settings) -> SmtpSettings:
+    """The mail server's settings: each from `SHARED_OUTCOMES_SMTP_<KEY>`, else from `[smtp]` in
+    `.streamlit/secrets.toml` under the project folder. A `UsageError` saying what to set when
+    there is no host or sender, or a value cannot be used."""
+    written = _secrets_section(settings, "smtp")
+    values: dict[str, str] = {}
+    for key in _SMTP_KEYS:
+        env = os.environ.get(SMTP_ENV_PREFIX + key.upper())
+        if env is not None and env.strip():
+            values[key] = env.strip()
+        elif written.get(key) not in (None, ""):
+            values[key] = str(written[key]).strip()
+    where = f"set {SMTP_ENV_PREFIX}HOST (or `host` under [smtp] in {SECRETS_RELATIVE})"
+    host = values.get("host")
+    if not host:
+        raise UsageError(
+            f"no mail server is configured, so no reminder can be sent: {where}, with its "
+            f"{SMTP_ENV_PREFIX}PORT, _TLS (starttls, ssl or none), _USER, _PASSWORD and _FROM. "
+            "`--dry-run` shows what would be sent without one.",
+            title="No mail server",
+        )
+    tls = _TLS_MODES.get(values.get("tls", "starttls").lower())
+    if tls is None:
+        raise UsageError(
+            f"the mail server's TLS mode is {values['tls']!r}: set {SMTP_ENV_PREFIX}TLS (or "
+            "`tls` under [smtp]) to starttls, ssl or none.",
+            title="Mail server settings",
+        )
+    port = _port(values.get("port"), DEFAULT_PORTS[tls])
+    sender = values.get("from")
+    if not sender or not _is_address(sender):
+        raise UsageError(
+            f"the reminders' sender address is {'missing' if not sender else repr(sender)}: set "
+            f"{SMTP_ENV_PREFIX}FROM (or `from` under [smtp]) to an address, e.g. "
+            "shared-outcomes@partnership.example or "
+            "'Shared Outcomes <shared-outcomes@partnership.example>'.",
+            title="Mail server settings",
+        )
+    user, password = values.get("user"), values.get("password")
+    if password and not user:
+        raise UsageError(
+            f"a mail server password is set but no user: set {SMTP_ENV_PREFIX}USER (or `user` "
+            "under [smtp]) too.",
+            title="Mail server settings",
+        )
+    return SmtpSettings(host, port, tls, sender, user=user, password=password)
+
+
+def app_url(settings: Settings) -> str | None:
+    """The app's address for links (`$SHARED_OUTCOMES_APP_URL`, else `app_url` under [smtp]
+    in `.streamlit/secrets.toml`), without a trailing slash; None when it is not set."""
+    written = _secrets_section(settings, "smtp").get("app_url")
+    text = (os.environ.get(APP_URL_ENV_VAR) or str(written or "")).strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in text):
+        raise UsageError(
+            f"the app's address {text!r} is not a web address: set {APP_URL_ENV_VAR} (or "
+            "`app_url` under [smtp]) to one like https://outcomes.partnership.example.",
+            title="App address",
+        )
+    return text.rstrip("/")
+
+
+def _secrets_section(settings: Settings, name: str) -> dict[str, Any]:
+    """A section of `.streamlit/secrets.toml` under the project folder ({} without the file)."""
+    path = settings.root / SECRETS_RELATIVE
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"this is not valid TOML ({error}); fix the file.", path=path) from None
+    except OSError as error:
+        raise ConfigError(
+            f"cannot read it ({error.strerror}): check its permissions.", path=path
+        ) from None
+    section = data.get(name, {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"`{name}` must be a section, [{name}].", path=path)
+    return section
+
+
+def _is_address(text: str) -> bool:
+    """Whether `text` is one address a From header can carry (`a@b.example`, or with a name)."""
+    if any(c in text for c in "\r\n"):
+        return False
+    found = getaddresses([text])
+    if len(found) != 1:
+        return False
+    address = found[0][1]
+    local, at, domain = address.rpartition("@")
+    return bool(local and at and "." in domain and not any(c.isspace() for c in address))
+
+
+def _port(text: str | None, default: int) -> int:
+    if text is None:
+        return default
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise UsageError(
+            f"the mail server's port is {text!r}: set {SMTP_ENV_PREFIX}PORT (or `port` under "
+            "[smtp]) to a number from 1 to 65535, e.g. 587.",
+            title="Mail server settings",
+        )
+    return port

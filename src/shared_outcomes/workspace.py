@@ -41,6 +41,7 @@ from shared_outcomes.present.views import PartnerChoice, submission_choices
 from shared_outcomes.settings import Settings
 from shared_outcomes.submission import PreparedSubmission, SubmitResult
 from shared_outcomes.warehouse.archive import sha256_of
+from shared_outcomes.warehouse.reminders import ReminderPause, SentReminder, Stage
 from shared_outcomes.warehouse.store import (
     DEFAULT_BUSY_TIMEOUT,
     Excusal,
@@ -561,6 +562,99 @@ class Workspace(MeetingDesk):
                 f"({self.settings.archive_dir}): ask the centre to restore the archive folder."
             )
         return found, path
+
+    # -- reminders ------------------------------------------------------------------------------
+
+    def pause_reminders(
+        self, identity: Identity, *, partner: str, until: date, reason: str | None = None
+    ) -> ReminderPause:
+        """Pause a partner's reminders until `until` (inclusive: they go again from the day
+        after): a partner's submitters pause their own partner's, the data-standards team and
+        admins any partner's. The partner's latest pause is the one in force, so a new one
+        replaces (lengthens or shortens) the last.
+
+        Refused, audited, nothing stored: another role or partner, an unknown partner, a day
+        before today, a reason with control characters.
+        """
+        from shared_outcomes.meeting.commentary import clean_text
+
+        detail: dict[str, Any] = {"until": until.isoformat(), "reason": reason}
+        self.require(identity, Action.PAUSE_REMINDERS, partner=partner, detail=detail)
+        try:
+            found = self.partnership.partners.get(partner)
+            if found is None:
+                known = ", ".join(sorted(self.partnership.partners))
+                raise UsageError(f"there is no partner {partner!r}; the partners are: {known}.")
+            today = self._today()
+            if until < today:
+                raise UsageError(
+                    f"{until.isoformat()} is in the past: a pause lasts until a day from today "
+                    f"({today.isoformat()}) on. Give the last day reminders should stay paused."
+                )
+            why = None if reason is None or not reason.strip() else clean_text(
+                reason, what="the reason"
+            )  # fmt: skip
+        except UsageError as refusal:
+            detail |= {"status": "refused", "reason": refusal.message}
+            self.audit.record(identity, Action.PAUSE_REMINDERS, outcome="denied",
+                              partner=partner, detail=detail)  # fmt: skip
+            raise
+        made = self.warehouse.add_reminder_pause(
+            partner=partner, until=until, paused_by=identity.user_id, reason=why
+        )
+        self.audit.record(identity, Action.PAUSE_REMINDERS, partner=partner,
+                          detail={"until": until.isoformat(), "reason": why})  # fmt: skip
+        return made
+
+    def reminder_pauses(
+        self, identity: Identity, *, today: date | None = None
+    ) -> list[ReminderPause]:
+        """The pauses in force on `today` (default: now): each partner's latest pause, where it
+        lasts until then or later, by partner. A partner's submitters see their own partner's,
+        the data-standards team and admins every partner's; anyone else is refused (audited)."""
+        partner = self._reminders_partner(identity)
+        return self.warehouse.reminder_pauses(on=today or self._today(), partner=partner)
+
+    def reminders_sent(self, identity: Identity) -> list[SentReminder]:
+        """Every reminder recorded (one per partner, return and stage), oldest first; seen as
+        `reminder_pauses` is."""
+        return self.warehouse.reminders_sent(self._reminders_partner(identity))
+
+    def record_reminder(
+        self,
+        identity: Identity,
+        *,
+        partner: str,
+        stage: Stage,
+        obligations: Sequence[Obligation],
+        recipients: Sequence[str],
+        sent_at: datetime | None = None,
+    ) -> list[SentReminder]:
+        """Record (and audit) that the mail server accepted a reminder to `recipients` about
+        `obligations` of `partner` at `stage`: none of them is reminded at that stage again.
+        For whoever may manage the partner's reminders (the reminder job acts as the system)."""
+        self.require(identity, Action.PAUSE_REMINDERS, partner=partner)
+        moment = sent_at or datetime.now(UTC)
+        sent = [
+            SentReminder(partner, o.dataset, o.period, stage, tuple(recipients), moment)
+            for o in obligations
+        ]
+        self.warehouse.record_reminders(sent)
+        self.audit.record(
+            identity, "send_reminder", partner=partner,
+            detail={"stage": stage, "recipients": list(recipients),
+                    "returns": [f"{o.dataset} {o.period}" for o in obligations]},
+        )  # fmt: skip
+        return sent
+
+    def _reminders_partner(self, identity: Identity) -> str | None:
+        """Whose reminders `identity` may see: its own partner's for a submitter (its id), every
+        partner's (None) for the data-standards team and admins; anyone else refused."""
+        if identity.role == Role.PARTNER_SUBMITTER:
+            self.require(identity, Action.PAUSE_REMINDERS, partner=identity.partner_id)
+            return identity.partner_id
+        self.require(identity, Action.PAUSE_REMINDERS)
+        return None
 
     def obligations(
         self,

@@ -22,6 +22,7 @@ PAGE_FILES = {
     "Explore": "app_pages/explore_outcomes.py",
     "Submit an extract": "app_pages/submit_extract.py",
     "Data quality and timeliness": "app_pages/data_quality.py",
+    "Your returns": "app_pages/returns.py",
     "Standards": "app_pages/standards_catalogue.py",
 }
 

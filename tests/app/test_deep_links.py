@@ -34,6 +34,7 @@ ADDRESSES = {
     "explore",
     "submit",
     "data-quality",
+    "returns",
     "my-submissions",
     "standards",
     "audit-log",

@@ -33,6 +33,7 @@ ADDRESSES = {
     "explore": "Explore",
     "submit": "Submit an extract",
     "data-quality": "Data quality and timeliness",
+    "returns": "Your returns",
     "my-submissions": "Your submissions",
     "standards": "Standards",
     "audit-log": "Audit log",
@@ -42,6 +43,7 @@ SIDEBAR_PAGES = [
     "Explore",
     "Submit an extract",
     "Data quality and timeliness",
+    "Your returns",  # the analysis team, administrators and the centre pick any partner
     "Your submissions",  # the analysis team and administrators see every partner's
     "Standards",
 ]

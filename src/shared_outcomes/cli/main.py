@@ -646,10 +646,19 @@ _add_meeting_commands()
 
 
 def _add_cycle_commands() -> None:
-    from shared_outcomes.cli.cycle import nil_return_command, obligations_command
+    from shared_outcomes.cli.cycle import (
+        excuse_command,
+        nil_return_command,
+        obligations_command,
+        remind_command,
+        reminders_commands,
+    )
 
     app.command("obligations")(obligations_command(run_safely))
     app.command("nil-return")(nil_return_command(run_safely))
+    app.command("excuse")(excuse_command(run_safely))
+    app.command("remind")(remind_command(run_safely))
+    app.add_typer(reminders_commands(run_safely), name="reminders")
 
 
 _add_cycle_commands()

@@ -7,6 +7,11 @@ the partnership's areas, and partner ids must be unique. Whatever is wrong raise
 `DefinitionError` that names the file, the place in it and what was expected, with a "did you
 mean" where a name is close. Only the dataset ids of the contracts are needed, so the function
 accepts any mapping keyed by dataset id.
+
+**Reminders.** A partner's `contacts` are the e-mail addresses its reminders go to (none: it
+gets none, and `shared-outcomes remind` warns); the optional top-level `reminders` section
+sets when the "due soon" reminder goes (`due_soon_days` before the due date; default
+`figures.obligations.DUE_SOON_DAYS`).
 """
 
 from __future__ import annotations
@@ -15,10 +20,10 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from shared_outcomes.config.problems import StrictModel, did_you_mean, explain, field_names
 from shared_outcomes.config.yaml_files import read_yaml_mapping
@@ -39,6 +44,34 @@ Sector = Literal[
 #: ONS codes of English, Welsh, Scottish and Northern Irish local authority districts.
 AREA_CODE_PATTERN = r"^[ENSW][0-9]{8}$"
 
+#: An e-mail address as a contact is written: a plain `local@domain` (no display name, no
+#: spaces, no quoting), the domain of dot-separated labels. Strict on purpose: an address goes
+#: into a message header, so nothing that could break one gets through.
+EMAIL_PATTERN = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+
+
+def _email_address(text: str) -> str:
+    if len(text) > 254 or not EMAIL_PATTERN.fullmatch(text):
+        raise ValueError(
+            "this is not an e-mail address: write one plain address, like "
+            "returns@council.example (no name, no spaces)"
+        )
+    return text
+
+
+EmailAddress = Annotated[str, AfterValidator(_email_address)]
+
+
+class ReminderSettings(StrictModel):
+    """`reminders:` in partners.yaml: when the reminders go (see `jobs.reminders`)."""
+
+    #: Days before its due date from which a return not yet received is reminded as "due soon"
+    #: (None: `figures.obligations.DUE_SOON_DAYS`).
+    due_soon_days: int | None = Field(default=None, ge=1, le=28)
+
 
 class Partner(StrictModel):
     """One partner: who it is, which datasets it submits, for which areas, by which day."""
@@ -52,6 +85,8 @@ class Partner(StrictModel):
     #: that every month has it).
     deadline_day: int = Field(ge=1, le=28)
     areas: list[str] = Field(min_length=1)
+    #: Who gets its reminders: e-mail addresses (none: no reminders, and a warning).
+    contacts: list[EmailAddress] = Field(default_factory=list)
 
     def due_date(self, period: str) -> date:
         """The day the extract for `period` (YYYY-MM) is due: `deadline_day` of the next month."""
@@ -69,6 +104,7 @@ class PartnershipFile(StrictModel):
     description: str | None = None
     areas: dict[str, str] = Field(min_length=1)
     partners: list[Partner] = Field(min_length=1)
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
 
 
 class Partnership(StrictModel):
@@ -79,6 +115,7 @@ class Partnership(StrictModel):
     areas: dict[str, str]
     partners: dict[str, Partner]
     path: Path | None = None
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
 
     def submitters(self, dataset: str, area: str | None = None) -> list[str]:
         """Ids of the partners that submit `dataset` (for `area`, when given), in file order."""
@@ -133,6 +170,7 @@ def _resolve(written: PartnershipFile, path: Path, datasets: list[str]) -> Partn
             )
         _check_names(partner.datasets, datasets, "dataset", path, f"{where}.datasets", "contract")
         _check_names(partner.areas, list(written.areas), "area", path, f"{where}.areas", "area")
+        _check_contacts(partner.contacts, path, f"{where}.contacts")
         partners[partner.id] = partner
     return Partnership(
         name=written.name,
@@ -140,7 +178,18 @@ def _resolve(written: PartnershipFile, path: Path, datasets: list[str]) -> Partn
         areas=dict(written.areas),
         partners=partners,
         path=path,
+        reminders=written.reminders,
     )
+
+
+def _check_contacts(contacts: Sequence[str], path: Path, place: str) -> None:
+    seen: set[str] = set()
+    for j, address in enumerate(contacts):
+        if address.lower() in seen:
+            raise DefinitionError(
+                f"the contact {address!r} is listed twice.", path=path, place=f"{place}[{j}]"
+            )
+        seen.add(address.lower())
 
 
 def _check_names(
@@ -164,6 +213,8 @@ def _check_names(
 
 def _explain(failure: pydantic.ValidationError, path: Path, raw: Any) -> ConfigError:
     def known(loc: Sequence[Any]) -> list[str]:
+        if list(loc[:1]) == ["reminders"]:
+            return field_names(ReminderSettings)
         return field_names(Partner if list(loc[:1]) == ["partners"] else PartnershipFile)
 
     def label(depth: int, index: int) -> str | None:

@@ -53,7 +53,7 @@ import polars as pl
 from shared_outcomes.errors import UsageError, WarehouseError, storage_error
 from shared_outcomes.settings import companion_dir, private_dir
 from shared_outcomes.warehouse import audit_log as warehouse_audit
-from shared_outcomes.warehouse import commentary
+from shared_outcomes.warehouse import commentary, reminders
 from shared_outcomes.warehouse.archive import Archive, RowFiles
 from shared_outcomes.warehouse.audit_log import AuditFilter, AuditRow
 from shared_outcomes.warehouse.commentary import (
@@ -697,6 +697,35 @@ class Warehouse:
                 raise
             con.commit()
         return _submission(row)
+
+    # -- reminders: what was sent, and the partners' pauses (see `warehouse.reminders`) --------
+
+    def add_reminder_pause(
+        self, *, partner: str, until: date, paused_by: str, reason: str | None
+    ) -> reminders.ReminderPause:
+        """Record that a partner's reminders are paused until `until` (inclusive), now."""
+        with self._store.connect(write=True) as con:
+            return reminders.insert_pause(
+                con, partner=partner, until=until, paused_by=paused_by,
+                paused_at=datetime.now(UTC), reason=reason,
+            )  # fmt: skip
+
+    def reminder_pauses(
+        self, *, on: date, partner: str | None = None
+    ) -> list[reminders.ReminderPause]:
+        """The pauses in force on `on` (each partner's latest, lasting until then or later)."""
+        with self.reading() as con:
+            return reminders.select_current_pauses(con, on=on, partner=partner)
+
+    def record_reminders(self, sent: Sequence[reminders.SentReminder]) -> None:
+        """Record the obligations one accepted reminder was about (never the same twice)."""
+        with self._store.connect(write=True) as con:
+            reminders.insert_sent(con, sent)
+
+    def reminders_sent(self, partner: str | None = None) -> list[reminders.SentReminder]:
+        """Every reminder recorded (of one partner), oldest first."""
+        with self.reading() as con:
+            return reminders.select_sent(con, partner=partner)
 
     def _write_rows(
         self, con: duckdb.DuckDBPyConnection, new: _Incoming, frame: pl.DataFrame, sid: int
