@@ -350,3 +350,26 @@ def may_open(ws: Workspace, me: Identity, needs: Action | None, *, title: str) -
         )
         return False
     return True
+
+
+def partner_record_choice(
+    ws: Workspace, me: Identity, *, page: str, key: str, what: str
+) -> tuple[str, views.PartnerChoice]:
+    """The partner whose own record a page shows (Your submissions, Your returns): refused and
+    audited before anything shows; a partner's submitter gets its own partner, the joint
+    analysis team, administrators and the data-standards team pick one. `what` names the
+    record ('Submissions', 'Returns') in the line shown when there is nothing to pick."""
+    ws.require(me, Action.VIEW_SUBMISSION_HISTORY, detail={"page": page})
+    choice = views.history_choices(me, ws.partnership, ws.contracts)
+    if choice.refusal:
+        st.warning(literal(choice.refusal), icon=":material/block:")
+        st.stop()
+    names = choice.partners
+    if len(names) > 1:
+        partner_id: str = st.selectbox(
+            "Partner", options=list(names), format_func=lambda p: names[p], key=key
+        )
+    else:
+        partner_id = next(iter(names))
+        st.markdown(f"{what} of **{literal(names[partner_id])}**.")
+    return partner_id, choice

@@ -5,7 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages._commentary import comment_form, show_comments, show_done
-from app_pages._shell import acting_identity, guarded, page_header, show_table, workspace
+from app_pages._shell import (
+    acting_identity,
+    guarded,
+    page_header,
+    partner_record_choice,
+    show_table,
+    workspace,
+)
 from shared_outcomes.access.roles import Action, decide
 from shared_outcomes.errors import WarehouseError
 from shared_outcomes.present import views
@@ -25,19 +32,9 @@ with guarded():
     ws = workspace()
     me = acting_identity()
     # Refused (and audited) before anything shows, whatever the navigation offered.
-    ws.require(me, Action.VIEW_SUBMISSION_HISTORY, detail={"page": TITLE})
-    choice = views.history_choices(me, ws.partnership, ws.contracts)
-    if choice.refusal:
-        st.warning(literal(choice.refusal), icon=":material/block:")
-        st.stop()
-    names = choice.partners
-    if len(names) > 1:  # analysts and admins may look at any partner's submissions
-        partner_id = st.selectbox(
-            "Partner", options=list(names), format_func=lambda p: names[p], key="history_partner"
-        )
-    else:
-        partner_id = next(iter(names))
-        st.markdown(f"Submissions of **{literal(names[partner_id])}**.")
+    partner_id, choice = partner_record_choice(
+        ws, me, page=TITLE, key="history_partner", what="Submissions"
+    )
     datasets = choice.datasets[partner_id]
     dataset = st.selectbox(
         "Dataset",

@@ -20,6 +20,7 @@ from app_pages._shell import (
     acting_identity,
     guarded,
     page_header,
+    partner_record_choice,
     show_refusal,
     show_table,
     workspace,
@@ -239,20 +240,10 @@ with guarded():
     ws = workspace()
     me = acting_identity()
     # Refused (and audited) before anything shows, whatever the navigation offered.
-    ws.require(me, Action.VIEW_SUBMISSION_HISTORY, detail={"page": TITLE})
-    choice = views.history_choices(me, ws.partnership, ws.contracts)
-    if choice.refusal:
-        st.warning(literal(choice.refusal), icon=":material/block:")
-        st.stop()
-    names = choice.partners
-    if len(names) > 1:  # analysts, admins and the data-standards team pick any partner
-        partner_id = st.selectbox(
-            "Partner", options=list(names), format_func=lambda p: names[p], key="returns_partner"
-        )
-    else:
-        partner_id = next(iter(names))
-        st.markdown(f"Returns of **{literal(names[partner_id])}**.")
-    partner_name = names[partner_id]
+    partner_id, choice = partner_record_choice(
+        ws, me, page=TITLE, key="returns_partner", what="Returns"
+    )
+    partner_name = choice.partners[partner_id]
     today = datetime.now(UTC).date()
     history = ws.partner_submissions(me, partner_id)
     sent = {s.submission_id: s for s in history}

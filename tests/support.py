@@ -67,6 +67,17 @@ def copy_database(db: Path, folder: Path) -> Path:
     return copy
 
 
+def demo_cli_env(demo_db: Path, folder: Path) -> dict[str, str]:
+    """The environment of a command run in demo mode (no users file) over a private copy of
+    the sample database in `folder`, on a wide terminal."""
+    return {
+        "SHARED_OUTCOMES_HOME": str(ROOT),
+        "SHARED_OUTCOMES_DB": str(copy_database(demo_db, folder)),
+        "SHARED_OUTCOMES_USERS": str(folder / "no-users.yaml"),  # none: demo mode
+        "COLUMNS": "200",
+    }
+
+
 def build_sample(db: Path) -> None:
     """A new database holding the whole sample partnership (as `shared-outcomes demo` builds it)."""
     from shared_outcomes.jobs.demo import build_demo

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from support import ROOT, copy_database
+from support import demo_cli_env
 from typer.testing import CliRunner, Result
 
 from shared_outcomes.cli import app
@@ -17,13 +17,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def env(demo_db: Path, tmp_path: Path) -> dict[str, str]:
-    db = copy_database(demo_db, tmp_path)
-    return {
-        "SHARED_OUTCOMES_HOME": str(ROOT),
-        "SHARED_OUTCOMES_DB": str(db),
-        "SHARED_OUTCOMES_USERS": str(tmp_path / "no-users.yaml"),  # none: demo mode
-        "COLUMNS": "200",
-    }
+    return demo_cli_env(demo_db, tmp_path)
 
 
 def run(env: dict[str, str], *args: str) -> Result:

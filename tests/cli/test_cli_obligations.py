@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from support import ROOT, copy_database
+from support import ROOT, demo_cli_env
 from typer.testing import CliRunner, Result
 
 from shared_outcomes.cli import app
@@ -26,13 +26,7 @@ MONTH = ["--period", "2017-10", "--today", "2017-11-12"]
 @pytest.fixture(scope="module")
 def env(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("obligations")
-    db = copy_database(demo_db, folder)
-    return {
-        "SHARED_OUTCOMES_HOME": str(ROOT),
-        "SHARED_OUTCOMES_DB": str(db),
-        "SHARED_OUTCOMES_USERS": str(folder / "no-users.yaml"),  # none: demo mode
-        "COLUMNS": "200",
-    }
+    return demo_cli_env(demo_db, folder)
 
 
 def run(env: dict[str, str], *args: str) -> Result:
@@ -89,12 +83,7 @@ def test_bad_options_are_refused_with_a_message(
 
 
 def test_a_nil_return_from_the_command_line_and_its_refusals(demo_db: Path, tmp_path: Path) -> None:
-    env = {
-        "SHARED_OUTCOMES_HOME": str(ROOT),
-        "SHARED_OUTCOMES_DB": str(copy_database(demo_db, tmp_path)),
-        "SHARED_OUTCOMES_USERS": str(tmp_path / "no-users.yaml"),
-        "COLUMNS": "200",
-    }
+    env = demo_cli_env(demo_db, tmp_path)
     declare = ["nil-return", "--partner", "tameside_council", "--dataset",
                "homelessness_cases", "--period", "2017-10"]  # fmt: skip
     anonymous = CliRunner().invoke(app, declare, env=env)

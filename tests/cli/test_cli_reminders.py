@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from smtp_server import MailServer, Received, closed_port, smtp_env
-from support import ROOT, copy_database
+from support import ROOT, demo_cli_env
 from typer.testing import CliRunner, Result
 
 from shared_outcomes.access.roles import SYSTEM
@@ -37,13 +37,7 @@ DUE_SOON_PARTNERS = {
 
 @pytest.fixture
 def env(demo_db: Path, tmp_path: Path) -> dict[str, str]:
-    return {
-        "SHARED_OUTCOMES_HOME": str(ROOT),
-        "SHARED_OUTCOMES_DB": str(copy_database(demo_db, tmp_path)),
-        "SHARED_OUTCOMES_USERS": str(tmp_path / "no-users.yaml"),  # none: demo mode
-        "SHARED_OUTCOMES_APP_URL": APP_URL,
-        "COLUMNS": "200",
-    }
+    return demo_cli_env(demo_db, tmp_path) | {"SHARED_OUTCOMES_APP_URL": APP_URL}
 
 
 @pytest.fixture

@@ -346,6 +346,20 @@ def _provisional(
     return tuple(found)
 
 
+def _chart(
+    key: str,
+    title: str,
+    summary: str,
+    spec: charts.ChartSpec,
+    frame: pl.DataFrame,
+    unit: str,
+    caption: str,
+) -> Chart:
+    """A pack chart: the pages' specification, its summary, and the table behind it."""
+    return Chart(key, title, summary, spec.to_dict(), Table.of(exploration.readable(frame, unit),
+                                                                caption))  # fmt: skip
+
+
 def _section(
     d: OutcomeDefinition,
     figures: pl.DataFrame,
@@ -363,14 +377,16 @@ def _section(
     mine = mine.filter(pl.col("period") >= first)
     trend = exploration.trend_frame(mine, d.id, ["all"], areas, names)
     trend_summary = exploration.trend_summary(trend, d.unit, target)
+    trend_title = f"{d.title}: trend"
     trend_chart = charts.trend_chart(
-        trend, title=f"{d.title}: trend", unit_title=unit_title, target=target,
+        trend, title=trend_title, unit_title=unit_title, target=target,
         description=trend_summary,
     )  # fmt: skip
     by_area = exploration.areas_frame(figures, d.id, period, areas, names)
     areas_summary = exploration.areas_summary(by_area, d.unit, period)
+    areas_title = f"{d.title} by area, {month}"
     areas_chart = charts.areas_chart(
-        by_area, title=f"{d.title} by area, {month}", unit_title=unit_title, target=target,
+        by_area, title=areas_title, unit_title=unit_title, target=target,
         description=areas_summary,
     )  # fmt: skip
     shares = exploration.contributions_frame(figures, d.id, period, names)
@@ -378,15 +394,13 @@ def _section(
     shares_summary = exploration.contributions_summary(shares, period, feeding)
     contributions = None
     if shares.height:
-        contributions = Chart(
-            f"{d.id}-contributions",
-            f"Share of the numerator by partner, {month}",
-            shares_summary,
-            charts.contributions_chart(
-                shares, title=f"Share of the numerator by partner, {month}",
-                description=shares_summary,
-            ).to_dict(),
-            Table.of(exploration.readable(shares, d.unit), f"Partner contributions, {month}"),
+        shares_title = f"Share of the numerator by partner, {month}"
+        shares_chart = charts.contributions_chart(
+            shares, title=shares_title, description=shares_summary
+        )
+        contributions = _chart(
+            f"{d.id}-contributions", shares_title, shares_summary, shares_chart, shares, d.unit,
+            f"Partner contributions, {month}",
         )  # fmt: skip
     row = _latest_row(figures, d.id, period)
     state = figure_state(row, d.unit, names) if row else None
@@ -403,19 +417,23 @@ def _section(
         coverage=exploration.month_status(figures, d.id, period, names),
         revised=state.revised if state else None,
         partners=feeding,
-        trend=Chart(
+        trend=_chart(
             f"{d.id}-trend",
-            f"{d.title}: trend",
+            trend_title,
             trend_summary,
-            trend_chart.to_dict(),
-            Table.of(exploration.readable(trend, d.unit), f"{d.title} by month"),
+            trend_chart,
+            trend,
+            d.unit,
+            f"{d.title} by month",
         ),
-        areas=Chart(
+        areas=_chart(
             f"{d.id}-areas",
-            f"{d.title} by area, {month}",
+            areas_title,
             areas_summary,
-            areas_chart.to_dict(),
-            Table.of(exploration.readable(by_area, d.unit), f"{d.title} by area, {month}"),
+            areas_chart,
+            by_area,
+            d.unit,
+            areas_title,
         ),
         contributions=contributions,
         contributions_summary=shares_summary,

@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 import duckdb
 
+from shared_outcomes.warehouse.measure_queries import utc_naive
+
 EventKind = Literal["added", "edited", "hidden"]
 
 
@@ -89,10 +91,6 @@ class BoardPackRecord:
     format: str
 
 
-def _naive(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
-
-
 def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC)
 
@@ -119,7 +117,7 @@ def insert_comment(
     at: datetime,
 ) -> int:
     """Store a new comment and its 'added' event in one transaction; return its id."""
-    moment = _naive(at)
+    moment = utc_naive(at)
     con.begin()
     try:
         row = con.execute(
@@ -156,7 +154,7 @@ def append_event(
             "SELECT coalesce(max(seq), 0) FROM comment_events WHERE comment_id = ?", [comment_id]
         ).fetchone()
         seq = (int(row[0]) if row else 0) + 1
-        _insert_event(con, comment_id, seq, kind, text, reason, user_id, user_name, _naive(at))
+        _insert_event(con, comment_id, seq, kind, text, reason, user_id, user_name, utc_naive(at))
     except BaseException:
         con.rollback()
         raise
@@ -290,7 +288,7 @@ def insert_sign_off(
 ) -> SignOffRecord:
     row = con.execute(
         _INSERT_SIGN_OFF,
-        [period, signed_by, signed_name, role, _naive(signed_at), newest_submission_id,
+        [period, signed_by, signed_name, role, utc_naive(signed_at), newest_submission_id,
          figures_digest],
     ).fetchone()  # fmt: skip
     assert row is not None  # RETURNING always yields the inserted row
@@ -346,7 +344,7 @@ def insert_board_pack(
 ) -> BoardPackRecord:
     row = con.execute(
         _INSERT_BOARD_PACK,
-        [_naive(made_at), made_by, period, _naive(as_at), since, newest_submission_id,
+        [utc_naive(made_at), made_by, period, utc_naive(as_at), since, newest_submission_id,
          figures_digest, file_format],
     ).fetchone()  # fmt: skip
     assert row is not None  # RETURNING always yields the inserted row

@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 import duckdb
 
+from shared_outcomes.warehouse.measure_queries import utc_naive
+
 Stage = Literal["due_soon", "overdue"]
 #: The stages in the order an obligation meets them.
 STAGES: tuple[Stage, ...] = ("due_soon", "overdue")
@@ -45,10 +47,6 @@ class SentReminder:
     stage: Stage
     recipients: tuple[str, ...]
     sent_at: datetime
-
-
-def _naive(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def _pause(row: Sequence[Any]) -> ReminderPause:
@@ -83,7 +81,7 @@ def insert_pause(
     """Append a pause (the partner's latest, so the one in force)."""
     row = con.execute(
         _INSERT_PAUSE,
-        [partner, until, paused_by, _naive(paused_at), reason],
+        [partner, until, paused_by, utc_naive(paused_at), reason],
     ).fetchone()
     assert row is not None  # RETURNING always yields the inserted row
     return _pause(row)
@@ -122,7 +120,7 @@ def insert_sent(con: duckdb.DuckDBPyConnection, sent: Sequence[SentReminder]) ->
             con.execute(
                 _INSERT_SENT,
                 [item.partner_id, item.dataset, item.period, item.stage,
-                 ", ".join(item.recipients), _naive(item.sent_at)],
+                 ", ".join(item.recipients), utc_naive(item.sent_at)],
             )  # fmt: skip
     except BaseException:
         con.rollback()
