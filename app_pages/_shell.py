@@ -91,6 +91,15 @@ html { font-size: 26px; }
 </style>"""
 
 
+def asked_index(name: str, options: list[str], default: int = 0) -> int:
+    """Where the page address's `?name=` value is among `options` (a link chose it), else
+    `default`; an unknown value is ignored (`views.pick`)."""
+    if not options:
+        return 0
+    fallback = options[min(default, len(options) - 1)]
+    return options.index(views.pick(st.query_params.get(name), options, fallback) or fallback)
+
+
 def projector_mode() -> bool:
     """A large-type mode for reading the page from the back of a room; kept in the URL."""
     on = st.toggle(

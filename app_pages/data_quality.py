@@ -16,8 +16,12 @@ from app_pages._shell import (
 )
 from shared_outcomes.access.roles import Action, decide
 from shared_outcomes.figures import timeliness
+from shared_outcomes.figures.obligations import State, obligations_frame
 from shared_outcomes.present import charts, views
 from shared_outcomes.present.views import literal
+
+#: What the "still owed" table lists: what needs doing, most urgent first.
+OUTSTANDING = (State.OVERDUE, State.REJECTED, State.DUE_SOON)
 
 page_header(
     "Data quality and timeliness",
@@ -32,6 +36,7 @@ with guarded():
     register = timeliness.register_frame(ws.submissions(me))
     today = datetime.now(UTC).date()
     months = timeliness.latest_months(register, count=12)
+    owed = ws.timeliness(me, months, today=today)
 
     dataset = st.selectbox(
         "Dataset",
@@ -40,7 +45,8 @@ with guarded():
         key="dq_dataset",
     )
     title = ws.contracts[dataset].title
-    grid = timeliness.timeliness_grid(register, partners, dataset, months, today)
+    titles = {d: c.title for d, c in ws.contracts.items()}
+    grid = timeliness.timeliness_grid(owed, partners, dataset)
     summary = timeliness.timeliness_summary(grid, title)
     st.header("Extracts by partner and month")
     show_chart(
@@ -49,17 +55,30 @@ with guarded():
         ),
         summary=summary,
         table=grid.pivot(on="period", index="partner", values="state"),
-        legend="✔ on time · ◷ late · ↻ resubmitted (corrected) · ✖ rejected · ? missing "
-        "· blank: not yet due",
+        legend="✔ on time · ◷ late · ↻ resubmitted (corrected) · 0 nil return (nothing to "
+        "report) · ✖ rejected · – excused · ? missing · blank: not yet due",
     )
 
+    st.header("Returns still owed")
+    outstanding = [o for o in owed if o.state in OUTSTANDING]
+    st.caption(
+        f"Every partner's returns in the {len(months)} months shown that are overdue, rejected "
+        "and not yet corrected, or due soon, what needs doing first."
+    )
+    if outstanding:
+        show_table(obligations_frame(outstanding, partners, titles))
+    else:
+        st.success("Nothing is overdue, rejected or due soon.", icon=":material/task_alt:")
+
     st.header("Each partner's record")
-    st.caption(f"Every dataset a partner submits, over the {len(months)} months shown.")
-    show_table(timeliness.partner_record(register, partners, months, today))
+    st.caption(
+        f"Every dataset a partner submits, over the {len(months)} months shown, counting the "
+        "returns whose due date has passed."
+    )
+    show_table(timeliness.partner_record(owed, partners))
 
     st.header("Recent submissions")
     st.caption(f"The latest attempts for {literal(title)}, newest first (times in UTC).")
-    titles = {d: c.title for d, c in ws.contracts.items()}
     recent = timeliness.recent_submissions_table(register, partners, dataset=dataset, titles=titles)
     show_table(recent)  # file names as the partners sent them
     # Reports are offered only where the role may read them (a partner: its own submissions);

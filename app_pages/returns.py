@@ -27,10 +27,9 @@ from app_pages._shell import (
 )
 from shared_outcomes.access.roles import Action, decide
 from shared_outcomes.errors import SharedOutcomesError, UsageError
-from shared_outcomes.figures import timeliness
 from shared_outcomes.figures.obligations import obligation_months
 from shared_outcomes.meeting.commentary import MAX_COMMENT_CHARS
-from shared_outcomes.present import picture, returns, views
+from shared_outcomes.present import returns, views
 from shared_outcomes.present.views import literal
 
 if TYPE_CHECKING:
@@ -222,11 +221,12 @@ def _one_return(
 
     may_submit = decide(me, Action.SUBMIT_EXTRACT, partner=o.partner_id).allowed
     if may_submit:
-        register = timeliness.register_frame(ws.submissions(me))
-        offered = views.month_options(today, picture.latest_period(register))
         picks_partner = me.partner_id != o.partner_id  # an administrator picks it there
-        st.page_link(SUBMIT_PAGE, label=returns.submit_label(o), icon=":material/upload_file:")
-        hint = returns.submit_hint(o, row.dataset, offered, partner_name if picks_partner else None)
+        st.page_link(
+            SUBMIT_PAGE, label=returns.submit_label(o), icon=":material/upload_file:",
+            query_params=returns.submit_address(o),
+        )  # fmt: skip
+        hint = returns.submit_hint(o, row.dataset, partner_name if picks_partner else None)
         st.caption(literal(hint))
         if o.state in returns.NIL_RETURN_STATES:
             _nil_form(ws, me, row, partner_name)

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from app_pages import uploads
-from app_pages._shell import acting_identity, guarded, page_header, show_table, workspace
+from app_pages._shell import (
+    acting_identity,
+    asked_index,
+    guarded,
+    page_header,
+    show_table,
+    workspace,
+)
 from shared_outcomes.checking.report import report_json
 from shared_outcomes.figures import timeliness
 from shared_outcomes.present import picture, views
@@ -61,17 +68,30 @@ with guarded():
         partner_id = st.selectbox(
             "Partner",
             options=list(choice.partners),
+            index=asked_index("partner", list(choice.partners)),
             format_func=lambda pid: choice.partners[pid],
             key="partner",
         )
+    # A link from Your returns names the return in the address: ?partner=&dataset=&period=.
     datasets = choice.datasets[partner_id]
     dataset = st.selectbox(
-        "Dataset", options=list(datasets), format_func=lambda d: datasets[d], key="dataset"
+        "Dataset",
+        options=list(datasets),
+        index=asked_index("dataset", list(datasets)),
+        format_func=lambda d: datasets[d],
+        key="dataset",
     )
     register = timeliness.register_frame(ws.submissions(me))
-    months = views.month_options(datetime.now(UTC).date(), picture.latest_period(register))
+    months = views.month_options(
+        datetime.now(UTC).date(), picture.latest_period(register),
+        asked=st.query_params.get("period"),
+    )  # fmt: skip
     period = st.selectbox(
-        "Month the extract is for", options=months, index=1, key="period", help="YYYY-MM"
+        "Month the extract is for",
+        options=months,
+        index=asked_index("period", months, default=1),
+        key="period",
+        help="YYYY-MM",
     )
     limit_mb = int(st.get_option("server.maxUploadSize"))
     st.markdown(

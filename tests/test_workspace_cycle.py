@@ -12,6 +12,7 @@ import pytest
 from support import ROOT, copy_database
 
 from shared_outcomes.access.roles import Identity, Role
+from shared_outcomes.config.partnership import ReminderSettings
 from shared_outcomes.errors import AccessDenied, UsageError
 from shared_outcomes.figures.obligations import State
 from shared_outcomes.present.states import figure_state
@@ -141,6 +142,37 @@ def test_the_centre_excuses_a_return_until_one_is_accepted(ws: Workspace) -> Non
     ws.nil_return(TAMESIDE, dataset=CASES, partner="tameside_council", period=MONTH)
     owed = ws.obligations(ADMIN, months=[MONTH], partner="tameside_council")
     assert next(o for o in owed if o.dataset == CASES).state == State.NIL_RETURN
+
+
+def test_due_soon_follows_the_partnerships_setting(ws: Workspace) -> None:
+    """Bury's October 2017 returns are due on 10 November; on the 5th they are due soon with
+    the sample's 7 days, and not yet due with 3, on the returns, the timeliness and the
+    reminders alike."""
+    fifth = date(2017, 11, 5)
+    bury = {
+        o.dataset: o.state
+        for o in ws.obligations(ADMIN, months=[MONTH], partner="bury_council", today=fifth)
+    }
+    assert set(bury.values()) == {State.DUE_SOON}
+    ws.partnership = ws.partnership.model_copy(
+        update={"reminders": ReminderSettings(due_soon_days=3)}
+    )
+    owed = ws.obligations(ADMIN, months=[MONTH], partner="bury_council", today=fifth)
+    assert {o.state for o in owed} == {State.NOT_YET_DUE}
+    shared = [
+        o for o in ws.timeliness(BOLTON, [MONTH], today=fifth) if o.partner_id == "bury_council"
+    ]
+    assert {o.state for o in shared} == {State.NOT_YET_DUE}
+
+
+def test_timeliness_shows_every_partner_to_whoever_may_see_it(ws: Workspace) -> None:
+    # A partner sees the shared timeliness of all (not only its own returns, as on its page).
+    shared = ws.timeliness(BOLTON, [MONTH], today=date(2017, 11, 30))
+    assert {o.partner_id for o in shared} == set(ws.partnership.partners)
+    tameside = {o.dataset: o.state for o in shared if o.partner_id == "tameside_council"}
+    assert tameside == {CASES: State.OVERDUE, "workforce_vacancies": State.OVERDUE}
+    own = ws.obligations(BOLTON, months=[MONTH], today=date(2017, 11, 30))
+    assert {o.partner_id for o in own} == {"bolton_council"}
 
 
 @pytest.mark.parametrize(

@@ -672,7 +672,7 @@ class Workspace(MeetingDesk):
         A partner's submitters see only their own partner's (asking for another is refused and
         audited); everyone else sees every partner's, as the timeliness they are part of.
         """
-        from shared_outcomes.figures.obligations import State, obligation_months, obligations
+        from shared_outcomes.figures.obligations import State, obligation_months
 
         if identity.role == Role.PARTNER_SUBMITTER:
             self.require(identity, Action.VIEW_SUBMISSION_HISTORY, partner=partner)
@@ -690,21 +690,41 @@ class Workspace(MeetingDesk):
                 )
         day = today or self._today()
         chosen = list(months) if months else obligation_months(str(Period.of(day)))
+        found = self._owed(chosen, day, partner)
+        return [o for o in found if not states or str(o.state) in states]
+
+    def timeliness(
+        self, identity: Identity, months: Sequence[str], *, today: date | None = None
+    ) -> list[Obligation]:
+        """Every partner's obligations for `months` as they stood at the end of `today`
+        (default: now), for the Data quality page's timeliness grid and records: the timeliness
+        every role that may see it shares, partners included."""
+        self.require(identity, Action.VIEW_TIMELINESS)
+        return self._owed(list(months), today or self._today(), None)
+
+    def _owed(self, months: list[str], day: date, partner: str | None) -> list[Obligation]:
+        """`figures.obligations` over the register as it stood at the end of `day`, with the
+        partnership's `reminders.due_soon_days`."""
+        from shared_outcomes.figures.obligations import DUE_SOON_DAYS, obligations
+
         partners = self.partnership.partners
         if partner is not None:
             partners = {partner: partners[partner]}
+        wanted = set(months)
         # As the register stood at the end of `day`: a later submission is not yet received.
         register = [
             s
             for s in self.warehouse.submissions(partner=partner)
-            if s.period in set(chosen) and s.submitted_at.date() <= day
+            if s.period in wanted and s.submitted_at.date() <= day
         ]
         warnings = self.warehouse.warning_counts(
             [s.submission_id for s in register if s.status == "accepted"]
         )
         excused = [e for e in self.warehouse.excusals(partner) if e.excused_at.date() <= day]
-        found = obligations(partners, register, chosen, day, warnings=warnings, excusals=excused)
-        return [o for o in found if not states or str(o.state) in states]
+        return obligations(
+            partners, register, months, day, warnings=warnings, excusals=excused,
+            due_soon_days=self.partnership.reminders.due_soon_days or DUE_SOON_DAYS,
+        )  # fmt: skip
 
     def submissions(self, identity: Identity) -> list[Submission]:
         """The whole register (for timeliness and data quality), newest first."""

@@ -49,12 +49,14 @@ def app_db(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
 def open_page(app_db: Path) -> Callable[..., AppTest]:  # noqa: ARG001 - sets the database
     """Run the app on one page, acting as a given demo user."""
 
-    def run(page: str, user: str = "demo-analyst") -> AppTest:
+    def run(page: str, user: str = "demo-analyst", query: dict[str, str] | None = None) -> AppTest:
+        """`query`: the page address's parameters, as a link or a shared address gives them."""
         at = AppTest.from_file(str(APP), default_timeout=60)
         at.session_state["demo_user"] = user
         at.run()
         if page != "Common picture":
             at.switch_page(PAGE_FILES[page])
+            at.query_params.update(query or {})
             at.run()
         return at
 

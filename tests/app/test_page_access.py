@@ -91,6 +91,35 @@ def test_an_admin_may_choose_the_partner(open_page: Callable[..., AppTest]) -> N
     assert len(at.selectbox(key="partner").options) > 1
 
 
+def test_a_link_from_your_returns_opens_the_submit_page_with_that_return_chosen(
+    open_page: Callable[..., AppTest],
+) -> None:
+    at = open_page(
+        "Submit an extract", "demo-admin",
+        query={"partner": "tameside_council", "dataset": "workforce_vacancies",
+               "period": "2026-10"},
+    )  # fmt: skip
+    assert not at.exception and not at.error
+    assert at.selectbox(key="partner").value == "tameside_council"
+    assert at.selectbox(key="dataset").value == "workforce_vacancies"
+    period = at.selectbox(key="period")
+    # A month long after the register's newest (Oct 2017) is offered when a link asks for it.
+    assert period.value == "2026-10" and "2017-11" in period.options
+
+
+def test_a_submit_address_naming_what_may_not_be_chosen_is_ignored(
+    open_page: Callable[..., AppTest],
+) -> None:
+    at = open_page(
+        "Submit an extract", SUBMITTER,  # Bolton's submitter
+        query={"partner": "tameside_council", "dataset": "no_such", "period": "x"},
+    )  # fmt: skip
+    assert not at.exception and not at.error
+    assert "**Submitting for:** Bolton Council (from your sign-in)" in _text(at)
+    period = at.selectbox(key="period")
+    assert period.value == period.options[1] == "2017-10"  # the usual: the month before the next
+
+
 @pytest.mark.parametrize("user", ["demo-analyst", "demo-leadership"])
 def test_analysts_and_leadership_cannot_submit(
     open_page: Callable[..., AppTest], user: str

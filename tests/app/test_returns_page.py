@@ -125,6 +125,9 @@ def test_a_submitter_sees_its_own_returns_newest_first_what_needs_doing_first(
     (link,) = at.get("page_link")
     assert link.proto.label == "Send a corrected extract on the Submit page"
     assert link.proto.page == "submit"
+    assert link.proto.query_string == (
+        "partner=tameside_council&dataset=workforce_vacancies&period=2017-09"
+    )
 
 
 def test_a_nil_return_from_the_page_is_recorded_and_shown_as_written(

@@ -110,6 +110,23 @@ def test_due_soon_one_email_per_partner_listing_all_its_returns_never_twice(
     assert len(server.received) == 10
 
 
+def test_a_second_run_while_one_is_sending_stops_and_sends_nothing(
+    env: dict[str, str], server: MailServer
+) -> None:
+    """Two runs at once would both send what neither had recorded yet: the second stops."""
+    mail = {**env, **server.env()}
+    with workspace(env).warehouse.only_run("remind"):  # a run at work (its lock held)
+        busy = run(mail, "remind", "--today", DUE_SOON_DAY)
+        dry = run(mail, "remind", "--today", DUE_SOON_DAY, "--dry-run")  # sends nothing: free
+    assert busy.exit_code == 2 and not server.received
+    assert "another `remind` run is at work on the database" in flat(busy.stderr)
+    assert "nothing is done twice" in flat(busy.stderr)
+    assert not workspace(env).reminders_sent(SYSTEM)
+    assert dry.exit_code == 0 and "10 reminders would be sent" in dry.stdout
+    after = run(mail, "remind", "--today", DUE_SOON_DAY)  # the lock is free again
+    assert after.exit_code == 0 and len(server.received) == 10
+
+
 def test_overdue_on_the_day_after_the_due_date_once(
     env: dict[str, str], server: MailServer
 ) -> None:

@@ -1,5 +1,6 @@
 """Your returns in Chromium: a partner's submitter opens /returns, reads its task list, declares
-nothing to report for the first return that needs doing, and the page passes axe."""
+nothing to report for the first return that needs doing, and the page passes axe; the return's
+link opens the Submit page with it chosen."""
 
 from __future__ import annotations
 
@@ -51,3 +52,14 @@ def test_a_submitter_reads_its_returns_and_declares_nothing_to_report(app: App, 
     assert (
         newest.is_nil and newest.note == REASON and newest.submitted_by == ("demo-tameside_council")
     )
+
+    # The return's link opens the Submit page with its dataset and month chosen.
+    link = main.get_by_role("link", name="Send a corrected extract on the Submit page")
+    link.click()
+    page.wait_for_function("() => document.title.startsWith('Submit an extract')")
+    wait_for_app(page)
+    assert "dataset=" + newest.dataset in page.url and "period=" + newest.period in page.url
+    month = page.locator("[data-testid='stSelectbox']").filter(has_text="Month the extract is")
+    expect(month.locator("input")).to_have_value(newest.period)
+    dataset = page.locator("[data-testid='stSelectbox']").filter(has_text="Dataset")
+    expect(dataset.locator("input")).to_have_value(ws.contracts[newest.dataset].title)

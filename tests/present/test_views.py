@@ -165,6 +165,17 @@ def test_month_options_start_after_the_latest_month_submitted() -> None:
     assert views.month_options(date(2016, 2, 1), "2016-02", count=1) == ["2016-02"]
 
 
+def test_month_options_offer_a_month_asked_for_in_the_address() -> None:
+    months = views.month_options(date(2026, 12, 2), "2017-10", count=3, asked="2026-10")
+    assert months == ["2026-10", "2017-11", "2017-10", "2017-09"]
+    inside = views.month_options(date(2026, 12, 2), "2017-10", count=3, asked="2017-10")
+    assert inside == ["2017-11", "2017-10", "2017-09"]
+    for ignored in ("2027-01", "tomorrow", None):  # after this month, or not a month
+        assert views.month_options(date(2026, 12, 2), "2017-10", count=2, asked=ignored) == [
+            "2017-11", "2017-10",
+        ]  # fmt: skip
+
+
 def test_pick_ignores_values_that_are_not_offered() -> None:
     assert views.pick("b", ["a", "b"]) == "b"
     assert views.pick("'; drop table x", ["a", "b"], default="b") == "b"

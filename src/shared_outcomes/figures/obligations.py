@@ -15,8 +15,8 @@ An obligation for month M is due on the partner's `deadline_day` of month M+1
 - **due soon**: nothing received, due within `due_soon_days` (default 7) days or today;
 - **not yet due**: nothing received, due later.
 
-The Data quality page's timeliness grid (`timeliness`) reads after the fact; this reads the
-cycle forward, for the `obligations` command and a partner's returns.
+The Data quality page's timeliness grid and partner record (`timeliness`), the `obligations`
+command, a partner's returns and the reminders all read these states.
 """
 
 from __future__ import annotations
@@ -79,6 +79,10 @@ class Obligation:
     on_time: bool | None
     #: Why it was excused, and by whom ("reason (user)"); None unless excused.
     excused: str | None = None
+    #: How many versions were accepted (the current one and those it replaced).
+    versions: int = 0
+    #: Whether the first attempt was accepted (None until something was received).
+    clean_first_time: bool | None = None
 
     @property
     def month(self) -> str:
@@ -147,11 +151,12 @@ def _obligation(
             state = State.ACCEPTED
         on_time = loaded[0].submitted_at.date() <= due
         return Obligation(partner.id, dataset, period, due, state, current.submission_id,
-                          current.submitted_at, on_time)  # fmt: skip
+                          current.submitted_at, on_time, versions=len(loaded),
+                          clean_first_time=ordered[0].status != "rejected")  # fmt: skip
     if ordered:
         last = ordered[-1]
         return Obligation(partner.id, dataset, period, due, State.REJECTED, last.submission_id,
-                          last.submitted_at, None)  # fmt: skip
+                          last.submitted_at, None, clean_first_time=False)  # fmt: skip
     if today > due:
         state = State.OVERDUE
     elif (due - today).days <= due_soon_days:

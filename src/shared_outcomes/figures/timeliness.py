@@ -1,30 +1,37 @@
 """Timeliness: whether each extract for each month arrived on time, late, rejected or not at all.
 
-Computed from the submissions register (one row per submission attempt) and the partnership's
-deadlines (the extract for a month is due by `deadline_day` of the following month). Pure Polars
-over a small frame, so the Data quality page and any report share one definition of "late".
+Read from the obligations (`figures.obligations`: the register against the partnership's
+deadlines, an extract for a month due by `deadline_day` of the following month), so the Data
+quality page, the `obligations` command, the returns page and the reminders share one
+definition of "late"; and the register itself as a small frame for the recent-submissions table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 
 import polars as pl
 
 from shared_outcomes.config.partnership import Partner
+from shared_outcomes.figures.obligations import Obligation, State
 from shared_outcomes.period import Period, month_label
 from shared_outcomes.warehouse.store import Submission
 
-#: Display order of the states (also the legend order on the page).
-STATES = ("on time", "late", "resubmitted", "rejected", "missing", "not due")
+#: The grid's states, in display order (also the legend order on the page), each read from an
+#: obligation (`figures.obligations`): received on time or late (by its first accepted version),
+#: resubmitted (a correction replaced it), a nil return, rejected and not corrected, excused,
+#: missing (overdue), or not yet due.
+STATES = ("on time", "late", "resubmitted", "nil return", "rejected", "excused", "missing",
+          "not due")  # fmt: skip
 
-REGISTER_SCHEMA = {
-    "partner_id": pl.String,
-    "dataset": pl.String,
-    "period": pl.String,
-    "submitted_at": pl.Datetime,
-    "status": pl.String,
+_FROM_OBLIGATION = {
+    State.REJECTED: "rejected",
+    State.EXCUSED: "excused",
+    State.OVERDUE: "missing",
+    State.DUE_SOON: "not due",
+    State.NOT_YET_DUE: "not due",
+    State.NIL_RETURN: "nil return",
 }
 
 
@@ -38,18 +45,13 @@ def months_between(first: str, last: str) -> list[str]:
     return [str(p) for p in Period.span(first, last)]
 
 
-def _state(attempts: pl.DataFrame, due: date, today: date) -> str:
-    loaded = attempts.filter(pl.col("status").is_in(["accepted", "superseded"])).sort(
-        "submitted_at"
-    )
-    if loaded.height == 0:
-        if attempts.height:
-            return "rejected"
-        return "missing" if today > due else "not due"
-    if loaded.height > 1:
+def grid_state(owed: Obligation) -> str:
+    """How one obligation reads in the grid (`STATES`)."""
+    if owed.state in _FROM_OBLIGATION:
+        return _FROM_OBLIGATION[owed.state]
+    if owed.versions > 1:
         return "resubmitted"
-    first: datetime = loaded["submitted_at"][0]
-    return "on time" if first.date() <= due else "late"
+    return "on time" if owed.on_time else "late"
 
 
 def busiest_first(partners: Mapping[str, Partner], datasets: Sequence[str]) -> list[str]:
@@ -58,73 +60,50 @@ def busiest_first(partners: Mapping[str, Partner], datasets: Sequence[str]) -> l
 
 
 def timeliness_grid(
-    register: pl.DataFrame,
-    partners: Mapping[str, Partner],
-    dataset: str,
-    months: Sequence[str],
-    today: date,
+    owed: Sequence[Obligation], partners: Mapping[str, Partner], dataset: str
 ) -> pl.DataFrame:
-    """One row per partner submitting `dataset` and month: `partner`, `period`, `state`.
+    """One row per partner submitting `dataset` and month of `owed` (the obligations,
+    `Workspace.timeliness`): `partner_id`, `partner`, `period`, `state` (`grid_state`).
 
     "resubmitted" means a corrected version replaced an earlier one; the partner's record
     (`partner_record`) still counts whether the first accepted version was on time.
     """
-    rows = register.filter(pl.col("dataset") == dataset)
-    out: list[dict[str, str]] = []
-    for pid, partner in sorted(partners.items(), key=lambda item: item[1].name):
-        if dataset not in partner.datasets:
-            continue
-        mine = rows.filter(pl.col("partner_id") == pid)
-        for period in months:
-            attempts = mine.filter(pl.col("period") == period)
-            state = _state(attempts, deadline(period, partner.deadline_day), today)
-            out.append(
-                {"partner_id": pid, "partner": partner.name, "period": period, "state": state}
-            )
+    mine = sorted(
+        (o for o in owed if o.dataset == dataset),
+        key=lambda o: (partners[o.partner_id].name, o.period),
+    )
     return pl.DataFrame(
-        out,
-        schema={
-            "partner_id": pl.String,
-            "partner": pl.String,
-            "period": pl.String,
-            "state": pl.String,
+        {
+            "partner_id": [o.partner_id for o in mine],
+            "partner": [partners[o.partner_id].name for o in mine],
+            "period": [o.period for o in mine],
+            "state": [grid_state(o) for o in mine],
         },
+        schema=dict.fromkeys(("partner_id", "partner", "period", "state"), pl.String),
     )
 
 
-def partner_record(
-    register: pl.DataFrame,
-    partners: Mapping[str, Partner],
-    months: Sequence[str],
-    today: date,
-) -> pl.DataFrame:
-    """Each partner's record over `months`: extracts due, on time, clean first time, missing."""
+def partner_record(owed: Sequence[Obligation], partners: Mapping[str, Partner]) -> pl.DataFrame:
+    """Each partner's record over the obligations `owed` whose due date has passed: returns
+    due, on time (by the first accepted version; a nil return counts), accepted first time,
+    excused, missing."""
     out = []
     for pid, partner in sorted(partners.items(), key=lambda item: item[1].name):
-        due = on_time = clean = missing = 0
-        for dataset in partner.datasets:
-            mine = register.filter((pl.col("partner_id") == pid) & (pl.col("dataset") == dataset))
-            for period in months:
-                limit = deadline(period, partner.deadline_day)
-                if today <= limit:
-                    continue
-                due += 1
-                attempts = mine.filter(pl.col("period") == period).sort("submitted_at")
-                loaded = attempts.filter(pl.col("status").is_in(["accepted", "superseded"]))
-                if loaded.height == 0:
-                    missing += 1
-                    continue
-                if loaded["submitted_at"][0].date() <= limit:
-                    on_time += 1
-                if attempts["status"][0] != "rejected":
-                    clean += 1
+        past = [
+            o
+            for o in owed
+            if o.partner_id == pid and o.state not in (State.NOT_YET_DUE, State.DUE_SOON)
+        ]
+        due = len(past)
+        on_time = sum(bool(o.on_time) for o in past)
         out.append(
             {
                 "Partner": partner.name,
-                "Extracts due": due,
+                "Returns due": due,
                 "On time": f"{on_time} ({100 * on_time / due:.0f}%)" if due else "—",
-                "Accepted first time": clean,
-                "Missing": missing,
+                "Accepted first time": sum(bool(o.clean_first_time) for o in past),
+                "Excused": sum(o.state == State.EXCUSED for o in past),
+                "Missing": sum(o.state == State.OVERDUE for o in past),
             }
         )
     return pl.DataFrame(out)
@@ -203,11 +182,7 @@ def timeliness_summary(grid: pl.DataFrame, dataset_title: str) -> str:
     """One sentence for the grid's text alternative: how many were on time, late, missing."""
     counts = dict(grid.group_by("state").len().iter_rows())
     due = sum(n for state, n in counts.items() if state != "not due")
-    parts = [
-        f"{counts[s]} {s}"
-        for s in ("on time", "late", "resubmitted", "rejected", "missing")
-        if counts.get(s)
-    ]
+    parts = [f"{counts[s]} {s}" for s in STATES if s != "not due" and counts.get(s)]
     return (
         f"{dataset_title}: of {due} extracts due in the months shown, "
         + (", ".join(parts) if parts else "none have arrived")

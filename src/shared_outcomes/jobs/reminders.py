@@ -425,6 +425,21 @@ def remind(
         with suppress(UsageError):
             smtp = smtp_settings(workspace.settings)
     day = today or datetime.now(UTC).date()
+    if dry_run:
+        return _remind(workspace, day, dry_run, smtp, identity, connect)
+    # Two runs at once would both send what neither has recorded yet: one at a time.
+    with workspace.warehouse.only_run("remind"):
+        return _remind(workspace, day, dry_run, smtp, identity, connect)
+
+
+def _remind(
+    workspace: Workspace,
+    day: date,
+    dry_run: bool,
+    smtp: SmtpSettings | None,
+    identity: Identity,
+    connect: Connect | None,
+) -> RemindResult:
     owed = workspace.obligations(
         identity, months=obligation_months(str(Period.of(day)), OVERDUE_MONTHS), today=day
     )

@@ -278,7 +278,9 @@ TIMELINESS = {
     "on time": ("#56B4E9", "✔"),
     "late": ("#E69F00", "◷"),
     "resubmitted": ("#009E73", "↻"),
+    "nil return": ("#CC79A7", "0"),
     "rejected": ("#D55E00", "✖"),
+    "excused": ("#F0E442", "–"),
     "missing": ("#FFFFFF", "?"),
     "not due": ("#EEEEEE", ""),
 }

@@ -279,31 +279,31 @@ def submit_label(obligation: Obligation) -> str:
     return "Send the extract on the Submit page"
 
 
-def submit_hint(
-    obligation: Obligation, title: str, offered: Sequence[str], partner_name: str | None = None
-) -> str:
-    """What to pick on the Submit page (it has no address for a dataset and month), or, when
-    its month list does not reach this month, how to send it from the command line instead.
-    `offered`: the months the Submit page lists (`views.month_options`), newest first;
-    `partner_name`: for someone who picks the partner there too (an administrator)."""
+def submit_hint(obligation: Obligation, title: str, partner_name: str | None = None) -> str:
+    """What the link opens (the Submit page with this return chosen), and the command that
+    sends it instead; `partner_name`: for someone who picks the partner there (an
+    administrator)."""
     partner = f"the partner {partner_name}, " if partner_name else ""
     replaces = (
         " It replaces the current version, which is kept."
         if obligation.state in (State.ACCEPTED, State.ACCEPTED_WITH_WARNINGS, State.NIL_RETURN)
         else ""
     )
-    if obligation.period in offered:
-        return (
-            f"On the Submit page, choose {partner}the dataset {title} and the month "
-            f"{obligation.period}." + replaces
-        )
-    newest = f" (it lists months up to {offered[0]})" if offered else ""
     return (
-        f"The Submit page does not list {obligation.period} yet{newest}: send {title} for "
-        f"{obligation.period} from the command line: shared-outcomes submit FILE --dataset "
-        f"{obligation.dataset} --partner {obligation.partner_id} --period {obligation.period}."
-        + replaces
+        f"The link opens the Submit page with {partner}the dataset {title} and the month "
+        f"{obligation.period} chosen; from the command line: shared-outcomes submit FILE "
+        f"--dataset {obligation.dataset} --partner {obligation.partner_id} --period "
+        f"{obligation.period}." + replaces
     )
+
+
+def submit_address(obligation: Obligation) -> dict[str, str]:
+    """The Submit page's address parameters that choose this return there."""
+    return {
+        "partner": obligation.partner_id,
+        "dataset": obligation.dataset,
+        "period": obligation.period,
+    }
 
 
 def received_words(obligation: Obligation, submission: Submission | None) -> str:

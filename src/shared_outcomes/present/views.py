@@ -484,17 +484,25 @@ def submission_choices(
     return PartnerChoice(names, {pid: datasets[pid] for pid in names})
 
 
-def month_options(today: date, latest: str | None = None, count: int = 24) -> list[str]:
+def month_options(
+    today: date, latest: str | None = None, count: int = 24, *, asked: str | None = None
+) -> list[str]:
     """The months one may submit for, newest first, `count` of them.
 
     The newest is the month after the latest month in the register (the next extract due),
     never later than this month; with an empty register, this month. A month's extract is
-    normally sent early in the following month, so pages preselect the second entry.
+    normally sent early in the following month, so pages preselect the second entry. `asked`
+    (a month from the page's address: a return someone followed a link to send) is offered
+    too, in its place, when it is a month and not after this one.
     """
-    newest = Period.of(today)
+    this_month = Period.of(today)
+    newest = this_month
     if latest is not None:
         newest = min(newest, Period.parse(latest).next())
-    return [str(newest.shifted(-back)) for back in range(count)]
+    months = [newest.shifted(-back) for back in range(count)]
+    if asked is not None and Period.is_valid(asked) and Period.parse(asked) <= this_month:
+        months = sorted({*months, Period.parse(asked)}, reverse=True)
+    return [str(m) for m in months]
 
 
 # --- helpers for choices --------------------------------------------------------------------

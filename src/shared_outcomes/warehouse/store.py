@@ -36,6 +36,7 @@ because every load is one transaction.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -50,7 +51,7 @@ from typing import Any, Literal
 import duckdb
 import polars as pl
 
-from shared_outcomes.errors import UsageError, WarehouseError, storage_error
+from shared_outcomes.errors import UsageError, WarehouseBusy, WarehouseError, storage_error
 from shared_outcomes.settings import companion_dir, private_dir
 from shared_outcomes.warehouse import audit_log as warehouse_audit
 from shared_outcomes.warehouse import commentary, reminders
@@ -595,6 +596,33 @@ class Warehouse:
                 raise
             con.commit()
         return result
+
+    @contextmanager
+    def only_run(self, job: str) -> Iterator[None]:
+        """Hold the database's lock for `job` (say, "remind") while the block runs, so two runs
+        of it never overlap: another run holding it is `WarehouseBusy`, at once.
+
+        An operating-system lock on `<database>.<job>.lock` beside the database, released
+        when the block ends or its process dies, however it dies.
+        """
+        path = self.db_path.with_name(f"{self.db_path.name}.{job}.lock")
+        try:
+            handle = path.open("a")
+        except OSError as error:
+            raise storage_error(error, where=path.parent) from error
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise WarehouseBusy(
+                    f"another `{job}` run is at work on the database {self.db_path}; this one "
+                    "stopped without doing anything, so nothing is done twice. Run it again "
+                    "when the other has finished."
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextmanager
     def bulk(self) -> Iterator[None]:
