@@ -1,4 +1,6 @@
-"""Submit an extract: choose dataset and month, upload, read the report, confirm, load."""
+"""Submit an extract: choose dataset and month, upload (a CSV or an Excel workbook, and for a
+workbook of several sheets the sheet), read the report, download the rows with their problems
+marked, confirm, load."""
 
 from __future__ import annotations
 
@@ -30,17 +32,23 @@ if TYPE_CHECKING:
 
 
 def audited_file(
-    ws: Workspace, me: Identity, path: Path, *, partner: str, dataset: str, period: str
+    ws: Workspace,
+    me: Identity,
+    path: Path,
+    *,
+    partner: str,
+    dataset: str,
+    period: str,
+    what: str = "failing_rows.csv",
 ) -> Callable[[], bytes]:
-    """The failing rows' file for st.download_button, made when the person clicks (read from
-    disk then) and audited only once it is made: a file that is gone raises, the browser says
-    the download failed, and nothing is recorded."""
+    """A file made at the check (the failing rows, the errors workbook) for
+    st.download_button, read from disk when the person clicks and audited only once it is
+    read: a file that is gone raises, the browser says the download failed, and nothing is
+    recorded."""
 
     def made() -> bytes:
         data = path.read_bytes()
-        ws.record_download(
-            me, "failing_rows.csv", partner=partner, dataset=dataset, detail={"period": period}
-        )
+        ws.record_download(me, what, partner=partner, dataset=dataset, detail={"period": period})
         return data
 
     return made
@@ -48,8 +56,8 @@ def audited_file(
 
 page_header(
     "Submit an extract",
-    "Check your monthly CSV extract against its data contract, read the report, and load it "
-    "into the shared warehouse once it is clean.",
+    "Check your monthly extract (a CSV file or an Excel workbook) against its data contract, "
+    "read the report, and load it into the shared warehouse once it is clean.",
 )
 
 with guarded():
@@ -95,15 +103,17 @@ with guarded():
     )
     limit_mb = int(st.get_option("server.maxUploadSize"))
     st.markdown(
-        f"Upload a **CSV file of at most {limit_mb} MB** (the server's upload limit). "
-        "A blank template for each dataset is on the Standards page."
+        f"Upload a **CSV file or an Excel workbook (.xlsx, .xlsm) of at most {limit_mb} MB** "
+        "(the server's upload limit). A workbook's worksheet is the one named like the "
+        "dataset, or its only one, or the one you choose. A blank template for each dataset "
+        "is on the Standards page."
     )
     # Each upload is copied to disk at once and the uploader replaced by a fresh one (a new key),
     # so neither the widget nor Streamlit keeps the file's bytes (see `uploads`).
     rounds = int(st.session_state.get("upload_round", 0))
     upload = st.file_uploader(
-        f"Extract file (CSV, up to {limit_mb} MB)",
-        type=["csv"],
+        f"Extract file (CSV or Excel workbook, up to {limit_mb} MB)",
+        type=["csv", "xlsx", "xlsm"],
         key="file" if rounds == 0 else f"file-{rounds}",
     )
     if upload is not None:
@@ -112,6 +122,7 @@ with guarded():
         st.session_state["upload_round"] = rounds + 1
         st.session_state.pop("loaded", None)
         st.session_state.pop("confirm", None)  # a new file is confirmed afresh
+        st.session_state.pop("sheet", None)  # and its worksheet chosen afresh
         st.rerun()
 
     file = uploads.received()
@@ -128,17 +139,29 @@ with guarded():
     name = literal(file.name)  # as the partner's computer named it
     st.markdown(f"**File:** {name} ({size}). Upload another file above to replace it.")
     st.button("Remove this file", key="remove-file", on_click=uploads.discard)
-    key = (partner_id, dataset, period)
+    sheet = st.session_state.get("sheet")  # a workbook's worksheet, once chosen below
+    key = (partner_id, dataset, period, sheet)
     checked = uploads.current(key)
     if checked is None:
         with st.status(f"Checking {name} ({size})…", expanded=True) as status:
             bar = st.progress(0.5, text=f"Received {size}; checking every row and column")
             checked = uploads.check(
-                ws, me, file, key, dataset=dataset, partner=partner_id, period=period
-            )
+                ws, me, file, key, dataset=dataset, partner=partner_id, period=period,
+                sheet=sheet,
+            )  # fmt: skip
             bar.progress(1.0, text=f"Checked {checked.report.rows:,} rows")
             status.update(label=f"Checked {name}.", state="complete", expanded=False)
     report = checked.report
+    if len(checked.sheets) > 1:  # a workbook of several worksheets: which one is the extract
+        sheets = list(checked.sheets)
+        st.selectbox(
+            "Worksheet holding the extract",
+            options=sheets,
+            index=sheets.index(report.sheet) if report.sheet in sheets else None,
+            placeholder="Choose the worksheet",
+            key="sheet",
+            help="The workbook has several worksheets; the one chosen is checked and loaded.",
+        )
 
     st.header("Report")
     if report.accepted:
@@ -162,6 +185,24 @@ with guarded():
             f"{NO_FAILING_ROWS}, so there are no failing rows to download. The report above "
             "says what to change in the file.",
             icon=":material/info:",
+        )
+    if checked.errors_workbook is not None:
+        st.download_button(
+            "Download your rows with the problems marked (Excel)",
+            data=audited_file(
+                ws,
+                me,
+                checked.errors_workbook,
+                partner=partner_id,
+                dataset=dataset,
+                period=period,
+                what="errors_workbook.xlsx",
+            ),
+            file_name=f"{dataset}_{period}_errors.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            on_click="ignore",
+            help="Your rows as sent, each cell at fault highlighted with a note saying what to "
+            "fix, and an Errors sheet listing every problem with a link to its cell.",
         )
     st.download_button(
         "Download the full report (JSON)",
@@ -190,6 +231,7 @@ with guarded():
                     partner=partner_id,
                     period=period,
                     file_name=file.name,
+                    sheet=report.sheet,
                 )
                 status.update(label="Loaded.", state="complete", expanded=False)
             st.session_state["loaded"] = (result.status, result.summary)

@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from shared_outcomes.checking.workbook import WORKBOOK_SUFFIXES
+from shared_outcomes.present.errors_workbook import has_errors_workbook, write_errors_workbook
 from shared_outcomes.present.report_text import failing_rows_csv
 
 if TYPE_CHECKING:
@@ -131,6 +133,8 @@ class Checked:
     key: Hashable
     report: Report
     failing_rows: Path | None  # a CSV of the failing rows, when there are errors
+    errors_workbook: Path | None = None  # the partner's rows with the faults marked, if any
+    sheets: tuple[str, ...] = ()  # a workbook's worksheets
 
 
 def receive(upload: UploadedFile) -> Received:
@@ -138,7 +142,9 @@ def receive(upload: UploadedFile) -> Received:
     discard()
     folder = upload_dir()
     _remove_stale(folder)
-    handle, name = tempfile.mkstemp(prefix="upload-", suffix=".csv", dir=folder)
+    suffix = Path(upload.name).suffix.lower()
+    suffix = suffix if suffix in (".csv", *WORKBOOK_SUFFIXES) else ".csv"
+    handle, name = tempfile.mkstemp(prefix="upload-", suffix=suffix, dir=folder)
     with os.fdopen(handle, "wb") as copy:
         upload.seek(0)
         shutil.copyfileobj(upload, copy, length=1 << 20)
@@ -169,14 +175,17 @@ def check(
     dataset: str,
     partner: str,
     period: str,
+    sheet: str | None = None,
 ) -> Checked:
     """Check the received copy against the contract (a rejection is recorded in the register,
-    as the CLI's are); keep only the report (and failing rows)."""
+    as the CLI's are); keep only the report (and the failing rows and errors workbook, on
+    disk)."""
     _drop_check()
     validation = ws.check_upload(
-        me, file.path, dataset=dataset, partner=partner, period=period, file_name=file.name
-    )
-    failing = None
+        me, file.path, dataset=dataset, partner=partner, period=period, file_name=file.name,
+        sheet=sheet,
+    )  # fmt: skip
+    failing = marked = None
     if validation.report.errors:
         failing = file.path.with_suffix(".failing.csv")
         failing.write_bytes(
@@ -184,7 +193,10 @@ def check(
                 validation.report, validation.extract, validation.problems, source=file.path
             )
         )
-    checked = Checked(key, validation.report, failing)
+    if has_errors_workbook(validation.report):
+        marked = file.path.with_suffix(".errors.xlsx")
+        write_errors_workbook(marked, validation.report, validation.extract, validation.problems)
+    checked = Checked(key, validation.report, failing, marked, tuple(validation.sheets))
     st.session_state[_CHECKED] = checked
     return checked  # the checked frames go out of scope here
 
@@ -199,8 +211,10 @@ def discard() -> None:
 
 def _drop_check() -> None:
     found = st.session_state.pop(_CHECKED, None)
-    if isinstance(found, Checked) and found.failing_rows is not None:
-        found.failing_rows.unlink(missing_ok=True)
+    if isinstance(found, Checked):
+        for made in (found.failing_rows, found.errors_workbook):
+            if made is not None:
+                made.unlink(missing_ok=True)
 
 
 def _forget_upload(file_id: str) -> None:

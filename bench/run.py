@@ -13,6 +13,10 @@ subprocess of its own, so its peak memory (ru_maxrss) is its own. The benchmarks
 4. pages   - AppTest script runs of the common picture and explore pages over the 10M warehouse.
 5. browser - a ~100 MB extract uploaded on the submit page in Chromium until the report shows,
              vs `shared-outcomes validate` on the same file.
+7. errors-workbook - the errors workbook (.xlsx) of a checked 100,000-row, 12-column extract
+             with 1,000 cells at fault (bench_errors_workbook.py).
+8. workbook-check - checking a 100,000-row, 12-column Excel workbook against its contract vs a
+             bare `polars.read_excel` of the same file (bench_workbook.py).
 
 Generated extracts and warehouses are kept under bench/results/ (gitignored), keyed by their
 parameters, so a second run starts measuring at once. `--quick` uses small sizes and 1 run
@@ -40,8 +44,10 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+import bench_errors_workbook  # noqa: E402
 import bench_load  # noqa: E402
 import bench_validation  # noqa: E402
+import bench_workbook  # noqa: E402
 from scale import RESULTS, aggregated_rows, scaled_home  # noqa: E402
 
 PYTHON = sys.executable
@@ -426,13 +432,74 @@ def bench_board_pack(size: int, months: int, runs: int, summary: Summary) -> Non
     )
 
 
+def bench_errors_workbook_(rows: int, runs: int, summary: Summary) -> None:
+    """7. The errors workbook of a checked extract with 1,000 cells at fault."""
+    folder = RESULTS / f"errors_workbook_{rows}_rows"
+    extract = folder / "bench_cases_2016-03.csv"
+    contract = folder / "bench_cases.odcs.yaml"
+    if not extract.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(folder.with_suffix(".tmp"), ignore_errors=True)
+        bench_errors_workbook.write_extract(folder.with_suffix(".tmp"), rows)
+        folder.with_suffix(".tmp").rename(folder)
+    args = [str(BENCH / "bench_errors_workbook.py"), "child", str(extract), str(contract)]
+    out = child([*args, str(runs)], "errors workbook")
+    wall, cpu = statistics.median(out["seconds"]), statistics.median(out["cpu_s"])
+    if out["workbook_peak_mb"] is not None:  # resident memory in use -> the workbooks' peak
+        memory = f"{out['rss_before_mb']:.0f} -> {out['workbook_peak_mb']:.0f}"
+    else:  # no /proc: the process's peak after the check -> after the workbooks
+        memory = f"{out['peak_mb_before']:.0f} -> {out['peak_mb']:.0f}"
+    body = [
+        [f"errors_workbook: {out['rows']:,} rows x {out['columns']} columns, "
+         f"{out['cells_at_fault']:,} cells at fault", f"{wall:.3f}", f"{cpu:.3f}", memory,
+         f"{out['python_peak_mb']:.1f}", f"{out['bytes'] / 1e6:.1f}"],
+    ]  # fmt: skip
+    table(
+        f"7. The errors workbook (.xlsx) of a checked extract (the check not timed; memory MB: "
+        f"resident after the check -> at the workbooks' peak); medians of {runs}",
+        ["", "wall s", "CPU s", "memory MB", "Python peak MB", "workbook MB"],
+        body,
+    )
+    target = bench_errors_workbook.TARGET_SECONDS
+    label = f"{out['rows']:,} rows, {out['cells_at_fault']:,} cells at fault"
+    summary.add("errors workbook", f"{label} (wall)", wall, target, " s")
+    summary.add("errors workbook", f"{label} (CPU)", cpu, target, " s")
+
+
+def bench_workbook_check(rows: int, runs: int, summary: Summary) -> None:
+    """8. Checking an Excel workbook vs a bare polars.read_excel of it."""
+    folder = RESULTS / f"workbook_{rows}_rows"
+    if not (folder / "bench_cases_2016-03.xlsx").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(folder.with_suffix(".tmp"), ignore_errors=True)
+        bench_workbook.write_workbook(folder.with_suffix(".tmp"), rows)
+        folder.with_suffix(".tmp").rename(folder)
+    args = [str(BENCH / "bench_workbook.py"), "child", str(folder / "bench_cases_2016-03.xlsx"),
+            str(folder / "bench_cases.odcs.yaml"), str(runs)]  # fmt: skip
+    out = child(args, "workbook check")
+    bare, check = statistics.median(out["bare_s"]), statistics.median(out["check_s"])
+    table(
+        f"8. Checking an Excel workbook ({out['rows']:,} rows x {out['columns']} columns, "
+        f"{out['bytes'] / 1e6:.1f} MB) against its contract; medians of {runs}",
+        ["", "wall s", "vs bare read"],
+        [["bare polars.read_excel", f"{bare:.3f}", "1.00x"],
+         ["validate_extract (every rule, the workbook's own checks)", f"{check:.3f}",
+          f"{check / bare:.2f}x"]],
+    )  # fmt: skip
+    label = f"{out['rows']:,} rows x {out['columns']} columns vs bare polars.read_excel"
+    summary.add("workbook check", label, check / bare, bench_workbook.TARGET_RATIO)
+
+
 SIZES: dict[str, dict[str, Any]] = {
     "full": {"check": 1_000_000, "load": 1_000_000, "outcomes": [1_000_000, 10_000_000,
-             50_000_000], "months": 60, "pages": 10_000_000, "browser": 1_000_000, "runs": 5},
+             50_000_000], "months": 60, "pages": 10_000_000, "browser": 1_000_000,
+             "errors-workbook": 100_000, "workbook-check": 100_000, "runs": 5},
     "quick": {"check": 20_000, "load": 20_000, "outcomes": [20_000, 100_000], "months": 6,
-              "pages": 100_000, "browser": 5_000, "runs": 1},
+              "pages": 100_000, "browser": 5_000, "errors-workbook": 5_000,
+              "workbook-check": 5_000, "runs": 1},
 }  # fmt: skip
-BENCHMARKS = ("check", "load", "outcomes", "pages", "browser", "board-pack")
+BENCHMARKS = ("check", "load", "outcomes", "pages", "browser", "board-pack", "errors-workbook",
+              "workbook-check")  # fmt: skip
 
 
 def main() -> None:
@@ -453,6 +520,8 @@ def main() -> None:
         "pages": lambda: bench_pages(sizes["pages"], sizes["months"], runs, summary),
         "browser": lambda: bench_browser(sizes["browser"], runs, summary),
         "board-pack": lambda: bench_board_pack(sizes["pages"], sizes["months"], runs, summary),
+        "errors-workbook": lambda: bench_errors_workbook_(sizes["errors-workbook"], runs, summary),
+        "workbook-check": lambda: bench_workbook_check(sizes["workbook-check"], runs, summary),
     }
     for name in BENCHMARKS:
         if name in args.only:

@@ -17,6 +17,8 @@ TABLES = [
     "## 4. Pages",
     "## 5. The browser",
     "## 6. The board pack",
+    "## 7. The errors workbook",
+    "## 8. Checking an Excel workbook",
     "## Summary",
 ]
 
@@ -31,7 +33,7 @@ def test_bench_run_quick_prints_every_table(tmp_path: Path) -> None:
         check=False,
         cwd=ROOT,
         env=env,
-        timeout=300,
+        timeout=480,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
@@ -39,7 +41,9 @@ def test_bench_run_quick_prints_every_table(tmp_path: Path) -> None:
         assert heading in out, f"{heading!r} missing from:\n{out}"
     assert "machine:" in out and "load average" in out
     summary = out.split("## Summary", 1)[1]
-    for bench in ("check", "load", "outcomes", "pages", "browser", "board pack"):
+    benches = ("check", "load", "outcomes", "pages", "browser", "board pack", "errors workbook",
+               "workbook check")  # fmt: skip
+    for bench in benches:
         assert f"\n{bench} " in summary, f"no summary line for {bench}"
     # Every ratio and time in the summary is a number with its unit, never a placeholder.
     measured = [line.split() for line in summary.splitlines()[3:] if line.strip()]

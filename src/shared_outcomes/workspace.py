@@ -156,8 +156,10 @@ class Workspace(MeetingDesk):
         partner: str | None = None,
         period: str | None = None,
         file_name: str | None = None,
+        sheet: str | None = None,
     ) -> Validation:
-        """Check an extract against its contract without storing anything."""
+        """Check an extract (a CSV or a workbook: `sheet` names its worksheet, else the one
+        named like the dataset or its only one) against its contract, storing nothing."""
         contract = self.contract(dataset)
         if period is not None:
             self._check_month(period)
@@ -168,6 +170,7 @@ class Workspace(MeetingDesk):
             period=period,
             file_name=file_name,
             areas=self.partner_areas(partner),
+            sheet=sheet,
         )
 
     def partner_areas(self, partner: str | None) -> dict[str, str] | None:
@@ -228,8 +231,10 @@ class Workspace(MeetingDesk):
         period: str,
         file_name: str | None = None,
         submitted_at: datetime | None = None,
+        sheet: str | None = None,
     ) -> SubmitResult:
         """Check and, if accepted, load an extract as a new version; record a rejection too.
+        A workbook's worksheet is `sheet` (`validate`).
 
         An identical file for the same partner, dataset and month as the current version is
         recognised (`unchanged`) and neither checked nor loaded again. Every attempt is
@@ -238,7 +243,9 @@ class Workspace(MeetingDesk):
         name = file_name or (source.name if isinstance(source, Path) else None)
         detail: dict[str, Any] = {"period": period, "file_name": name}
         self._allowed_to_submit(identity, dataset, partner, period, detail)
-        result = self._submit(identity, source, dataset, partner, period, file_name, submitted_at)
+        result = self._submit(
+            identity, source, dataset, partner, period, file_name, submitted_at, sheet
+        )
         detail |= {"status": result.status, "submission_id": result.submission_id}
         self.audit.record(
             identity, Action.SUBMIT_EXTRACT, partner=partner, dataset=dataset, detail=detail
@@ -369,6 +376,7 @@ class Workspace(MeetingDesk):
         partner: str,
         period: str,
         file_name: str | None = None,
+        sheet: str | None = None,
     ) -> Validation:
         """The Submit page's check, kept like the CLI's attempts: the refusal checks (a refusal
         audited), then the contract check; a rejected extract is recorded in the register as a
@@ -378,7 +386,7 @@ class Workspace(MeetingDesk):
         detail: dict[str, Any] = {"period": period, "file_name": name, "via": "web"}
         self._allowed_to_submit(identity, dataset, partner, period, detail)
         checked = self.validate(
-            source, dataset=dataset, partner=partner, period=period, file_name=name
+            source, dataset=dataset, partner=partner, period=period, file_name=name, sheet=sheet
         )
         if checked.report.accepted:
             return checked
@@ -417,6 +425,7 @@ class Workspace(MeetingDesk):
         period: str,
         file_name: str | None,
         submitted_at: datetime | None,
+        sheet: str | None = None,
     ) -> SubmitResult:
         contract = self.contract(dataset)
         sha256 = _sha256(source)
@@ -425,7 +434,7 @@ class Workspace(MeetingDesk):
             return self._unchanged(current)
         # `submit` has made the refusal checks already: the file is checked once, not twice.
         prepared = self._checked(
-            source, contract, partner, period, file_name, sha256=sha256, archive=True
+            source, contract, partner, period, file_name, sha256=sha256, archive=True, sheet=sheet
         )
         return self.store_prepared(identity, prepared, submitted_at=submitted_at)
 
@@ -462,6 +471,7 @@ class Workspace(MeetingDesk):
         *,
         sha256: str | None,
         archive: bool,
+        sheet: str | None = None,
     ) -> PreparedSubmission:
         """The contract check (and the archive copy beside it) of a submission already allowed."""
         if isinstance(source, Path):
@@ -476,6 +486,7 @@ class Workspace(MeetingDesk):
                 period=period,
                 file_name=file_name,
                 areas=self.partner_areas(partner),
+                sheet=sheet,
             )
             if archived is not None:
                 archived.result()

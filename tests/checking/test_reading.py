@@ -171,8 +171,8 @@ def test_an_unnamed_empty_column_is_dropped_with_a_warning() -> None:
     ("name", "code", "says"),
     [
         ("empty.csv", "empty-file", "is empty"),
-        ("excel_workbook_renamed.csv", "excel-workbook", "Excel workbook (.xlsx)"),
-        ("excel_97_workbook_renamed.csv", "excel-workbook", "Excel workbook (.xls)"),
+        ("excel_workbook_renamed.csv", "unreadable-workbook", "could not be read as an Excel"),
+        ("excel_97_workbook_renamed.csv", "excel-workbook", "Excel 97-2003 workbook (.xls)"),
         ("utf16_le_bom.csv", "utf16-encoding", "UTF-16"),
         ("utf16_le_no_bom.csv", "utf16-encoding", "UTF-16"),
         ("binary_data.csv", "binary-file", "binary data"),
@@ -190,9 +190,10 @@ def test_files_that_are_not_usable_csv_are_rejected_saying_what_they_are(
     assert result.findings[0].fix
 
 
-def test_the_excel_finding_tells_the_partner_how_to_save_as_csv() -> None:
-    fix = read("excel_workbook_renamed.csv").findings[0].fix
-    assert fix is not None and "File > Save As > 'CSV UTF-8" in fix
+def test_the_old_excel_format_finding_tells_the_partner_how_to_save_it_again() -> None:
+    fix = read("excel_97_workbook_renamed.csv").findings[0].fix
+    assert fix is not None and "File > Save As > 'Excel Workbook (*.xlsx)'" in fix
+    assert "'CSV UTF-8 (Comma delimited)'" in fix
 
 
 def test_an_unclosed_quote_names_the_row_where_it_opens() -> None:

@@ -56,14 +56,104 @@ CATALOGUE: dict[str, Entry] = {
     ),
     "excel-workbook": Entry(
         "error",
-        "{name} is an Excel workbook ({extension}), not a CSV.",
-        _SAVE_AS_CSV,
+        "{name} is an Excel 97-2003 workbook (.xls), an old format that is not read here.",
+        "Open it in Excel and choose File > Save As > 'Excel Workbook (*.xlsx)' (or 'CSV UTF-8 "
+        "(Comma delimited)'), then send that file.",
         variants={
             "ods": Wording(
-                "{name} is a spreadsheet workbook (OpenDocument .ods), not a CSV.",
-                "In LibreOffice choose File > Save As > 'Text CSV (.csv)' with UTF-8 and commas.",
+                "{name} is an OpenDocument spreadsheet (.ods), which is not read here.",
+                "In LibreOffice choose File > Save As > 'Excel 2007-365 (.xlsx)' (or 'Text CSV "
+                "(.csv)' with UTF-8 and commas), then send that file.",
             ),
         },
+    ),
+    # Reading a workbook (workbook.py).
+    "workbook-password-protected": Entry(
+        "error",
+        "{name} is protected by a password, so it cannot be opened to check it.",
+        "Open it in Excel, remove the password (File > Info > Protect Workbook > Encrypt with "
+        "Password, then clear the password), save it and send it again.",
+    ),
+    "unreadable-workbook": Entry(
+        "error",
+        "{name} could not be read as an Excel workbook ({error}).",
+        "Check that it opens in Excel; if it does, save it again as 'Excel Workbook (*.xlsx)' "
+        "and send that copy. If it does not, export the extract from your system again.",
+    ),
+    "workbook-no-sheets": Entry(
+        "error",
+        "{name} has no worksheet holding data.",
+        "Put the extract on a worksheet, with the column names in row 1, and send it again.",
+    ),
+    "choose-sheet": Entry(
+        "error",
+        "{name} has {count} worksheets ({sheets}) and none is named '{dataset}', so which one "
+        "holds the extract is not clear.",
+        "Choose the sheet: the Sheet list on the Submit page, or --sheet NAME on the command "
+        "line. Or rename the sheet holding the extract to '{dataset}', or delete the others.",
+        variants={
+            "not-found": Wording(
+                "{name} has no worksheet named '{sheet}'; its worksheets are {sheets}.",
+                "Choose one of the worksheets listed (check the spelling), or rename the sheet "
+                "holding the extract.",
+            ),
+        },
+    ),
+    "workbook-too-large": Entry(
+        "error",
+        "The worksheet '{sheet}' of {name} holds {size} of cell data, more than the {limit} a "
+        "workbook may hold here.",
+        "Delete any unused rows and columns below and beside the data (select them, right-click "
+        "> Delete) and save again; or send the extract as CSV UTF-8 instead.",
+    ),
+    "header-not-in-row-1": Entry(
+        "error",
+        "The column names are in row {row} of the worksheet '{sheet}', not in row 1: the rows "
+        "above them hold other text (such as {above}).",
+        "Delete rows 1 to {last_above} (titles, notes, logos) so that the column names are in "
+        "row 1, then send the workbook again.",
+    ),
+    "number-stored-as-text": Entry(
+        "warning",
+        "{count} {vals} in '{column}' {are} numbers stored as text (Excel marks such a cell with "
+        "a green triangle), on {where}. They were read as the numbers they show.",
+        "Nothing has to change. To clear the warning, select the column, click the warning sign "
+        "beside it and choose 'Convert to Number'.",
+    ),
+    "formula-without-value": Entry(
+        "error",
+        "'{column}' holds formulas with no calculated value saved in the workbook ({count} on "
+        "{where}), so there is nothing to read: a program saved the formulas without working "
+        "them out.",
+        "Open the workbook in Excel, let it calculate (press F9), save it and send it again; "
+        "or copy the column and Paste Special > Values.",
+    ),
+    "excel-error-cell": Entry(
+        "error",
+        "{count} {vals} in '{column}' show an Excel error instead of a value ({values}), on "
+        "{where}.",
+        "Correct the formulas in those cells (#REF! points at cells that were deleted, #N/A is "
+        "a lookup that found nothing, #DIV/0! a division by zero), or type the value, then "
+        "send the workbook again.",
+    ),
+    "merged-cells": Entry(
+        "error",
+        "The worksheet has merged cells ({values}): a merged cell keeps its value in its first "
+        "cell only, so the other cells of it arrive empty.",
+        "Select the cells, choose Home > Merge & Center > Unmerge Cells, type the value into "
+        "every cell that needs it, and send the workbook again.",
+    ),
+    "hidden-rows": Entry(
+        "warning",
+        "{count} {rows} hidden in Excel ({where}) {are} sent and checked like the others.",
+        "Check that they should be sent: select the rows around them, right-click > Unhide. "
+        "Delete any that should not be part of the extract.",
+    ),
+    "hidden-columns": Entry(
+        "warning",
+        "Columns hidden in Excel ({values}) are sent and checked like the others.",
+        "Check that they should be sent: select the columns around them, right-click > Unhide. "
+        "Delete any that should not be part of the extract.",
     ),
     "utf16-encoding": Entry(
         "error",

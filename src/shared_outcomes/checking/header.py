@@ -7,6 +7,8 @@ so that every column of the frame has a unique name.
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from shared_outcomes.checking.findings import describe
@@ -21,6 +23,12 @@ def column_letter(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+def normal_name(name: str) -> str:
+    """A column name as matched to the contract's when not written exactly: case, spaces, `_`
+    and `-` aside."""
+    return re.sub(r"[\s_\-]+", "_", name.strip()).casefold()
 
 
 def frame_names(header: list[str], *, reserved: str) -> list[str]:

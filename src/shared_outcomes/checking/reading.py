@@ -29,11 +29,13 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
+from shared_outcomes.checking import workbook
 from shared_outcomes.checking.census import RECORD_COLUMN, take_census, unclosed_quote
 from shared_outcomes.checking.findings import describe
 from shared_outcomes.checking.header import check_header, frame_names
@@ -47,6 +49,9 @@ from shared_outcomes.checking.sniffing import (
     sniff,
 )
 from shared_outcomes.errors import UsageError
+
+if TYPE_CHECKING:
+    from shared_outcomes.config.contracts import Contract
 
 ROW_COLUMN = "__row__"
 
@@ -82,6 +87,9 @@ class ReadResult:
     delimiter: str | None
     sha256: str
     size_bytes: int
+    #: For a workbook: the worksheet read (None when none could be chosen), and all of them.
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
 
     @property
     def rejected(self) -> bool:
@@ -89,11 +97,20 @@ class ReadResult:
         return any(f.severity == "error" for f in self.findings)
 
 
-def read_extract(source: Path | bytes, *, file_name: str | None = None) -> ReadResult:
-    """Read a CSV (a path or its bytes) into text cells, never raising for what the file holds.
+def read_extract(
+    source: Path | bytes,
+    *,
+    file_name: str | None = None,
+    sheet: str | None = None,
+    contract: Contract | None = None,
+) -> ReadResult:
+    """Read a CSV or an Excel workbook (a path or its bytes) into text cells, never raising for
+    what the file holds.
 
     Every column is pl.String and an empty cell is "" (never null); ROW_COLUMN holds the
-    spreadsheet row (header = 1). Raises UsageError only when a path cannot be opened at all.
+    spreadsheet row (header = 1; a workbook's own row numbers). A workbook's worksheet is
+    `sheet`, else the one `contract` names (`workbook`). Raises UsageError only when a path
+    cannot be opened at all.
     """
     name = file_name or (source.name if isinstance(source, Path) else "The file")
     try:
@@ -101,12 +118,38 @@ def read_extract(source: Path | bytes, *, file_name: str | None = None) -> ReadR
     except OSError as exc:
         raise UsageError(f"Cannot open {name}: {exc.strerror or exc}. Check the path.") from exc
     try:
+        if workbook.is_workbook(head):
+            return _read_workbook(source, name, size, sheet, contract)
+        if workbook.is_old_or_protected(head):
+            problem = workbook.protected_or_old(source, name)
+            return ReadResult(None, [problem], [], None, None, _digest(source), size)
         return _Reader(source, head, size, name).read()
     except Exception as exc:  # the last line of "no input gives a traceback"
         finding = describe(
             "unreadable-csv", name=name, error_type=type(exc).__name__, error=bounded(str(exc))
         )
         return ReadResult(None, [finding], [], None, None, _digest(source), size)
+
+
+def _read_workbook(
+    source: Path | bytes, name: str, size: int, sheet: str | None, contract: Contract | None
+) -> ReadResult:
+    """A workbook's worksheet as the same text cells as a CSV (`workbook.read_workbook`), its
+    header checked and blank rows dropped as for a CSV."""
+    read = workbook.read_workbook(source, name, sheet=sheet, contract=contract)
+    result = ReadResult(None, read.findings, read.header, None, None, _digest(source), size,
+                        read.sheet, read.sheets)  # fmt: skip
+    if read.frame is None:
+        return result
+    frame = read.frame
+    names = frame_names(read.header, reserved=ROW_COLUMN)
+    frame.columns = [ROW_COLUMN, *names]
+    frame = _drop_blank_rows(frame, names, result.findings)
+    frame = check_header(frame, read.header, names, read.header_row, result.findings)
+    if frame.height == 0:
+        result.findings.append(describe("no-data-rows", name=name))
+    result.frame = frame
+    return result
 
 
 def _head(source: Path | bytes) -> tuple[bytes, int]:

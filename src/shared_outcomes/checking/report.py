@@ -67,6 +67,8 @@ class Report(BaseModel):
     file_name: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
+    #: For an Excel workbook: the worksheet that was read.
+    sheet: str | None = None
     contract_version: str | None = None
     sha256: str | None = None
     findings: list[Finding] = Field(default_factory=list)

@@ -33,10 +33,6 @@ def identify_non_csv(head: bytes, size: int, name: str) -> Finding | None:
     """A finding when the first bytes show the file is not CSV text at all, else None."""
     if size == 0 or (size <= len(head) and not head.lstrip(b"\xef\xbb\xbf").strip()):
         return describe("empty-file", name=name)
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return describe("excel-workbook", name=name, extension=".xls")
-    if head.startswith(b"PK\x03\x04") and (b"xl/" in head or b"[Content_Types]" in head):
-        return describe("excel-workbook", name=name, extension=".xlsx")
     if head.startswith(b"PK\x03\x04") and b"opendocument.spreadsheet" in head:
         return describe("excel-workbook", variant="ods", name=name)
     kind = next((what for magic, what in _BINARY_MAGIC.items() if head.startswith(magic)), None)

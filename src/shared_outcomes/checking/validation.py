@@ -9,7 +9,6 @@ catalogue in `findings`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from shared_outcomes.checking.findings import describe
+from shared_outcomes.checking.header import normal_name
 from shared_outcomes.checking.reading import ROW_COLUMN, read_extract
 from shared_outcomes.checking.report import (
     MAX_ROWS_LISTED,
@@ -50,6 +50,8 @@ class Validation:
     frame: pl.DataFrame | None = None  # contract names, types and order; only when accepted
     extract: pl.DataFrame | None = None  # the cells as read (text) with ROW_COLUMN
     problems: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_PROBLEM_SCHEMA))
+    #: For an Excel workbook: its worksheets (to choose from when none could be chosen).
+    sheets: list[str] = field(default_factory=list)
 
 
 def validate_extract(
@@ -60,16 +62,19 @@ def validate_extract(
     period: str | None = None,
     file_name: str | None = None,
     areas: Collection[str] | None = None,
+    sheet: str | None = None,
 ) -> Validation:
-    """Read `source` and check it against `contract`; bad data gives findings, never raises.
+    """Read `source` (a CSV or an Excel workbook) and check it against `contract`; bad data
+    gives findings, never raises.
 
-    With `areas` (the ONS codes the partner covers), rows for any other area are errors.
+    With `areas` (the ONS codes the partner covers), rows for any other area are errors. A
+    workbook's worksheet is `sheet`, else the one named like the dataset, else its only one.
     """
     if period is not None:
         Period.parse(period, what="period")
     if file_name is None and isinstance(source, Path):
         file_name = source.name
-    read = read_extract(source, file_name=file_name)
+    read = read_extract(source, file_name=file_name, sheet=sheet, contract=contract)
     report = Report(
         accepted=False,
         dataset=contract.dataset,
@@ -79,13 +84,18 @@ def validate_extract(
         file_name=file_name,
         encoding=read.encoding,
         delimiter=read.delimiter,
+        sheet=read.sheet,
         contract_version=contract.version,
         sha256=read.sha256,
         findings=list(read.findings),
     )
     if read.frame is None:
-        return Validation(report=_decide(report), problems=_listed_problems(report))
-    return check_frame(read.frame, contract, report, areas=areas)
+        return Validation(
+            report=_decide(report), problems=_listed_problems(report), sheets=read.sheets
+        )
+    checked = check_frame(read.frame, contract, report, areas=areas)
+    checked.sheets = read.sheets
+    return checked
 
 
 def check_frame(
@@ -188,12 +198,12 @@ def match_columns(headers: list[str], contract: Contract) -> tuple[dict[str, str
     unused = [h for h in headers if h not in taken]
     normal: dict[str, list[str]] = {}  # normalised -> the headers, in order (linear in width)
     for header in reversed(unused):
-        normal.setdefault(_normal(header), []).append(header)
+        normal.setdefault(normal_name(header), []).append(header)
     findings: list[Finding] = []
     for spec in contract.columns:
         if spec.name in mapping:
             continue
-        alike = normal.get(_normal(spec.name))
+        alike = normal.get(normal_name(spec.name))
         match = alike.pop() if alike else None
         if match is not None:
             mapping[spec.name] = match
@@ -217,10 +227,6 @@ def match_columns(headers: list[str], contract: Contract) -> tuple[dict[str, str
         findings.append(describe("unexpected-column", header, hint=did_you_mean(header, names)))
     order = {c.name: i for i, c in enumerate(contract.columns)}
     return dict(sorted(mapping.items(), key=lambda kv: order[kv[0]])), findings
-
-
-def _normal(name: str) -> str:
-    return re.sub(r"[\s_\-]+", "_", name.strip()).casefold()
 
 
 def _dtype(spec: ColumnSpec) -> pl.DataType:

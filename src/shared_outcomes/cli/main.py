@@ -124,9 +124,22 @@ def check_period(period: str | None) -> str | None:
     return period
 
 
+SheetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sheet",
+        metavar="NAME",
+        help="For an Excel workbook: the worksheet holding the extract (default: the one named "
+        "like the dataset, else the only one).",
+    ),
+]
+
+
 @app.command()
 def validate(
-    file: Annotated[Path, typer.Argument(help="The CSV extract to check.")],
+    file: Annotated[
+        Path, typer.Argument(help="The extract to check: a CSV or an Excel workbook (.xlsx).")
+    ],
     dataset: Annotated[str, typer.Option("--dataset", help="Dataset id (its contract's id).")],
     partner: Annotated[str | None, typer.Option("--partner", help="Partner id.")] = None,
     period: Annotated[
@@ -142,6 +155,17 @@ def validate(
             "Submit page's download). Nothing is written when no single row is at fault.",
         ),
     ] = None,
+    sheet: SheetOption = None,
+    errors_workbook: Annotated[
+        Path | None,
+        typer.Option(
+            "--errors-workbook",
+            metavar="FILE",
+            help="Also write an Excel workbook (.xlsx) of your rows as sent, each cell at fault "
+            "highlighted with a note on what to fix, and an Errors sheet listing every problem "
+            "(as the Submit page's download). Nothing is written when nothing was found.",
+        ),
+    ] = None,
 ) -> None:
     """Check FILE against the dataset's contract: exit 0 accepted, 1 rejected, 2 usage error."""
 
@@ -149,8 +173,12 @@ def validate(
         month = check_period(period)
         if not file.is_file():
             raise UsageError(f"{file} does not exist or is not a file: check the path.")
-        if failing_rows is not None:
-            _check_output(failing_rows, file)
+        for target, option in (
+            (failing_rows, "--failing-rows"),
+            (errors_workbook, "--errors-workbook"),
+        ):
+            if target is not None:
+                _check_output(target, file, option)
         settings = load_settings()
         contract = find_contract(settings.contracts_dir, dataset)
         result = validate_extract(
@@ -160,6 +188,7 @@ def validate(
             period=month,
             file_name=file.name,
             areas=_partner_areas(settings, partner),
+            sheet=sheet,
         )
         if as_json:
             sys.stdout.write(report_json(result.report) + "\n")
@@ -167,25 +196,53 @@ def validate(
             sys.stdout.write(render_report_text(result.report))
         if failing_rows is not None:
             _write_failing_rows(failing_rows, file, result)
+        if errors_workbook is not None:
+            _write_errors_workbook(errors_workbook, result)
         return EXIT_OK if result.report.accepted else EXIT_REJECTED
 
     raise typer.Exit(run_safely(body))
 
 
-def _check_output(target: Path, extract: Path) -> None:
-    """Refuse, before checking anything, a --failing-rows FILE that cannot be written."""
+def _check_output(target: Path, extract: Path, option: str = "--failing-rows") -> None:
+    """Refuse, before checking anything, an output FILE (`option`) that cannot be written."""
     if target.is_dir():
-        raise UsageError(f"--failing-rows {target} is a folder: name a file, e.g. failing.csv.")
+        raise UsageError(f"{option} {target} is a folder: name a file, e.g. failing.csv.")
     if not target.parent.is_dir():
         raise UsageError(
-            f"--failing-rows {target}: the folder {target.parent} does not exist; create it or "
+            f"{option} {target}: the folder {target.parent} does not exist; create it or "
             "name a file in an existing folder."
         )
     if target.exists() and target.resolve() == extract.resolve():
         raise UsageError(
-            f"--failing-rows {target} is the extract being checked: name another file, so the "
+            f"{option} {target} is the extract being checked: name another file, so the "
             "extract is not overwritten."
         )
+
+
+def _write_errors_workbook(target: Path, result: Validation) -> None:
+    """Write the errors workbook to `target` (whole or not at all), or say why there is none
+    (on stderr, so that --json keeps stdout to the report)."""
+    from shared_outcomes.present.errors_workbook import (
+        has_errors_workbook,
+        write_errors_workbook,
+    )
+
+    report = result.report
+    if not has_errors_workbook(report):
+        kept = " (the file already there is left as it was)" if target.exists() else ""
+        _stderr().print(
+            Text(f"Nothing was found to mark, so {target} was not written{kept}."),
+            highlight=False,
+        )
+        return
+    write_errors_workbook(target, report, result.extract, result.problems)
+    _stderr().print(
+        Text(
+            f"Wrote your rows with the {len(report.findings):,} problem(s) marked to {target}: "
+            "open it in Excel, fix the highlighted cells (each has a note) and send it again."
+        ),
+        highlight=False,
+    )
 
 
 def _write_failing_rows(target: Path, extract: Path, result: Validation) -> None:
@@ -289,13 +346,16 @@ def _progress_bar(title: str) -> Iterator[Callable[[int, int, str], None]]:
 
 @app.command()
 def submit(
-    file: Annotated[Path, typer.Argument(help="The CSV extract to load.")],
+    file: Annotated[
+        Path, typer.Argument(help="The extract to load: a CSV or an Excel workbook (.xlsx).")
+    ],
     dataset: Annotated[str, typer.Option("--dataset", help="Dataset id (its contract's id).")],
     partner: Annotated[str, typer.Option("--partner", help="Partner id (you submit for it).")],
     period: Annotated[str, typer.Option("--period", help="Submission month, YYYY-MM.")],
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
     acting_as: AsOption = None,
+    sheet: SheetOption = None,
 ) -> None:
     """Check FILE and load it: exit 0 loaded or unchanged, 1 rejected, 2 usage error.
 
@@ -308,7 +368,9 @@ def submit(
             raise UsageError(f"{file} does not exist or is not a file: check the path.")
         workspace = open_workspace(db)
         me = _acting(workspace, acting_as, lambda: _cli_submitter(partner))
-        result = workspace.submit(me, file, dataset=dataset, partner=partner, period=month)
+        result = workspace.submit(
+            me, file, dataset=dataset, partner=partner, period=month, sheet=sheet
+        )
         if as_json:
             sys.stdout.write(result.to_json() + "\n")
         else:

@@ -97,6 +97,8 @@ class Contract:
     area_column: str | None
     null_markers: tuple[str, ...]
     path: Path
+    #: The schema object's name (a workbook's sheet may be named after it, or the dataset).
+    schema_name: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -284,6 +286,7 @@ def _resolve(model: OpenDataContractStandard, path: Path, tables: dict[str, _Tab
         area_column=_column_property(custom, "areaColumn", names, path),
         null_markers=tuple(null_markers),
         path=path,
+        schema_name=obj.name or None,
     )
 
 

@@ -1,7 +1,8 @@
 """The drop folder: many extract files submitted one by one, with progress.
 
 A drop folder holds `<partner>/<dataset>_<YYYY-MM>.csv` (the layout of
-`sample_data/extracts/`). Each file is submitted as the system identity and then moved to
+`sample_data/extracts/`), or `.xlsx` / `.xlsm` for an Excel workbook (its worksheet named like
+the dataset, or its only one). Each file is submitted as the system identity and then moved to
 `processed/<partner>/` or `rejected/<partner>/`, with its JSON report beside it
 (`<file>.report.json`). The order makes a re-run after a crash safe: the load commits first, the
 report is written next, the file is moved last, so a file still in the folder is simply
@@ -62,7 +63,7 @@ REPORT_SUFFIX = ".report.json"
 DEFAULT_SETTLE = 2.0
 #: Names a writer uses while a file is still being written (it renames the file when done).
 IN_PROGRESS_SUFFIXES = (".part", ".partial", ".tmp", ".filepart", ".crdownload")
-_FILE_NAME = re.compile(r"(?P<dataset>[a-z][a-z0-9_]*)_(?P<period>\d{4}-\d{2})\.csv")
+_FILE_NAME = re.compile(r"(?P<dataset>[a-z][a-z0-9_]*)_(?P<period>\d{4}-\d{2})\.(?i:csv|xlsx|xlsm)")
 _TEMP_AGE = 60.0  # seconds: a temporary report this old was left by a killed run
 _COPY_CHUNK = 1 << 20
 _F_SETSIG = 10  # Linux's fcntl command number, where the fcntl module does not name it
@@ -133,8 +134,8 @@ def parse_drop_name(folder: Path, path: Path) -> tuple[str, str, str]:
     if len(parts) != 2 or match is None:
         raise UsageError(
             f"{'/'.join(parts)!r} is not where a drop folder expects extracts: put each file in "
-            "its partner's folder, named <dataset>_<YYYY-MM>.csv "
-            "(e.g. bolton_council/homelessness_cases_2016-03.csv)."
+            "its partner's folder, named <dataset>_<YYYY-MM>.csv (or .xlsx for a workbook), "
+            "e.g. bolton_council/homelessness_cases_2016-03.csv."
         )
     return parts[0], match["dataset"], match["period"]
 

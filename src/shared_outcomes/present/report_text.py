@@ -35,8 +35,9 @@ def verdict(report: Report) -> str:
     state = "ACCEPTED" if report.accepted else "REJECTED"
     whose = ", ".join(x for x in (report.partner, report.period) if x)
     errors, warnings = len(report.errors), len(report.warnings)
+    sheet = f" (worksheet '{report.sheet}')" if report.sheet else ""
     return (
-        f"{state}: {report.file_name or 'extract'} for {report.dataset}"
+        f"{state}: {report.file_name or 'extract'}{sheet} for {report.dataset}"
         + (f" ({whose})" if whose else "")
         + f", {report.rows:,} rows, {_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
     )

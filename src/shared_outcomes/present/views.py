@@ -250,7 +250,7 @@ def findings_table(report: Report) -> pl.DataFrame:
 def report_headline(report: Report) -> str:
     """One sentence saying whether the extract can be loaded, and why not."""
     errors, warnings = len(report.errors), len(report.warnings)
-    rows = f"{report.rows:,} rows"
+    rows = f"{report.rows:,} rows" + (f" of the worksheet '{report.sheet}'" if report.sheet else "")
     if report.accepted:
         tail = f" with {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
         return f"Accepted: {rows} checked against contract version {report.contract_version}{tail}."
