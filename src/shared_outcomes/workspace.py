@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,8 @@ __all__ = ["PreparedSubmission", "Progress", "SubmitResult", "Workspace"]
 if TYPE_CHECKING:
     from shared_outcomes.access.accounts import UserRecord
     from shared_outcomes.access.signin import SignIn
+    from shared_outcomes.checking.impact import ContractImpact
+    from shared_outcomes.config.contract_changes import ContractDiff
     from shared_outcomes.figures.obligations import Obligation
 
 #: Seconds a writer waits for another process's lock before `WarehouseBusy` (env override).
@@ -64,6 +67,8 @@ Progress = Callable[[int, int, str], None]
 
 #: Computed figure frames kept per workspace (each a few MB at the scale of England's districts).
 FIGURES_CACHE_SIZE = 8
+#: The newest months of submissions a proposed contract is re-checked against.
+IMPACT_MONTHS = 12
 
 
 @dataclass
@@ -163,15 +168,54 @@ class Workspace(MeetingDesk):
         contract = self.contract(dataset)
         if period is not None:
             self._check_month(period)
-        return validate_extract(
-            source,
-            contract,
-            partner=partner,
-            period=period,
-            file_name=file_name,
-            areas=self.partner_areas(partner),
-            sheet=sheet,
+        return self._validate(source, contract, partner, period, file_name, sheet)[0]
+
+    def _validate(
+        self,
+        source: Path | bytes,
+        contract: Contract,
+        partner: str | None,
+        period: str | None,
+        file_name: str | None,
+        sheet: str | None,
+    ) -> tuple[Validation, Contract]:
+        """The contract check, and the contract version it passed: the current one, or during
+        its transition window (`Contract.previous_version`, until `accept_previous_until`) the
+        previous one, with a warning naming what changes; after the window an extract that
+        passes only the previous version is told so."""
+        checked = validate_extract(
+            source, contract, partner=partner, period=period, file_name=file_name,
+            areas=self.partner_areas(partner), sheet=sheet,
+        )  # fmt: skip
+        if checked.report.accepted or contract.previous_version is None:
+            return checked, contract
+        from shared_outcomes.checking.findings import describe
+        from shared_outcomes.config.contract_changes import diff_contracts
+        from shared_outcomes.config.contract_history import load_version
+        from shared_outcomes.warehouse.schema import DatasetLayout
+
+        older = load_version(
+            self.settings.contracts_dir, contract.dataset, contract.previous_version
         )
+        if DatasetLayout.of(older) != DatasetLayout.of(contract):
+            return checked, contract  # loaded into the current tables: only if they match
+        again = validate_extract(
+            source, older, partner=partner, period=period, file_name=file_name,
+            areas=self.partner_areas(partner), sheet=sheet,
+        )  # fmt: skip
+        if not again.report.accepted:
+            return checked, contract
+        changes = " ".join(c.words for c in diff_contracts(older, contract).breaking)
+        until = contract.accept_previous_until
+        words: dict[str, Any] = {
+            "current": contract.version, "previous": older.version,
+            "until": until.isoformat() if until else "", "changes": changes,
+        }  # fmt: skip
+        if until is not None and self._today() <= until:
+            again.report.findings.append(describe("passed-previous-version", **words))
+            return again, older
+        checked.report.findings.append(describe("previous-version-ended", **words))
+        return checked, contract
 
     def partner_areas(self, partner: str | None) -> dict[str, str] | None:
         """The areas a known partner covers, code → name (its rows for others are errors);
@@ -479,20 +523,12 @@ class Workspace(MeetingDesk):
         sha256 = sha256 or _sha256(source)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive") as pool:
             archived = pool.submit(self.warehouse.archive.keep, source, sha256) if archive else None
-            checked = validate_extract(
-                source,
-                contract,
-                partner=partner,
-                period=period,
-                file_name=file_name,
-                areas=self.partner_areas(partner),
-                sheet=sheet,
-            )
+            checked, passed = self._validate(source, contract, partner, period, file_name, sheet)
             if archived is not None:
                 archived.result()
         report = checked.report.model_copy(update={"sha256": sha256})
         return PreparedSubmission(
-            source, contract, partner, period, file_name, sha256, report, checked.frame
+            source, passed, partner, period, file_name, sha256, report, checked.frame
         )
 
     def store_prepared(
@@ -736,6 +772,92 @@ class Workspace(MeetingDesk):
             partners, register, months, day, warnings=warnings, excusals=excused,
             due_soon_days=self.partnership.reminders.due_soon_days or DUE_SOON_DAYS,
         )  # fmt: skip
+
+    def contract_changelog(self, dataset: str) -> list[ContractDiff]:
+        """The published versions of `dataset`'s contract as the changes from each to the next,
+        newest first (`config.contract_history`); empty when fewer than two are published."""
+        from shared_outcomes.config.contract_changes import diff_contracts
+        from shared_outcomes.config.contract_history import load_version, published
+
+        folder = self.settings.contracts_dir
+        versions = [load_version(folder, dataset, v) for v in published(folder, dataset)]
+        steps = [diff_contracts(a, b) for a, b in pairwise(versions)]
+        return steps[::-1]
+
+    def published_versions(self, dataset: str) -> list[str]:
+        """The published versions of `dataset`'s contract, oldest first."""
+        from shared_outcomes.config.contract_history import published
+
+        return published(self.settings.contracts_dir, dataset)
+
+    def contract_impact(
+        self,
+        identity: Identity,
+        proposed_file: Path,
+        *,
+        months: int = IMPACT_MONTHS,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ContractImpact:
+        """The impact of a proposed contract file before it is made (`checking.impact`): its
+        changes from the current contract, the outcomes reading what changes, and the current
+        submissions of the newest `months` months re-checked against it from the archive (a
+        dry run: nothing is stored). For the centre (ASSESS_CONTRACT_CHANGE); audited.
+
+        A file that is no contract, of a dataset with no contract here, identical to the
+        current contract, or with a version going backwards is a `UsageError`.
+        """
+        from shared_outcomes.checking.impact import (
+            ContractImpact,
+            Recheck,
+            outcome_impacts,
+            recheck,
+        )
+        from shared_outcomes.config.contract_changes import bump_between, diff_contracts
+        from shared_outcomes.config.contract_history import load_any
+
+        self.require(identity, Action.ASSESS_CONTRACT_CHANGE, detail={"file": proposed_file.name})
+        proposed = load_any(proposed_file, self.settings.reference_dir)
+        current = self.contract(proposed.dataset)
+        diff = diff_contracts(current, proposed)
+        problem = diff.version_problem()
+        if not diff.changes:
+            raise UsageError(
+                f"{proposed_file.name} is the same as the current {proposed.dataset} contract "
+                f"(version {current.version}): there is no change to assess."
+            )
+        if bump_between(current.version, proposed.version) == "backwards":
+            raise UsageError(problem or "the version goes backwards.")
+        register = [
+            s
+            for s in self.warehouse.submissions()
+            if s.dataset == proposed.dataset and s.status == "accepted" and not s.is_nil
+        ]
+        newest = sorted({s.period for s in register}, reverse=True)[:months]
+        chosen = [s for s in register if s.period in set(newest)]
+        rechecks = [
+            Recheck(
+                s.partner_id,
+                s.period,
+                s.submission_id,
+                self.warehouse.archived_file(s.sha256) if s.sha256 else None,
+                s.file_name,
+            )
+            for s in sorted(chosen, key=lambda s: (s.partner_id, s.period))
+        ]
+        partners = recheck(
+            proposed, rechecks, self.partnership.partners,
+            areas=lambda pid: self.partner_areas(pid), progress=progress,
+        )  # fmt: skip
+        found = ContractImpact(
+            diff, tuple(outcome_impacts(diff, self.definitions)), tuple(partners),
+            tuple(sorted(newest)),
+        )  # fmt: skip
+        self.audit.record(
+            identity, Action.ASSESS_CONTRACT_CHANGE, dataset=proposed.dataset,
+            detail={"file": proposed_file.name, "version": proposed.version,
+                    "checked": sum(p.checked for p in partners), "rejected": found.rejected},
+        )  # fmt: skip
+        return found
 
     def submissions(self, identity: Identity) -> list[Submission]:
         """The whole register (for timeliness and data quality), newest first."""

@@ -84,6 +84,7 @@ def test_the_failing_rows_are_audited_when_made_not_when_offered(
     at = _ragged(open_page)
     assert [b.label for b in at.download_button] == [
         FAILING_LABEL,
+        "Download your rows with the problems marked (Excel)",
         "Download the full report (JSON)",
     ]
     assert _downloads(app_db) == []  # offered, not made: nothing recorded
@@ -98,6 +99,12 @@ def test_the_failing_rows_are_audited_when_made_not_when_offered(
         "allowed",
     )
     assert json.loads(entry["detail"]) == {"what": "failing_rows.csv", "period": "2017-01"}
+
+    marked = deferred["digital_inclusion_2017-01_errors.xlsx"]()  # the errors workbook too
+    assert marked.startswith(b"PK")  # an .xlsx is a zip
+    assert sorted(json.loads(e["detail"])["what"] for e in _downloads(app_db)) == [
+        "errors_workbook.xlsx", "failing_rows.csv",
+    ]  # fmt: skip
 
 
 def test_a_download_whose_file_is_gone_fails_and_is_not_audited(
@@ -124,7 +131,11 @@ def test_a_file_with_only_whole_file_problems_offers_no_failing_rows(
 ) -> None:
     at = _submit(open_page, "demo-bury_council", MISSING_COLUMN, "homelessness_cases")
     assert "missing-column" in {shown(c) for c in at.table[0].value["Code"]}
-    assert [b.label for b in at.download_button] == ["Download the full report (JSON)"]
+    # The errors workbook is still offered: its Errors sheet leads with the whole-file problems.
+    assert [b.label for b in at.download_button] == [
+        "Download your rows with the problems marked (Excel)",
+        "Download the full report (JSON)",
+    ]
     assert not [name for name in deferred if "failing_rows" in name]
     said = [shown(i.value) for i in at.info]
     assert any(

@@ -55,6 +55,7 @@ class Action(StrEnum):
     SIGN_OFF = "sign_off"
     EXCUSE_OBLIGATION = "excuse_obligation"
     PAUSE_REMINDERS = "pause_reminders"
+    ASSESS_CONTRACT_CHANGE = "assess_contract_change"
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,12 @@ RULES: dict[Action, Rule] = {
         why="excuse a partner's return: that is for the centre's data-standards team",
     ),
     Action.PAUSE_REMINDERS: _pause_reminders,
+    Action.ASSESS_CONTRACT_CHANGE: _roles(
+        Role.OVERSIGHT,
+        Role.ADMIN,
+        why="re-check partners' archived files against a proposed contract: that is for the "
+        "centre, which sets the standards",
+    ),
 }
 
 

@@ -278,6 +278,20 @@ CATALOGUE: dict[str, Entry] = {
         "The column {column} is missing.{hint}",
         "Add a column headed {column}; the contract's columns are: {columns}.",
     ),
+    # A contract's transition window (Workspace: the previous version still accepted).
+    "passed-previous-version": Entry(
+        "warning",
+        "This extract does not pass version {current} of the contract but passes version "
+        "{previous}, which is accepted until {until}; it was checked, and is loaded, under "
+        "{previous}.",
+        "Before {until}, change your export for version {current}: {changes}",
+    ),
+    "previous-version-ended": Entry(
+        "error",
+        "This extract passes version {previous} of the contract, which was accepted only until "
+        "{until}; it does not pass version {current}, the one in force.",
+        "Change your export for version {current}: {changes}",
+    ),
     "unexpected-column": Entry(
         "warning",
         "The column {column} is not in the contract and is ignored.{hint}",

@@ -726,6 +726,15 @@ def _add_cycle_commands() -> None:
 _add_cycle_commands()
 
 
+def _add_contracts_commands() -> None:
+    from shared_outcomes.cli.contracts import contracts_commands
+
+    app.add_typer(contracts_commands(run_safely), name="contracts")
+
+
+_add_contracts_commands()
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -11,6 +11,7 @@ raises one `ContractError` naming the file, the place (for example
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -29,7 +30,15 @@ SUPPORTED_TYPES: tuple[LogicalType, ...] = ("string", "integer", "number", "date
 DEFAULT_NULL_MARKERS: tuple[str, ...] = ("", "NULL", "N/A", "n/a", "NA", "-")
 CONTRACT_SUFFIX = ".odcs.yaml"
 REFERENCE_FOLDER = "reference"
-CUSTOM_PROPERTIES = ("owner", "periodColumn", "areaColumn", "nullMarkers", "referenceFile")
+CUSTOM_PROPERTIES = (
+    "owner",
+    "periodColumn",
+    "areaColumn",
+    "nullMarkers",
+    "referenceFile",
+    "previousVersion",
+    "acceptPreviousUntil",
+)
 
 #: JDK date-format letters and their strftime equivalents, longest first.
 _JDK_TOKENS: tuple[tuple[str, str], ...] = (
@@ -99,6 +108,10 @@ class Contract:
     path: Path
     #: The schema object's name (a workbook's sheet may be named after it, or the dataset).
     schema_name: str | None = None
+    #: A transition window: the previous version (published in history/) is still accepted
+    #: until this day, inclusive (custom properties previousVersion and acceptPreviousUntil).
+    previous_version: str | None = None
+    accept_previous_until: date | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -112,12 +125,23 @@ class Contract:
         raise KeyError(name)
 
 
-def load_contract(path: Path) -> Contract:
-    """Load, check and resolve one contract file; raise one `ContractError` if it is broken."""
+def load_contract(
+    path: Path, *, dataset: str | None = None, reference_dir: Path | None = None
+) -> Contract:
+    """Load, check and resolve one contract file; raise one `ContractError` if it is broken.
+
+    Its id must be `dataset` (default: the file name's, `<dataset>.odcs.yaml`), and its
+    relationships point at the reference tables in `reference_dir` (default: `reference/`
+    beside it): a published version in `history/<dataset>/<version>.odcs.yaml` is read with
+    the contracts folder's own.
+    """
     raw = load_odcs(path)
-    # A reference contract's own relationships point at its neighbours in the same folder.
-    folder = path.parent if path.parent.name == REFERENCE_FOLDER else path.parent / REFERENCE_FOLDER
-    return _resolve(raw, path, _reference_tables(folder))
+    if reference_dir is None:
+        # A reference contract's own relationships point at its neighbours in the same folder.
+        reference_dir = (
+            path.parent if path.parent.name == REFERENCE_FOLDER else path.parent / REFERENCE_FOLDER
+        )
+    return _resolve(raw, path, _reference_tables(reference_dir), dataset)
 
 
 def load_contracts(contracts_dir: Path) -> dict[str, Contract]:
@@ -234,7 +258,12 @@ def _reference_values(file: Path, column: str) -> pl.Series:
     return frame.get_column(column).drop_nulls().unique().sort()
 
 
-def _resolve(model: OpenDataContractStandard, path: Path, tables: dict[str, _Table]) -> Contract:
+def _resolve(
+    model: OpenDataContractStandard,
+    path: Path,
+    tables: dict[str, _Table],
+    expected: str | None = None,
+) -> Contract:
     objects = model.schema_ or []
     if len(objects) != 1:
         raise ContractError(
@@ -274,8 +303,9 @@ def _resolve(model: OpenDataContractStandard, path: Path, tables: dict[str, _Tab
             path=path,
             place="customProperties.nullMarkers",
         )
+    previous, until = _transition(custom, str(model.version), path)
     return Contract(
-        dataset=_dataset_id(model, path),
+        dataset=_dataset_id(model, path, expected),
         title=str(model.name or model.id),
         version=str(model.version),
         owner=_owner(model, custom),
@@ -287,14 +317,52 @@ def _resolve(model: OpenDataContractStandard, path: Path, tables: dict[str, _Tab
         null_markers=tuple(null_markers),
         path=path,
         schema_name=obj.name or None,
+        previous_version=previous,
+        accept_previous_until=until,
     )
 
 
-def _dataset_id(model: OpenDataContractStandard, path: Path) -> str:
-    expected = path.name.removesuffix(CONTRACT_SUFFIX)
+def _transition(custom: dict[str, Any], version: str, path: Path) -> tuple[str | None, date | None]:
+    """previousVersion and acceptPreviousUntil: both or neither, a version and a day."""
+    previous, until = custom.get("previousVersion"), custom.get("acceptPreviousUntil")
+    if previous is None and until is None:
+        return None, None
+    if previous is None or until is None:
+        raise ContractError(
+            "a transition window needs both previousVersion (the version still accepted) and "
+            "acceptPreviousUntil (the last day it is, YYYY-MM-DD).",
+            path=path,
+            place="customProperties",
+        )
+    if not isinstance(previous, str) or re.fullmatch(r"\d+\.\d+\.\d+", previous) is None:
+        raise ContractError(
+            f"previousVersion must be a version such as 1.0.0, found {previous!r}.",
+            path=path,
+            place="customProperties.previousVersion",
+        )
+    if previous == version:
+        raise ContractError(
+            f"previousVersion {previous} is this contract's own version: name the one before.",
+            path=path,
+            place="customProperties.previousVersion",
+        )
+    try:
+        day = until if isinstance(until, date) else date.fromisoformat(str(until))
+    except ValueError:
+        raise ContractError(
+            f"acceptPreviousUntil must be a day written YYYY-MM-DD, found {until!r}.",
+            path=path,
+            place="customProperties.acceptPreviousUntil",
+        ) from None
+    return previous, day
+
+
+def _dataset_id(model: OpenDataContractStandard, path: Path, expected: str | None) -> str:
+    expected = expected or path.name.removesuffix(CONTRACT_SUFFIX)
     if model.id != expected:
         raise ContractError(
-            f"the contract id {model.id!r} must equal the file name's dataset id {expected!r}.",
+            f"the contract id {model.id!r} must equal the dataset id {expected!r} (its file "
+            "name's, or its folder's in history/).",
             path=path,
             place="id",
         )
