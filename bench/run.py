@@ -17,6 +17,8 @@ subprocess of its own, so its peak memory (ru_maxrss) is its own. The benchmarks
              with 1,000 cells at fault (bench_errors_workbook.py).
 8. workbook-check - checking a 100,000-row, 12-column Excel workbook against its contract vs a
              bare `polars.read_excel` of the same file (bench_workbook.py).
+9. contract-impact - a proposed contract's impact over the sample partnership: its current
+             homelessness extracts of a year re-checked from the archive (bench_contract_impact.py).
 
 Generated extracts and warehouses are kept under bench/results/ (gitignored), keyed by their
 parameters, so a second run starts measuring at once. `--quick` uses small sizes and 1 run
@@ -44,6 +46,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+import bench_contract_impact  # noqa: E402
 import bench_errors_workbook  # noqa: E402
 import bench_load  # noqa: E402
 import bench_validation  # noqa: E402
@@ -490,6 +493,21 @@ def bench_workbook_check(rows: int, runs: int, summary: Summary) -> None:
     summary.add("workbook check", label, check / bare, bench_workbook.TARGET_RATIO)
 
 
+def bench_contract_impact_(runs: int, summary: Summary) -> None:
+    """9. A proposed contract's impact over the sample partnership."""
+    out = child([str(BENCH / "bench_contract_impact.py"), str(sample_database()), str(runs)],
+                "contract impact")  # fmt: skip
+    wall = statistics.median(out["seconds"])
+    table(
+        f"9. The impact of a proposed contract (homelessness without the main duty) over the "
+        f"sample partnership; medians of {runs}",
+        ["", "wall s", "checked", "would be rejected"],
+        [["Workspace.contract_impact", f"{wall:.2f}", str(out["checked"]), str(out["rejected"])]],
+    )
+    summary.add("contract impact", f"{out['checked']} sample submissions re-checked", wall,
+                bench_contract_impact.TARGET_SECONDS, " s")  # fmt: skip
+
+
 SIZES: dict[str, dict[str, Any]] = {
     "full": {"check": 1_000_000, "load": 1_000_000, "outcomes": [1_000_000, 10_000_000,
              50_000_000], "months": 60, "pages": 10_000_000, "browser": 1_000_000,
@@ -499,7 +517,7 @@ SIZES: dict[str, dict[str, Any]] = {
               "workbook-check": 5_000, "runs": 1},
 }  # fmt: skip
 BENCHMARKS = ("check", "load", "outcomes", "pages", "browser", "board-pack", "errors-workbook",
-              "workbook-check")  # fmt: skip
+              "workbook-check", "contract-impact")  # fmt: skip
 
 
 def main() -> None:
@@ -522,6 +540,7 @@ def main() -> None:
         "board-pack": lambda: bench_board_pack(sizes["pages"], sizes["months"], runs, summary),
         "errors-workbook": lambda: bench_errors_workbook_(sizes["errors-workbook"], runs, summary),
         "workbook-check": lambda: bench_workbook_check(sizes["workbook-check"], runs, summary),
+        "contract-impact": lambda: bench_contract_impact_(runs, summary),
     }
     for name in BENCHMARKS:
         if name in args.only:

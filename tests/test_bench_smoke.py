@@ -19,6 +19,7 @@ TABLES = [
     "## 6. The board pack",
     "## 7. The errors workbook",
     "## 8. Checking an Excel workbook",
+    "## 9. The impact of a proposed contract",
     "## Summary",
 ]
 
@@ -42,7 +43,7 @@ def test_bench_run_quick_prints_every_table(tmp_path: Path) -> None:
     assert "machine:" in out and "load average" in out
     summary = out.split("## Summary", 1)[1]
     benches = ("check", "load", "outcomes", "pages", "browser", "board pack", "errors workbook",
-               "workbook check")  # fmt: skip
+               "workbook check", "contract impact")  # fmt: skip
     for bench in benches:
         assert f"\n{bench} " in summary, f"no summary line for {bench}"
     # Every ratio and time in the summary is a number with its unit, never a placeholder.
