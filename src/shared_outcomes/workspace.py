@@ -30,8 +30,14 @@ import polars as pl
 
 from shared_outcomes.access.audit import SIGN_IN
 from shared_outcomes.access.roles import Action, Identity, Role
-from shared_outcomes.checking.report import Report
+from shared_outcomes.checking.report import ROW_COLUMN, Report
 from shared_outcomes.checking.validation import Validation, validate_extract
+from shared_outcomes.config.agreements import (
+    AGREEMENTS_FILE,
+    Agreements,
+    load_agreements,
+    no_agreements,
+)
 from shared_outcomes.config.contracts import Contract, load_contracts
 from shared_outcomes.config.definitions import OutcomeDefinition, load_definitions
 from shared_outcomes.config.partnership import Partnership, load_partnership
@@ -80,6 +86,8 @@ class Workspace(MeetingDesk):
     partnership: Partnership
     definitions: dict[str, OutcomeDefinition]
     warehouse: Warehouse
+    #: The data sharing agreements (`config.agreements`); none enforced without the file.
+    agreements: Agreements = field(default_factory=no_agreements)
     _today: Callable[[], date] = field(default=lambda: datetime.now(UTC).date(), repr=False)
     # Why a cache: one computation is ~760 small queries (~0.9 s at 10M rows) and the common
     # picture needs two per page view. Keyed on the register's version, so a new submission
@@ -114,7 +122,12 @@ class Workspace(MeetingDesk):
             busy_timeout=_busy_timeout(busy_timeout),
             create=create,
         )
-        return cls(settings, contracts, partnership, definitions, warehouse)
+        agreements = load_agreements(
+            settings.contracts_dir / AGREEMENTS_FILE,
+            list(partnership.partners),
+            {d: c.column_names for d, c in contracts.items()},
+        )
+        return cls(settings, contracts, partnership, definitions, warehouse, agreements)
 
     # -- access and the audit log --------------------------------------------------------------
 
@@ -187,6 +200,7 @@ class Workspace(MeetingDesk):
             source, contract, partner=partner, period=period, file_name=file_name,
             areas=self.partner_areas(partner), sheet=sheet,
         )  # fmt: skip
+        self._minimise(checked, contract, partner)
         if checked.report.accepted or contract.previous_version is None:
             return checked, contract
         from shared_outcomes.checking.findings import describe
@@ -217,6 +231,35 @@ class Workspace(MeetingDesk):
         checked.report.findings.append(describe("previous-version-ended", **words))
         return checked, contract
 
+    def _minimise(self, checked: Validation, contract: Contract, partner: str | None) -> None:
+        """Data minimisation: a column of the extract that the partner's agreement does not
+        share is an error finding, and the extract is not accepted."""
+        if partner is None or checked.extract is None or not self.agreements.enforced:
+            return
+        from shared_outcomes.checking.findings import describe
+        from shared_outcomes.checking.validation import match_columns
+
+        headers = [c for c in checked.extract.columns if c != ROW_COLUMN]
+        sent = list(match_columns(headers, contract)[0])
+        day = self._today()
+        uncovered = self.agreements.uncovered_columns(partner, contract.dataset, day, sent)
+        agreement = self.agreements.covering(partner, contract.dataset, day)
+        if not uncovered or agreement is None:
+            return
+        covered = agreement.covered(contract.dataset)
+        for column in uncovered:
+            checked.report.findings.append(
+                describe(
+                    "column-not-in-agreement",
+                    column,
+                    agreement=agreement.id,
+                    title=agreement.title,
+                    columns=", ".join(covered.columns) if covered else "none",
+                )
+            )
+        checked.report.accepted = False
+        checked.frame = None
+
     def partner_areas(self, partner: str | None) -> dict[str, str] | None:
         """The areas a known partner covers, code → name (its rows for others are errors);
         None otherwise."""
@@ -243,6 +286,9 @@ class Workspace(MeetingDesk):
                 f"{found.name} does not submit {dataset}; per partners.yaml it submits "
                 f"{', '.join(found.datasets)}. Check the dataset, or ask the centre to add it."
             )
+        refusal = self.agreements.refusal(partner, found.name, dataset, self._today())
+        if refusal:
+            raise UsageError(refusal[0].upper() + refusal[1:], title="Not covered by an agreement")
         self._check_month(period)
 
     def _check_month(self, period: str) -> None:

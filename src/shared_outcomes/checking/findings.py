@@ -278,6 +278,14 @@ CATALOGUE: dict[str, Entry] = {
         "The column {column} is missing.{hint}",
         "Add a column headed {column}; the contract's columns are: {columns}.",
     ),
+    # The data sharing agreement (Workspace: data minimisation).
+    "column-not-in-agreement": Entry(
+        "error",
+        "The column {column} is not shared under the data sharing agreement {agreement} "
+        "({title}), which covers only: {columns}.",
+        "Remove the column {column} from the extract (share only what the agreement covers), "
+        "or ask the centre's information governance lead to add it to the agreement.",
+    ),
     # A contract's transition window (Workspace: the previous version still accepted).
     "passed-previous-version": Entry(
         "warning",
