@@ -52,6 +52,7 @@ PAGES: list[tuple[str, str, str, str, Action | None]] = [
         Action.VIEW_SUBMISSION_HISTORY,
     ),
     ("app_pages/standards_catalogue.py", "Standards", ":material/menu_book:", "standards", None),
+    ("app_pages/agreements.py", "Agreements", ":material/handshake:", "agreements", None),
     (
         "app_pages/audit_log.py",
         "Audit log",

@@ -24,6 +24,7 @@ PAGE_FILES = {
     "Data quality and timeliness": "app_pages/data_quality.py",
     "Your returns": "app_pages/returns.py",
     "Standards": "app_pages/standards_catalogue.py",
+    "Agreements": "app_pages/agreements.py",
 }
 
 

@@ -16,6 +16,7 @@ PAGES = [
     "Submit an extract",
     "Data quality and timeliness",
     "Standards",
+    "Agreements",
 ]
 
 

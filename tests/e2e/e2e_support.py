@@ -29,6 +29,7 @@ PAGES = {
     "submit": "Submit an extract",
     "data-quality": "Data quality and timeliness",
     "standards": "Standards",
+    "agreements": "Agreements",
 }
 
 

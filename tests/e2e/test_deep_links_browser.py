@@ -36,6 +36,7 @@ ADDRESSES = {
     "returns": "Your returns",
     "my-submissions": "Your submissions",
     "standards": "Standards",
+    "agreements": "Agreements",
     "audit-log": "Audit log",
 }
 SIDEBAR_PAGES = [
@@ -46,6 +47,7 @@ SIDEBAR_PAGES = [
     "Your returns",  # the analysis team, administrators and the centre pick any partner
     "Your submissions",  # the analysis team and administrators see every partner's
     "Standards",
+    "Agreements",
 ]
 PASSWORDS = {"ana": "correct horse 1", "ada": "correct horse 2"}
 
