@@ -37,8 +37,10 @@ def scaled_home(rows: int, months: int = 60, say: bool = True) -> Path:
     shutil.rmtree(home, ignore_errors=True)
     contracts_dir = home / "data_contracts"
     contracts_dir.mkdir(parents=True)
-    for path in CONTRACTS.iterdir():  # contracts and reference files as shipped
-        if path.name not in ("partners.yaml", "outcomes"):
+    # Contracts and reference files as shipped; not the sample's agreements, whose parties are
+    # the sample's partners (the scaled partnership has none: nothing is enforced there).
+    for path in CONTRACTS.iterdir():
+        if path.name not in ("partners.yaml", "outcomes", "agreements.yaml"):
             (contracts_dir / path.name).symlink_to(path)
     contracts = load_contracts(CONTRACTS)
     partnership = grown_partnership(contracts)

@@ -37,6 +37,7 @@ ADDRESSES = {
     "returns",
     "my-submissions",
     "standards",
+    "agreements",
     "audit-log",
 }
 
