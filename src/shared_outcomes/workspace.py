@@ -22,7 +22,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
-from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -822,13 +821,9 @@ class Workspace(MeetingDesk):
     def contract_changelog(self, dataset: str) -> list[ContractDiff]:
         """The published versions of `dataset`'s contract as the changes from each to the next,
         newest first (`config.contract_history`); empty when fewer than two are published."""
-        from shared_outcomes.config.contract_changes import diff_contracts
-        from shared_outcomes.config.contract_history import load_version, published
+        from shared_outcomes.config.contract_history import changelog
 
-        folder = self.settings.contracts_dir
-        versions = [load_version(folder, dataset, v) for v in published(folder, dataset)]
-        steps = [diff_contracts(a, b) for a, b in pairwise(versions)]
-        return steps[::-1]
+        return changelog(self.settings.contracts_dir, dataset)[::-1]
 
     def published_versions(self, dataset: str) -> list[str]:
         """The published versions of `dataset`'s contract, oldest first."""

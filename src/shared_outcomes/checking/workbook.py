@@ -25,6 +25,7 @@ before anything is parsed, so a huge or "zip bomb" workbook costs nothing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -392,10 +393,10 @@ def _with_errors(
 # --- the findings ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Place:
     """Where the frame sits on the worksheet: its header, column letters, first column and
-    row, and its records' rows."""
+    row, and its records' rows (the set made once, for both kinds of findings)."""
 
     header: list[str]
     letters: list[str]
@@ -408,7 +409,7 @@ class _Place:
         i = sheet_column - self.first_col
         return self.header[i] if 0 <= i < len(self.header) else None
 
-    @property
+    @functools.cached_property
     def rows(self) -> set[int]:
         return set(self.records.get_column(ROW_COLUMN).to_list())
 

@@ -14,6 +14,7 @@ between published versions has the version bump its changes need (`contract_chan
 
 from __future__ import annotations
 
+import functools
 import shutil
 from dataclasses import dataclass
 from itertools import pairwise
@@ -77,6 +78,21 @@ def load_version(contracts_dir: Path, dataset: str, version: str) -> Contract:
     return load_contract(path, dataset=dataset, reference_dir=contracts_dir / REFERENCE_FOLDER)
 
 
+def changelog(contracts_dir: Path, dataset: str) -> list[ContractDiff]:
+    """The changes from each published version of `dataset` to the next, oldest first (empty
+    with fewer than two). Kept per process for the versions published (`_changelog`): a new
+    publication is a new key, and the Standards page does not re-read every file each run."""
+    return list(_changelog(contracts_dir, dataset, tuple(published(contracts_dir, dataset))))
+
+
+@functools.cache
+def _changelog(
+    contracts_dir: Path, dataset: str, versions: tuple[str, ...]
+) -> tuple[ContractDiff, ...]:
+    steps = [load_version(contracts_dir, dataset, v) for v in versions]
+    return tuple(diff_contracts(old, new) for old, new in pairwise(steps))
+
+
 @dataclass(frozen=True)
 class HistoryProblem:
     """One thing `check_history` found wrong, and what to do about it."""
@@ -93,12 +109,11 @@ def check_history(contracts_dir: Path) -> list[HistoryProblem]:
         if not versions:
             problems.append(HistoryProblem(dataset, _unpublished(current)))
             continue
-        steps = [load_version(contracts_dir, dataset, v) for v in versions]
-        for old, new in pairwise(steps):
-            problem = diff_contracts(old, new).version_problem()
+        for step in changelog(contracts_dir, dataset):
+            problem = step.version_problem()
             if problem:
                 problems.append(HistoryProblem(dataset, f"published versions: {problem}"))
-        latest = steps[-1]
+        latest = load_version(contracts_dir, dataset, versions[-1])
         if current.previous_version is not None and current.previous_version not in versions:
             problems.append(
                 HistoryProblem(
@@ -109,7 +124,7 @@ def check_history(contracts_dir: Path) -> list[HistoryProblem]:
                 )
             )
         if current.version in versions:
-            kept = steps[versions.index(current.version)]
+            kept = load_version(contracts_dir, dataset, current.version)
             changed = diff_contracts(kept, current)
             if changed.changes:
                 what = "; ".join(c.words for c in changed.changes[:3])
