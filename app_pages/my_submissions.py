@@ -44,7 +44,9 @@ with guarded():
     )
     history = ws.partner_submissions(me, partner_id, dataset=dataset or None)
     titles = {d: c.title for d, c in ws.contracts.items()}
-    table = views.submission_history_table(history, titles, ws.warning_counts(me, history))
+    table = views.submission_history_table(
+        history, titles, ws.warning_counts(me, history), ws.erasures(me, history)
+    )
 
     st.header("Submissions")
     if not history:
@@ -62,7 +64,13 @@ with guarded():
         picked = next(s for s in history if s.submission_id == chosen)
         st.markdown(literal(labels[chosen]))
         report = ws.submission_report(me, chosen)
-        if report is None:
+        if picked.status == "erased":
+            st.info(
+                "This submission was erased: its report, rows and file no longer exist; only "
+                "the record that it was sent remains.",
+                icon=":material/delete_forever:",
+            )
+        elif report is None:
             st.info("No report was stored with this submission.")
         else:
             headline = literal(views.report_headline(report))
@@ -79,7 +87,7 @@ with guarded():
         )
         if not may.allowed:
             st.info(literal(may.reason), icon=":material/lock:")
-        else:
+        elif picked.status != "erased":
             try:
                 found, path = ws.submitted_file(me, chosen)
             except WarehouseError as missing:

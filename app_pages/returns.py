@@ -294,5 +294,7 @@ with guarded():
             "accepted, superseded and rejected ones. Your submissions shows each one's report "
             "and file."
         )
-        table = views.submission_history_table(history, titles, ws.warning_counts(me, history))
+        table = views.submission_history_table(
+            history, titles, ws.warning_counts(me, history), ws.erasures(me, history)
+        )
         show_table(table)  # file names as the partners sent them

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from shared_outcomes.access.audit import SIGN_IN
+from shared_outcomes.access.audit import SIGN_IN, audit_row
 from shared_outcomes.access.roles import Action, Identity, Role
 from shared_outcomes.checking.report import ROW_COLUMN, Report
 from shared_outcomes.checking.validation import Validation, validate_extract
@@ -41,13 +41,16 @@ from shared_outcomes.config.contracts import Contract, load_contracts
 from shared_outcomes.config.definitions import OutcomeDefinition, load_definitions
 from shared_outcomes.config.partnership import Partnership, load_partnership
 from shared_outcomes.errors import AccessDenied, UsageError, WarehouseError
+from shared_outcomes.figures.measures import discard_kept
 from shared_outcomes.meeting.desk import MeetingDesk
 from shared_outcomes.period import Period
 from shared_outcomes.present.views import PartnerChoice, submission_choices
 from shared_outcomes.settings import Settings
 from shared_outcomes.submission import PreparedSubmission, SubmitResult
 from shared_outcomes.warehouse.archive import sha256_of
-from shared_outcomes.warehouse.reminders import ReminderPause, SentReminder, Stage
+from shared_outcomes.warehouse.audit_log import AuditRow
+from shared_outcomes.warehouse.erasure import Erasure, ErasureRequest
+from shared_outcomes.warehouse.reminders import ReminderPause, SentReminder, SentReview, Stage
 from shared_outcomes.warehouse.store import (
     DEFAULT_BUSY_TIMEOUT,
     Excusal,
@@ -56,6 +59,9 @@ from shared_outcomes.warehouse.store import (
 )
 
 __all__ = ["PreparedSubmission", "Progress", "SubmitResult", "Workspace"]
+
+#: The audit log's action for an erasure carried out (under retention or on request).
+ERASE_SUBMISSION = "erase_submission"
 
 if TYPE_CHECKING:
     from shared_outcomes.access.accounts import UserRecord
@@ -216,6 +222,7 @@ class Workspace(MeetingDesk):
             source, older, partner=partner, period=period, file_name=file_name,
             areas=self.partner_areas(partner), sheet=sheet,
         )  # fmt: skip
+        self._minimise(again, older, partner)  # the agreement holds under either version
         if not again.report.accepted:
             return checked, contract
         changes = " ".join(c.words for c in diff_contracts(older, contract).breaking)
@@ -647,6 +654,12 @@ class Workspace(MeetingDesk):
             identity, Action.DOWNLOAD_SUBMITTED_FILE, partner=found.partner_id,
             dataset=found.dataset, detail={"submission_id": submission_id},
         )  # fmt: skip
+        if found.status == "erased":
+            raise UsageError(
+                f"submission #{submission_id} was erased ({self._erasure_words(found)}): its "
+                "file and rows no longer exist, only the record that it was sent.",
+                title="Erased",
+            )
         path = self.warehouse.archived_file(found.sha256) if found.sha256 else None
         if path is None or not path.is_file():
             raise WarehouseError(
@@ -654,6 +667,167 @@ class Workspace(MeetingDesk):
                 f"({self.settings.archive_dir}): ask the centre to restore the archive folder."
             )
         return found, path
+
+    # -- retention and erasure (see `jobs.retention`, `warehouse.erasure`) ----------------------
+
+    def register_for_retention(self, identity: Identity) -> list[Submission]:
+        """Every register row, for a retention run to weigh against the agreements
+        (`jobs.retention.plan_retention`). For administrators (refusals audited)."""
+        self.require(identity, Action.APPLY_RETENTION)
+        return self.warehouse.submissions()
+
+    def erase_under_retention(
+        self, identity: Identity, submission_id: int, *, agreement_id: str, months: int, rule: str
+    ) -> Submission:
+        """Erase one submission past retention (`rule` says which, in words), keeping its
+        tombstone; audited. The caches of figures made from it are discarded."""
+        self.require(identity, Action.APPLY_RETENTION)
+        detail = {"rule": "retention", "agreement": agreement_id, "retention_months": months}
+        tomb = self.warehouse.erase(
+            Erasure(submission_id, datetime.now(UTC), identity.user_id, "retention", rule),
+            audit=self._erasure_audit(identity, detail),
+        )
+        discard_kept(self.warehouse.db_path)
+        return tomb
+
+    def request_erasure(
+        self, identity: Identity, submission_id: int, reason: str
+    ) -> ErasureRequest:
+        """Ask for the erasure of one submission (a valid request, say a data subject's): an
+        administrator's step, recorded and audited; nothing is deleted until a second
+        administrator confirms it (`confirm_erasure`)."""
+        found = self._erasable(identity, submission_id, "request")
+        words = " ".join(reason.split())
+        if len(words) < 5:
+            raise UsageError(
+                "say why the submission must be erased with --reason, in words the audit log "
+                "can keep (e.g. 'data subject's erasure request, ref. DSR-2026-014').",
+                title="No reason given",
+            )
+        if self.warehouse.erasure_request(submission_id) is not None:
+            waiting = self.warehouse.erasure_request(submission_id)
+            assert waiting is not None
+            raise UsageError(
+                f"the erasure of submission #{submission_id} was already asked for by "
+                f"{waiting.requested_by} on {waiting.requested_at:%d %b %Y %H:%M} UTC; it "
+                "waits for a second administrator's --confirm.",
+                title="Already asked for",
+            )
+        request = ErasureRequest(submission_id, words, identity.user_id, datetime.now(UTC))
+        self.warehouse.request_erasure(request)
+        self.audit.record(
+            identity, "request_erasure", partner=found.partner_id, dataset=found.dataset,
+            detail={"submission_id": submission_id, "period": found.period, "reason": words},
+        )  # fmt: skip
+        return request
+
+    def confirm_erasure(self, identity: Identity, submission_id: int) -> Submission:
+        """Carry out an erasure another administrator asked for; the tombstone names both.
+        The one who asked cannot confirm their own request (refused and audited)."""
+        found = self._erasable(identity, submission_id, "confirm")
+        request = self.warehouse.erasure_request(submission_id)
+        if request is None:
+            raise UsageError(
+                f"nobody has asked for the erasure of submission #{submission_id}: ask for it "
+                f"first (`shared-outcomes erase {submission_id} --reason TEXT --as USER`), then "
+                "a second administrator confirms it.",
+                title="Nothing to confirm",
+            )
+        if request.requested_by == identity.user_id:
+            self.audit.record(
+                identity, "confirm_erasure", outcome="denied", partner=found.partner_id,
+                dataset=found.dataset,
+                detail={"submission_id": submission_id,
+                        "reason": "the administrator who asked cannot confirm it"},
+            )  # fmt: skip
+            raise AccessDenied(
+                f"{identity.display_name} asked for this erasure and cannot also confirm it: a "
+                "second, different administrator must run the confirmation."
+            )
+        detail = {"rule": "request", "reason": request.reason,
+                  "requested_by": request.requested_by}  # fmt: skip
+        tomb = self.warehouse.erase(
+            Erasure(
+                submission_id, datetime.now(UTC), identity.user_id, "request", request.reason,
+                request.requested_by, request.requested_at,
+            ),
+            request=request, audit=self._erasure_audit(identity, detail),
+        )  # fmt: skip
+        discard_kept(self.warehouse.db_path)
+        return tomb
+
+    def reproduction_caveat(self, identity: Identity, as_at: datetime) -> str | None:
+        """Why figures as at `as_at` can no longer be reproduced exactly (data known then was
+        erased since), in words; None when nothing was."""
+        self.require(identity, Action.VIEW_SHARED_FIGURES)
+        gone = self.warehouse.erased_since(as_at)
+        if not gone:
+            return None
+        rules = sorted({e.under for e in gone}, reverse=True)
+        count = f"{len(gone)} submission{'s' if len(gone) != 1 else ''}"
+        return (
+            f"These figures can no longer be reproduced exactly as they stood at "
+            f"{as_at:%d %b %Y %H:%M} UTC: the data of {count} known then was erased since "
+            f"({' and '.join(rules)}); the months concerned are marked 'data erased'."
+        )
+
+    def erasure_requests(self, identity: Identity) -> list[ErasureRequest]:
+        """The erasures asked for and waiting for a second administrator."""
+        self.require(identity, Action.ERASE_SUBMISSION)
+        return self.warehouse.erasure_requests()
+
+    def erasures(self, identity: Identity, submissions: Sequence[Submission]) -> dict[int, Erasure]:
+        """The erasure record of each erased submission among `submissions`, by id (what a
+        history shows in place of the version); checked like `history`."""
+        for partner, dataset in sorted({(s.partner_id, s.dataset) for s in submissions}):
+            self.require(identity, Action.VIEW_SUBMISSION_REPORTS, partner=partner, dataset=dataset)
+        erased = [s.submission_id for s in submissions if s.status == "erased"]
+        if not erased:
+            return {}
+        return {e.submission_id: e for e in self.warehouse.erasures(erased)}
+
+    def _erasable(self, identity: Identity, submission_id: int, step: str) -> Submission:
+        found = self.warehouse.submission(submission_id)
+        partner = found.partner_id if found else None
+        self.require(
+            identity, Action.ERASE_SUBMISSION, partner=partner,
+            detail={"submission_id": submission_id, "step": step},
+        )  # fmt: skip
+        if found is None:
+            raise UsageError(
+                f"there is no submission #{submission_id} in the register: check the number "
+                "(`shared-outcomes history --partner P --dataset D` lists a partner's).",
+                title="No such submission",
+            )
+        if found.status == "erased":
+            raise UsageError(
+                f"submission #{submission_id} was already erased "
+                f"({self._erasure_words(found)}): nothing is left to erase.",
+                title="Already erased",
+            )
+        return found
+
+    def _erasure_words(self, tomb: Submission) -> str:
+        found = self.warehouse.erasures([tomb.submission_id])
+        if not found:
+            return "erased"
+        e = found[0]
+        return f"{e.under} on {e.erased_at:%d %b %Y} by {e.erased_by}"
+
+    @staticmethod
+    def _erasure_audit(
+        identity: Identity, detail: dict[str, Any]
+    ) -> Callable[[Submission], AuditRow]:
+        """The erasure's audit entry, written in the erasure's own transaction."""
+
+        def row(sub: Submission) -> AuditRow:
+            return audit_row(
+                identity, ERASE_SUBMISSION, partner=sub.partner_id, dataset=sub.dataset,
+                detail={"submission_id": sub.submission_id, "period": sub.period,
+                        "sha256": sub.sha256} | detail,
+            )  # fmt: skip
+
+        return row
 
     # -- reminders ------------------------------------------------------------------------------
 
@@ -736,6 +910,37 @@ class Workspace(MeetingDesk):
             identity, "send_reminder", partner=partner,
             detail={"stage": stage, "recipients": list(recipients),
                     "returns": [f"{o.dataset} {o.period}" for o in obligations]},
+        )  # fmt: skip
+        return sent
+
+    def review_reminders_sent(self, identity: Identity) -> list[SentReview]:
+        """Every agreement review reminder recorded (one per agreement, review date and party),
+        oldest first; for the data-standards team, admins and the reminder job."""
+        self.require(identity, Action.PAUSE_REMINDERS, partner=None)
+        return self.warehouse.reviews_sent()
+
+    def record_review_reminder(
+        self,
+        identity: Identity,
+        *,
+        agreement_id: str,
+        review_date: date,
+        partner: str,
+        recipients: Sequence[str],
+        sent_at: datetime | None = None,
+    ) -> SentReview:
+        """Record (and audit) that the mail server accepted a reminder to `partner`'s contacts
+        that the agreement `agreement_id` is due for review on `review_date`: that party is not
+        reminded of that review again."""
+        self.require(identity, Action.PAUSE_REMINDERS, partner=partner)
+        sent = SentReview(
+            agreement_id, review_date, partner, tuple(recipients), sent_at or datetime.now(UTC)
+        )
+        self.warehouse.record_reviews_sent([sent])
+        self.audit.record(
+            identity, "send_review_reminder", partner=partner,
+            detail={"agreement": agreement_id, "review": review_date.isoformat(),
+                    "recipients": list(recipients)},
         )  # fmt: skip
         return sent
 

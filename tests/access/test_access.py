@@ -122,6 +122,14 @@ TABLE = [
     (ANALYST, Action.PAUSE_REMINDERS, OWN, None, False),
     (LEADER, Action.PAUSE_REMINDERS, OWN, None, False),
     (ADMIN, Action.PAUSE_REMINDERS, OTHER, None, True),
+    (ADMIN, Action.APPLY_RETENTION, None, None, True),
+    (OVERSIGHT, Action.APPLY_RETENTION, None, None, False),
+    (ANALYST, Action.APPLY_RETENTION, None, None, False),
+    (SUBMITTER, Action.APPLY_RETENTION, OWN, None, False),
+    (ADMIN, Action.ERASE_SUBMISSION, OTHER, None, True),
+    (OVERSIGHT, Action.ERASE_SUBMISSION, OTHER, None, False),
+    (LEADER, Action.ERASE_SUBMISSION, None, None, False),
+    (SUBMITTER, Action.ERASE_SUBMISSION, OWN, None, False),
 ]
 
 

@@ -73,6 +73,26 @@ class AuditEntry:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+def audit_row(
+    identity: Identity | None,
+    action: str,
+    *,
+    outcome: Outcome = "allowed",
+    partner: str | None = None,
+    dataset: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+    user_id: str | None = None,
+    at: datetime | None = None,
+) -> AuditRow:
+    """One entry as stored (see `AuditLog.record`), for a write that records it in its own
+    transaction (an erasure and its audit entry commit together)."""
+    who = identity.user_id if identity is not None else (user_id or "(unknown)")
+    role = str(identity.role) if identity is not None else None
+    moment = (at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    text = json.dumps(dict(detail or {}), default=str, sort_keys=True)
+    return AuditRow(moment, who, role, action, partner, dataset, text, outcome)
+
+
 class AuditLog:
     """Append and read audit entries in one warehouse."""
 
@@ -93,13 +113,12 @@ class AuditLog:
     ) -> None:
         """Append one entry. `user_id` names who tried when there is no identity (a failed
         sign-in); otherwise the identity's user id and role are recorded."""
-        who = identity.user_id if identity is not None else (user_id or "(unknown)")
-        role = str(identity.role) if identity is not None else None
-        moment = (at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
-        text = json.dumps(dict(detail or {}), default=str, sort_keys=True)
         self._store.append_audit(
-            AuditRow(moment, who, role, action, partner, dataset, text, outcome)
-        )
+            audit_row(
+                identity, action, outcome=outcome, partner=partner, dataset=dataset,
+                detail=detail, user_id=user_id, at=at,
+            )
+        )  # fmt: skip
 
     def frame(
         self,

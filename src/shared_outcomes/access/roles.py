@@ -56,6 +56,8 @@ class Action(StrEnum):
     EXCUSE_OBLIGATION = "excuse_obligation"
     PAUSE_REMINDERS = "pause_reminders"
     ASSESS_CONTRACT_CHANGE = "assess_contract_change"
+    APPLY_RETENTION = "apply_retention"
+    ERASE_SUBMISSION = "erase_submission"
 
 
 @dataclass(frozen=True)
@@ -266,6 +268,15 @@ RULES: dict[Action, Rule] = {
         Role.ADMIN,
         why="re-check partners' archived files against a proposed contract: that is for the "
         "centre, which sets the standards",
+    ),
+    Action.APPLY_RETENTION: _roles(
+        Role.ADMIN,
+        why="list or apply the retention rules of the data sharing agreements: that is for an "
+        "administrator",
+    ),
+    Action.ERASE_SUBMISSION: _roles(
+        Role.ADMIN,
+        why="ask for or confirm the erasure of a submission: that is for two administrators",
     ),
 }
 

@@ -46,6 +46,7 @@ from shared_outcomes.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from shared_outcomes.access.roles import Identity
+    from shared_outcomes.warehouse.erasure import Erasure
     from shared_outcomes.workspace import Workspace
 
 EXIT_OK = 0
@@ -479,12 +480,17 @@ def history(
     def body() -> int:
         from rich.table import Table
 
+        from shared_outcomes.present.views import submission_status
+
         workspace = open_workspace(db, create=False)
         me = _acting(workspace, acting_as, lambda: _cli_submitter(partner))
         versions = workspace.history(me, partner, dataset)
+        erasures = workspace.erasures(me, versions)
         if as_json:
             rows = [
-                dataclasses.asdict(v) | {"submitted_at": v.submitted_at.isoformat()}
+                dataclasses.asdict(v)
+                | {"submitted_at": v.submitted_at.isoformat()}
+                | _erasure_json(erasures.get(v.submission_id))
                 for v in versions
             ]
             sys.stdout.write(json.dumps(rows, indent=2) + "\n")
@@ -506,7 +512,9 @@ def history(
             cells = (
                 str(v.submission_id),
                 v.period,
-                v.status,
+                submission_status(v, erasure=erasures.get(v.submission_id))
+                if v.status == "erased"
+                else v.status,
                 f"{v.rows:,}",
                 v.file_name or "",
                 v.submitted_at.strftime("%Y-%m-%d %H:%M"),
@@ -518,6 +526,18 @@ def history(
         return EXIT_OK
 
     raise typer.Exit(run_safely(body))
+
+
+def _erasure_json(erasure: Erasure | None) -> dict[str, object]:
+    """A tombstone's record for `history --json` (nothing for a version not erased)."""
+    if erasure is None:
+        return {}
+    return {
+        "erased": {
+            "at": erasure.erased_at.isoformat(), "by": erasure.erased_by, "rule": erasure.rule,
+            "detail": erasure.detail, "requested_by": erasure.requested_by,
+        }
+    }  # fmt: skip
 
 
 @app.command()
@@ -580,6 +600,9 @@ def outcomes(
             # Without the flag, the shared view whoever asks; with it, refused unless allowed.
             unsuppressed=unsuppressed,
         )
+        caveat = None if moment is None else workspace.reproduction_caveat(viewer, moment)
+        if caveat:  # on stderr: a JSON or CSV on stdout stays as it is
+            _stderr().print(f"Note: {caveat}", markup=False)
         names = {pid: p.name for pid, p in workspace.partnership.partners.items()}
         if kind == "json":
             sys.stdout.write(figures_json(figures) + "\n")
@@ -667,6 +690,9 @@ def board_pack(
             f"{pack.as_at_words}; {pack.state.words}.",
             markup=False,
         )
+        caveat = None if moment is None else workspace.reproduction_caveat(viewer, moment)
+        if caveat:
+            _stderr().print(f"Note: {caveat}", markup=False)
         return EXIT_OK
 
     raise typer.Exit(run_safely(body))
@@ -733,6 +759,16 @@ def _add_contracts_commands() -> None:
 
 
 _add_contracts_commands()
+
+
+def _add_governance_commands() -> None:
+    from shared_outcomes.cli.governance import erase_command, retention_command
+
+    app.command("retention")(retention_command(run_safely, _progress_bar))
+    app.command("erase")(erase_command(run_safely))
+
+
+_add_governance_commands()
 
 
 def main() -> None:

@@ -54,6 +54,8 @@ FIGURE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "nil_returns": pl.List(pl.String),
     "missing": pl.List(pl.String),
     "missing_due": pl.List(pl.String),
+    "erased": pl.List(pl.String),
+    "erased_under": pl.List(pl.String),
     "provisional": pl.Boolean,
     "withheld": pl.Boolean,
     "suppressed": pl.Boolean,
@@ -62,7 +64,15 @@ FIGURE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "revised_to": pl.Float64,
     "contributions": pl.List(CONTRIBUTION),
 }
-_LISTS = ("expected", "submitted", "nil_returns", "missing", "missing_due")
+_LISTS = (
+    "expected",
+    "submitted",
+    "nil_returns",
+    "missing",
+    "missing_due",
+    "erased",
+    "erased_under",
+)
 _KEYS = ["order", "__k", "__p"]
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 import polars as pl
 
 from shared_outcomes.config.definitions import Measure
-from shared_outcomes.figures.cache import clear_figures
+from shared_outcomes.figures.cache import clear_figures, figures_folder
 from shared_outcomes.settings import TEMP_PREFIX, companion_dir, private_dir, sweep_temps
 from shared_outcomes.warehouse.measure_queries import MeasureQueries
 
@@ -152,6 +152,20 @@ def clear_cache() -> None:
     with _LOCK:
         _DATABASES.clear()
     clear_figures()
+
+
+def discard_kept(db_path: Path) -> None:
+    """Forget every measure and figure kept for the warehouse at `db_path`, in memory and on
+    disk: after an erasure, nothing derived from the erased data may stay behind (the next
+    computation reads what is left). Other processes' memory holds values keyed by the erased
+    submission's token, which no computation asks for again."""
+    with _LOCK:
+        _DATABASES.pop(db_path, None)
+    clear_figures()
+    for folder in (companion_dir(db_path, "measures"), figures_folder(db_path)):
+        if folder.is_dir():
+            for kept in folder.glob("*.parquet"):
+                kept.unlink(missing_ok=True)
 
 
 #: This module's source: values kept by an earlier version of the code are never read.

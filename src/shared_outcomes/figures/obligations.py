@@ -45,6 +45,8 @@ class State(StrEnum):
     REJECTED = "rejected, not yet corrected"
     NIL_RETURN = "nil return"
     EXCUSED = "excused"
+    #: Received and accepted, its data since erased (retention or a recorded erasure).
+    ERASED = "received, data since erased"
 
 
 #: The states in the order a list reads them: what needs doing first.
@@ -57,10 +59,13 @@ ORDER = (
     State.ACCEPTED,
     State.NIL_RETURN,
     State.EXCUSED,
+    State.ERASED,
 )
 
 
-_ACCEPTED = frozenset({State.ACCEPTED, State.ACCEPTED_WITH_WARNINGS, State.NIL_RETURN})
+_ACCEPTED = frozenset(
+    {State.ACCEPTED, State.ACCEPTED_WITH_WARNINGS, State.NIL_RETURN, State.ERASED}
+)
 
 
 @dataclass(frozen=True)
@@ -140,10 +145,13 @@ def _obligation(
 ) -> Obligation:
     due = partner.due_date(period)
     ordered = sorted(attempts, key=lambda s: (s.submitted_at, s.submission_id))
-    loaded = [s for s in ordered if s.status in ("accepted", "superseded")]
-    current = next((s for s in reversed(ordered) if s.status == "accepted"), None)
+    loaded = [s for s in ordered if s.status in ("accepted", "superseded", "erased")]
+    # The latest version that was loaded: the current one, or a current one since erased.
+    current = next((s for s in reversed(ordered) if s.status in ("accepted", "erased")), None)
     if current is not None:
-        if current.is_nil:
+        if current.status == "erased":
+            state = State.ERASED
+        elif current.is_nil:
             state = State.NIL_RETURN
         elif warnings.get(current.submission_id):
             state = State.ACCEPTED_WITH_WARNINGS

@@ -181,8 +181,9 @@ class _Run:
         self.partnership = partnership
         self.private = not identity.sees_unsuppressed
         datasets = sorted({name for d in chosen for name in d.datasets})
-        self.versions = queries.versions(datasets, as_at)
-        self.measures = MeasureReader(queries, self.versions, db_key)
+        self.versions = _revisable(queries.versions(datasets, as_at))
+        # An erased version has no data left to read: its month is marked instead.
+        self.measures = MeasureReader(queries, self.versions.filter(~pl.col("erased")), db_key)
         self.areas = list(partnership.areas)
         self._coverage: dict[object, tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]] = {}
         self._sums: dict[Measure, pl.DataFrame] = {}
@@ -264,7 +265,7 @@ class _Run:
             orient="row",
         ).join(pl.DataFrame({"period": periods}), how="cross")  # fmt: skip
         sent = self.versions.filter(pl.col("version") == 1).select(
-            "partner_id", "dataset", "period", "nil", ok=pl.lit(True)
+            "partner_id", "dataset", "period", "nil", "erased_under", ok=~pl.col("erased")
         )
         needs = needs.join(sent, on=["partner_id", "dataset", "period"], how="left").with_columns(
             pl.col("ok").fill_null(False), pl.col("nil").fill_null(False)
@@ -287,7 +288,7 @@ class _Run:
         )
         # A partner made a nil return for the figure when everything it owes it was one.
         per_partner = needs.group_by("partner_id", "period", "order").agg(
-            pl.col("ok").all(), pl.col("nil").all()
+            pl.col("ok").all(), pl.col("nil").all(), pl.col("erased_under").drop_nulls().first()
         )
         per_partner = per_partner.join(self.dues, on=["partner_id", "period"], how="left")
         in_area = (
@@ -371,10 +372,28 @@ def _deadlines(partnership: Partnership, versions: pl.DataFrame) -> pl.DataFrame
 def _coverage_lists(per_partner: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     # A group keeps the frame's row order, so sorting by accountable order orders every list.
     ordered = per_partner.sort("order")
+    # A partner whose data for the month was erased sent it: it is not waited for, but marked.
+    erased = pl.col("erased_under").is_not_null()
+    waiting = ~pl.col("ok") & ~erased
     return ordered.group_by(keys).agg(
         expected=pl.col("partner_id"),
         submitted=pl.col("partner_id").filter(pl.col("ok")),
         nil_returns=pl.col("partner_id").filter(pl.col("ok") & pl.col("nil")),
-        missing=pl.col("partner_id").filter(~pl.col("ok")),
-        missing_due=pl.col("due").filter(~pl.col("ok")),
+        missing=pl.col("partner_id").filter(waiting),
+        missing_due=pl.col("due").filter(waiting),
+        erased=pl.col("partner_id").filter(erased),
+        erased_under=pl.col("erased_under").filter(erased),
+    )
+
+
+def _revisable(versions: pl.DataFrame) -> pl.DataFrame:
+    """The versions without a previous version that cannot be compared: one erased, or one
+    replaced by an erased version (a revision needs the data of both)."""
+    keys = ["partner_id", "dataset", "period"]
+    gone = versions.filter(pl.col("erased") & (pl.col("version") == 1)).select(keys)
+    previous = pl.col("version") == 2
+    return (
+        versions.join(gone.with_columns(__gone=pl.lit(True)), on=keys, how="left")
+        .filter(~(previous & (pl.col("erased") | pl.col("__gone").fill_null(False))))
+        .drop("__gone")
     )

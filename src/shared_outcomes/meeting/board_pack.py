@@ -26,7 +26,7 @@ from shared_outcomes.meeting.register_state import RegisterState, figures_digest
 from shared_outcomes.period import Period
 from shared_outcomes.present import charts, exploration, picture
 from shared_outcomes.present.commentary import CommentLine, comment_lines, day_words
-from shared_outcomes.present.states import MARKS, figure_state
+from shared_outcomes.present.states import figure_state
 from shared_outcomes.present.views import (
     PROBLEM_TITLES,
     UNIT_TITLE,
@@ -313,7 +313,7 @@ def _matrix(
     cells: dict[tuple[str, str | None], str] = {}
     for row in month.iter_rows(named=True):
         state = figure_state(row, row["unit"], names)
-        hidden = MARKS[state.state] if state.hidden else state.shown
+        hidden = state.mark if state.hidden else state.shown
         cells[(row["outcome"], row["area_code"])] = hidden + (
             " (provisional)" if state.state == "provisional" else ""
         )

@@ -57,6 +57,8 @@ STATE_SHAPES = {
     "Provisional": "triangle-up",
     "Complete · revised": "diamond",
     "Provisional · revised": "diamond",
+    "Data erased under retention": "square",
+    "Data erased on request": "square",
 }
 #: Grey for what cannot be shown (a suppressed or withheld figure), everywhere.
 HIDDEN_COLOUR = "#BBBBBB"

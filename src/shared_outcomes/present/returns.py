@@ -29,6 +29,7 @@ SYMBOLS: dict[State, str] = {
     State.ACCEPTED: "✓",
     State.NIL_RETURN: "∅",
     State.EXCUSED: "–",
+    State.ERASED: "⌫",
 }
 
 #: The task list's groups, in reading order: what needs doing first.
@@ -39,7 +40,13 @@ GROUPS: dict[str, frozenset[State]] = {
     NEEDS_DOING: frozenset({State.OVERDUE, State.REJECTED, State.DUE_SOON}),
     NOT_YET_DUE: frozenset({State.NOT_YET_DUE}),
     DONE: frozenset(
-        {State.ACCEPTED_WITH_WARNINGS, State.ACCEPTED, State.NIL_RETURN, State.EXCUSED}
+        {
+            State.ACCEPTED_WITH_WARNINGS,
+            State.ACCEPTED,
+            State.NIL_RETURN,
+            State.EXCUSED,
+            State.ERASED,
+        }
     ),
 }
 #: What a group with nothing in it says.
@@ -64,6 +71,7 @@ _TO_DO = {
     State.ACCEPTED: "Nothing to do",
     State.NIL_RETURN: "Nothing to do",
     State.EXCUSED: "Nothing to do: the centre excused it",
+    State.ERASED: "Nothing to do: it was received, and its data since erased",
 }
 
 COLUMNS = ("State", "Dataset", "Month", "Due", "On time", "Submission", "Note", "What to do")

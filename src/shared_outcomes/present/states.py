@@ -6,9 +6,11 @@ thing everywhere. A hidden number is marked, never dropped: a suppressed or with
 its row, with its state in place of the value.
 
 The states, strongest first: *suppressed* (a small number hidden by disclosure control),
-*withheld* (hidden until every partner needed has submitted), *provisional* (shown, but partners
-are still missing), *complete*. A figure can also be *revised* (a resubmission changed it since
-it was first published); that is said beside whichever of the others holds.
+*withheld* (hidden until every partner needed has submitted), *erased* (a partner's data for
+the month was erased, under an agreement's retention rule or on request: what is left is shown,
+or nothing if nothing is left, and the figure says so), *provisional* (shown, but partners are
+still missing), *complete*. A figure can also be *revised* (a resubmission changed it since it
+was first published); that is said beside whichever of the others holds.
 """
 
 from __future__ import annotations
@@ -29,8 +31,14 @@ WITHHELD = "withheld until every partner has submitted"
 MARKS = {
     "suppressed": "Suppressed: small number",
     "withheld": "Withheld: partners missing",
+    "erased": "Data erased",
     "provisional": "Provisional",
     "complete": "Complete",
+}
+#: How an erased figure's mark says why, by the erasure's rule.
+ERASED_MARKS = {
+    "retention": "Data erased under retention",
+    "request": "Data erased on request",
 }
 
 
@@ -38,16 +46,21 @@ MARKS = {
 class FigureState:
     """How one figure stands: its state, its value as shown, and the words around it."""
 
-    state: str  # suppressed | withheld | provisional | complete
+    state: str  # suppressed | withheld | erased | provisional | complete
     shown: str  # the value with its unit, or what hides it
     coverage: str  # "Provisional: waiting for …" / "Complete: …"
     revised: str | None  # "Revised from 1.20 to 1.25 by a resubmission." when it was
     hidden: bool
+    #: Why the data was erased when it was ('retention' or 'request'), else None.
+    erased_under: str | None = None
 
     @property
     def mark(self) -> str:
         """The short mark ('Provisional', 'Suppressed: small number', …), '· revised' added."""
-        return MARKS[self.state] + (" · revised" if self.revised else "")
+        base = MARKS[self.state]
+        if self.state == "erased" and self.erased_under in ERASED_MARKS:
+            base = ERASED_MARKS[self.erased_under]
+        return base + (" · revised" if self.revised else "")
 
     @property
     def note(self) -> str:
@@ -57,6 +70,10 @@ class FigureState:
             parts.insert(0, "Suppressed: the number is small enough to identify people.")
         elif self.state == "withheld":
             parts.insert(0, "Withheld until every partner needed has submitted.")
+        elif self.state == "erased":
+            parts.insert(0, "The data for this month was erased." if self.hidden else
+                         "Part of the data for this month was erased; the figure covers what "
+                         "remains.")  # fmt: skip
         if self.revised:
             parts.append(self.revised)
         return " ".join(parts)
@@ -67,22 +84,45 @@ def _day_label(iso_day: str) -> str:
     return f"{int(day)} {Period(int(year), int(month)).label}"
 
 
+def erased_words(
+    erased: Sequence[str] | None,
+    erased_under: Sequence[str] | None,
+    partner_names: Mapping[str, str],
+) -> str:
+    """'Data erased under retention: Tameside Council.' (and '… on request: …'), or ''."""
+    groups: dict[str, list[str]] = {}
+    for partner, rule in zip(erased or [], erased_under or [], strict=False):
+        groups.setdefault(rule, []).append(partner_names.get(partner, partner))
+    return " ".join(
+        f"{ERASED_MARKS.get(rule, 'Data erased')}: {', '.join(names)}."
+        for rule, names in sorted(groups.items(), reverse=True)
+    )
+
+
 def coverage_words(
     missing: Sequence[str] | None,
     missing_due: Sequence[str] | None,
     expected: Sequence[str] | None,
     partner_names: Mapping[str, str],
     nil_returns: Sequence[str] | None = None,
+    erased: Sequence[str] | None = None,
+    erased_under: Sequence[str] | None = None,
 ) -> str:
     """'Provisional: waiting for Tameside Council (due 10 Nov 2017).' or 'Complete: …', with
-    ' Nil return (nothing to report): Tameside Council.' where partners declared one."""
+    ' Nil return (nothing to report): Tameside Council.' where partners declared one; where a
+    partner's data was erased, 'Incomplete: …' and ' Data erased under retention: …'."""
     names = [partner_names.get(p, p) for p in (missing or [])]
     nil = [partner_names.get(p, p) for p in (nil_returns or [])]
     declared = f" Nil return (nothing to report): {', '.join(nil)}." if nil else ""
+    gone = erased_words(erased, erased_under, partner_names)
+    declared += f" {gone}" if gone else ""
     if names:
         dues = list(missing_due or [])
         due = f" (due {_day_label(dues[0])})" if dues and len(set(dues)) == 1 else ""
         return f"Provisional: waiting for {', '.join(names)}{due}.{declared}"
+    if gone:
+        left = len(expected or []) - len(erased or [])
+        return f"Incomplete: {left} of {len(expected or [])} partners' data remain.{declared}"
     needed = len(expected or [])
     if needed == 1:
         return f"Complete: the one partner needed has submitted.{declared}"
@@ -94,26 +134,33 @@ def figure_state(
 ) -> FigureState:
     """The state of one row of the figures frame (`compute_outcomes`)."""
     suppressed, withheld = bool(row["suppressed"]), bool(row["withheld"])
+    erased = row.get("erased") or []
+    under = row.get("erased_under") or []
     coverage = coverage_words(
         row["missing"], row["missing_due"], row["expected"], partner_names,
-        row.get("nil_returns"),
+        row.get("nil_returns"), erased, under,
     )  # fmt: skip
+    rule = ("request" if "request" in under else "retention") if erased else None
     if suppressed:
         state, shown = "suppressed", SUPPRESSED
     elif withheld:
         state, shown = "withheld", WITHHELD
+    elif erased:
+        state = "erased"
+        gone = "data erased under retention" if rule == "retention" else "data erased on request"
+        shown = gone if row["value"] is None else format_value(row["value"], unit)
     else:
         state = "provisional" if row["missing"] else "complete"
         waiting = row["value"] is None and row["missing"]
         shown = "not yet submitted" if waiting else format_value(row["value"], unit)
     revised = None
-    hidden = suppressed or withheld
+    hidden = suppressed or withheld or (bool(erased) and row["value"] is None)
     if row["revised"] and not hidden and row["revised_from"] is not None:
         revised = (
             f"Revised from {format_value(row['revised_from'], unit)} to "
             f"{format_value(row['revised_to'], unit)} by a resubmission."
         )
-    return FigureState(state, shown, coverage, revised, hidden)
+    return FigureState(state, shown, coverage, revised, hidden, rule)
 
 
 def with_states(figures: pl.DataFrame, partner_names: Mapping[str, str]) -> pl.DataFrame:

@@ -23,6 +23,7 @@ from shared_outcomes.config.partnership import Partnership
 from shared_outcomes.period import Period
 from shared_outcomes.present.exports import to_safe_csv
 from shared_outcomes.present.patterns import pattern_words
+from shared_outcomes.warehouse.erasure import Erasure
 from shared_outcomes.warehouse.store import Submission
 
 # --- text shown as written --------------------------------------------------------------------
@@ -538,11 +539,25 @@ def history_choices(
 
 
 def submission_status(
-    submission: Submission, *, superseded_by: int | None = None, warnings: int = 0
+    submission: Submission,
+    *,
+    superseded_by: int | None = None,
+    warnings: int = 0,
+    erasure: Erasure | None = None,
 ) -> str:
     """A register row's status in words: 'accepted', 'accepted with warnings', 'nil return
-    (nothing to report)', 'superseded by #N' (a nil return: 'nil return, superseded by #N')
-    or 'rejected'."""
+    (nothing to report)', 'superseded by #N' (a nil return: 'nil return, superseded by #N'),
+    'rejected', or for a tombstone 'erased under retention on 2 Dec 2026 by admin' ('erased
+    on request …, confirmed by …')."""
+    if submission.status == "erased":
+        if erasure is None:
+            return "erased"
+        asked = f"asked by {erasure.requested_by}, " if erasure.requested_by else ""
+        by = "confirmed by" if erasure.requested_by else "by"
+        return (
+            f"erased {erasure.under} on {erasure.erased_at:%d %b %Y} ({asked}{by} "
+            f"{erasure.erased_by})"
+        )
     nil = "nil return, " if submission.is_nil else ""
     if submission.status == "superseded":
         by = f"superseded by #{superseded_by}" if superseded_by is not None else "superseded"
@@ -558,10 +573,12 @@ def submission_history_table(
     submissions: Iterable[Submission],
     titles: Mapping[str, str],
     warnings: Mapping[int, int] | None = None,
+    erasures: Mapping[int, Erasure] | None = None,
 ) -> pl.DataFrame:
     """A partner's submissions as people read them, newest first by time: the submission (its
     id), the dataset's title, the month ('Mar 2016'), file, rows, who sent it and when (UTC) and
-    the status in words (`submission_status`, the superseding version found among `submissions`).
+    the status in words (`submission_status`, the superseding version found among `submissions`;
+    an erased one's tombstone from `erasures`).
     """
     rows = sorted(submissions, key=lambda s: (s.submitted_at, s.submission_id), reverse=True)
     replaced_by = {s.supersedes: s.submission_id for s in rows if s.supersedes is not None}
@@ -580,6 +597,7 @@ def submission_history_table(
                     s,
                     superseded_by=replaced_by.get(s.submission_id),
                     warnings=counts.get(s.submission_id, 0),
+                    erasure=(erasures or {}).get(s.submission_id),
                 )
                 for s in rows
             ],

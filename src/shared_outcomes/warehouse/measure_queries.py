@@ -16,7 +16,8 @@ from typing import Protocol
 import duckdb
 import polars as pl
 
-_STATUSES = ("accepted", "superseded")  # every version that was ever current
+#: Every version that was ever current (an erased one too: it was known, its data is gone).
+_STATUSES = ("accepted", "superseded", "erased")
 
 
 class FilterLike(Protocol):
@@ -48,7 +49,10 @@ def utc_naive(moment: datetime) -> datetime:
 
 
 def versions_sql(datasets: Sequence[str], as_at: datetime | None) -> tuple[str, list[object]]:
-    """The latest two versions per partner, dataset and month (1 = current, 2 = the one before)."""
+    """The latest two versions per partner, dataset and month (1 = current, 2 = the one before).
+
+    An erased version keeps its place (`erased` true, `erased_under` its rule: 'retention' or
+    'request'): what was known then is known, though its data is gone."""
     params: list[object] = [*_STATUSES, *datasets]
     when = ""
     if as_at is not None:
@@ -60,10 +64,12 @@ def versions_sql(datasets: Sequence[str], as_at: datetime | None) -> tuple[str, 
         "SELECT * FROM "  # noqa: S608
         "(SELECT submission_id, partner_id, dataset, period, "
         "CAST(submission_id AS VARCHAR) || '|' || coalesce(sha256, '') || '|' || "
-        "CAST(submitted_at AS VARCHAR) AS token, coalesce(kind, 'extract') = 'nil' AS nil, "
+        "CAST(submitted_at AS VARCHAR) || (CASE WHEN status = 'erased' THEN '|erased' ELSE '' "
+        "END) AS token, coalesce(kind, 'extract') = 'nil' AS nil, status = 'erased' AS erased, "
+        "(SELECT e.rule FROM erasures e WHERE e.submission_id = s.submission_id) AS erased_under, "
         "row_number() OVER ("
         "PARTITION BY partner_id, dataset, period ORDER BY submitted_at DESC, submission_id DESC"
-        ") AS version FROM submissions WHERE status IN (?, ?) AND dataset IN ("
+        ") AS version FROM submissions s WHERE status IN (?, ?, ?) AND dataset IN ("
         + marks
         + ")"
         + when
@@ -108,7 +114,7 @@ class MeasureQueries:
 
     def versions(self, datasets: Sequence[str], as_at: datetime | None) -> pl.DataFrame:
         """See `versions_sql`: submission_id, partner_id, dataset, period, token, nil (a nil
-        return), version."""
+        return), erased, erased_under, version."""
         sql, params = versions_sql(datasets, as_at)
         found = self._con.execute(sql, params).pl()
         return found.with_columns(pl.col("version").cast(pl.Int64))

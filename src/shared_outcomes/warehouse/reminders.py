@@ -138,3 +138,54 @@ def select_sent(
         [partner, partner],
     ).fetchall()
     return [_sent(row) for row in rows]
+
+
+# -- agreement reviews ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentReview:
+    """One reminder that an agreement is due for review, sent to one party's contacts: which
+    agreement, which review date, which party, to whom and when the server accepted it (UTC)."""
+
+    agreement_id: str
+    review_date: date
+    partner_id: str
+    recipients: tuple[str, ...]
+    sent_at: datetime
+
+
+_REVIEW_COLUMNS = "agreement_id, review_date, partner_id, recipients, sent_at"
+_INSERT_REVIEW = (
+    "INSERT INTO agreement_reviews_sent (" + _REVIEW_COLUMNS + ") VALUES (?, ?, ?, ?, ?) "  # noqa: S608 - fixed names
+    "ON CONFLICT DO NOTHING"
+)
+
+
+def insert_reviews_sent(con: duckdb.DuckDBPyConnection, sent: Sequence[SentReview]) -> None:
+    """Record review reminders the mail server accepted, in one transaction; one already
+    recorded for its agreement, review date and party is left as it was."""
+    con.begin()
+    try:
+        for item in sent:
+            con.execute(
+                _INSERT_REVIEW,
+                [item.agreement_id, item.review_date, item.partner_id,
+                 ", ".join(item.recipients), utc_naive(item.sent_at)],
+            )  # fmt: skip
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+def select_reviews_sent(con: duckdb.DuckDBPyConnection) -> list[SentReview]:
+    """Every review reminder recorded, oldest first."""
+    rows = con.execute(
+        "SELECT " + _REVIEW_COLUMNS + " FROM agreement_reviews_sent "  # noqa: S608 - fixed names
+        "ORDER BY sent_at, agreement_id, partner_id"
+    ).fetchall()
+    return [
+        SentReview(a, day, p, tuple(x for x in str(to).split(", ") if x), at.replace(tzinfo=UTC))
+        for a, day, p, to, at in rows
+    ]

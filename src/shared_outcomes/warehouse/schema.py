@@ -202,6 +202,76 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             )""",
         ),
     ),
+    (
+        6,
+        (
+            # Retention and erasure (see `Warehouse.erase`): a submission's register row stays,
+            # as its tombstone, with status 'erased' and its content gone (report, file name,
+            # note); DuckDB cannot alter a CHECK constraint, so the register is rebuilt with
+            # the new status allowed, its ids and sequence kept.
+            """CREATE TABLE submissions_v6 (
+                submission_id BIGINT PRIMARY KEY DEFAULT nextval('submission_ids'),
+                partner_id VARCHAR NOT NULL,
+                dataset VARCHAR NOT NULL,
+                period VARCHAR NOT NULL,
+                contract_version VARCHAR,
+                sha256 VARCHAR,
+                file_name VARCHAR,
+                rows BIGINT NOT NULL,
+                submitted_by VARCHAR NOT NULL,
+                submitted_at TIMESTAMP NOT NULL,
+                status VARCHAR NOT NULL
+                    CHECK (status IN ('accepted', 'rejected', 'superseded', 'erased')),
+                report_json VARCHAR,
+                supersedes BIGINT,
+                kind VARCHAR DEFAULT 'extract',
+                note VARCHAR
+            )""",
+            """INSERT INTO submissions_v6 (submission_id, partner_id, dataset, period,
+                contract_version, sha256, file_name, rows, submitted_by, submitted_at, status,
+                report_json, supersedes, kind, note)
+                SELECT submission_id, partner_id, dataset, period, contract_version, sha256,
+                file_name, rows, submitted_by, submitted_at, status, report_json, supersedes,
+                kind, note FROM submissions""",
+            "DROP TABLE submissions",
+            "ALTER TABLE submissions_v6 RENAME TO submissions",
+            # What we knew at a moment includes versions erased since: they were known then.
+            """CREATE OR REPLACE MACRO submissions_as_at(as_at) AS TABLE
+                SELECT * EXCLUDE (version_rank) FROM (
+                    SELECT *, row_number() OVER (
+                        PARTITION BY partner_id, dataset, period
+                        ORDER BY submitted_at DESC, submission_id DESC) AS version_rank
+                    FROM submissions
+                    WHERE status IN ('accepted', 'superseded', 'erased') AND submitted_at <= as_at
+                ) WHERE version_rank = 1""",
+            # One row per erased submission: when, by whom, under which rule, never content.
+            """CREATE TABLE IF NOT EXISTS erasures (
+                submission_id BIGINT PRIMARY KEY,
+                erased_at TIMESTAMP NOT NULL,
+                erased_by VARCHAR NOT NULL,
+                rule VARCHAR NOT NULL CHECK (rule IN ('retention', 'request')),
+                detail VARCHAR NOT NULL,
+                requested_by VARCHAR,
+                requested_at TIMESTAMP
+            )""",
+            # An erasure asked for and waiting for a second administrator's confirmation.
+            """CREATE TABLE IF NOT EXISTS erasure_requests (
+                submission_id BIGINT PRIMARY KEY,
+                reason VARCHAR NOT NULL,
+                requested_by VARCHAR NOT NULL,
+                requested_at TIMESTAMP NOT NULL
+            )""",
+            # Each agreement's review reminded once per party and review date.
+            """CREATE TABLE IF NOT EXISTS agreement_reviews_sent (
+                agreement_id VARCHAR NOT NULL,
+                review_date DATE NOT NULL,
+                partner_id VARCHAR NOT NULL,
+                recipients VARCHAR NOT NULL,
+                sent_at TIMESTAMP NOT NULL,
+                PRIMARY KEY (agreement_id, review_date, partner_id)
+            )""",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -39,7 +39,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,7 +54,7 @@ import polars as pl
 from shared_outcomes.errors import UsageError, WarehouseBusy, WarehouseError, storage_error
 from shared_outcomes.settings import companion_dir, private_dir
 from shared_outcomes.warehouse import audit_log as warehouse_audit
-from shared_outcomes.warehouse import commentary, reminders
+from shared_outcomes.warehouse import commentary, erasure, reminders
 from shared_outcomes.warehouse.archive import Archive, RowFiles
 from shared_outcomes.warehouse.audit_log import AuditFilter, AuditRow
 from shared_outcomes.warehouse.commentary import (
@@ -65,6 +65,7 @@ from shared_outcomes.warehouse.commentary import (
     SignOffRecord,
 )
 from shared_outcomes.warehouse.connections import Connections
+from shared_outcomes.warehouse.erasure import Erasure, ErasureRequest
 from shared_outcomes.warehouse.measure_queries import MeasureQueries
 from shared_outcomes.warehouse.schema import (
     REGISTER_COLUMNS,
@@ -72,6 +73,7 @@ from shared_outcomes.warehouse.schema import (
     ContractLike,
     DatasetLayout,
     migrate,
+    quote_ident,
     schema_problem,
     warehouse_id,
 )
@@ -79,6 +81,8 @@ from shared_outcomes.warehouse.schema import (
 __all__ = [
     "ColumnLike",
     "ContractLike",
+    "Erasure",
+    "ErasureRequest",
     "Excusal",
     "LoadStatus",
     "NewSubmission",
@@ -210,6 +214,15 @@ class _BulkFlag(threading.local):
         self.aggregates: dict[str, list[pl.DataFrame]] = {}
 
 
+def _erased_only_hashes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Hashes of raw files that only erased submissions name (their files must go)."""
+    rows = con.execute(
+        "SELECT sha256 FROM submissions WHERE sha256 IS NOT NULL GROUP BY sha256 "
+        "HAVING bool_and(status = 'erased')"
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
 def rows_dir_for(db_path: Path) -> Path:
     """The folder of row files that belongs to a database file (`<db file name>.rows`)."""
     return companion_dir(db_path, "rows")
@@ -281,6 +294,9 @@ class Warehouse:
             # Safe here: we hold the write lock, so no other load is between its writes and commit.
             self.row_files.sweep(owner, known)
             self.archive.sweep()
+            # Raw files of erased submissions an erasure killed after its commit left behind.
+            for sha256 in _erased_only_hashes(con):
+                self.archive.path_for(sha256).unlink(missing_ok=True)
 
     def _check_readable(self) -> None:
         if not self.db_path.is_file():
@@ -484,13 +500,16 @@ class Warehouse:
         return found[0] if found else None
 
     def register_stamp(self) -> tuple[int, int]:
-        """(newest submission id, number of submissions): changes whenever figures can.
+        """(newest submission id, number of submissions and erasures): changes whenever
+        figures can.
 
-        Every submission adds a row (a correction supersedes by adding one); one SELECT.
+        Every submission adds a row (a correction supersedes by adding one), every erasure a
+        tombstone record; one SELECT.
         """
         with self.reading() as con:
             row = con.execute(
-                "SELECT coalesce(max(submission_id), 0), count(*) FROM submissions"
+                "SELECT coalesce(max(submission_id), 0), count(*) + "
+                "(SELECT count(*) FROM erasures) FROM submissions"
             ).fetchone()
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
@@ -754,6 +773,129 @@ class Warehouse:
         """Every reminder recorded (of one partner), oldest first."""
         with self.reading() as con:
             return reminders.select_sent(con, partner=partner)
+
+    # -- retention and erasure (see `warehouse.erasure`) ---------------------------------------
+
+    def erase(
+        self,
+        record: Erasure,
+        *,
+        request: ErasureRequest | None = None,
+        audit: Callable[[Submission], AuditRow] | None = None,
+    ) -> Submission:
+        """Erase one submission in one transaction, keeping its tombstone; return the tombstone.
+
+        In the transaction: the register row becomes the tombstone (status 'erased'; its
+        report, file name and note emptied), its aggregates and its row-file entry are
+        deleted, `record` says when, by whom and under which rule, the request it carries out
+        (if any) is closed, its audit entry (`audit`, made from the submission) is written,
+        and the dataset's views are rebuilt without it. Only after the
+        commit are the row file and the raw file (unless another submission still has the same
+        bytes) removed: a crash before the commit leaves the submission whole, a crash after it
+        leaves files that the next writing open of the database removes. Nothing is deleted
+        without its tombstone.
+        """
+        sid = record.submission_id
+        with self._store.connect(write=True) as con:
+            con.begin()
+            try:
+                row = con.execute(_SELECT_REGISTER + " WHERE submission_id = ?", [sid]).fetchone()
+                if row is None:
+                    raise UsageError(
+                        f"there is no submission #{sid} in the register: check the number "
+                        "(`shared-outcomes history` lists each partner's).",
+                        title="No such submission",
+                    )
+                found = _submission(row)
+                if found.status == "erased":
+                    raise UsageError(
+                        f"submission #{sid} was already erased: nothing is left to erase.",
+                        title="Already erased",
+                    )
+                con.execute(
+                    "UPDATE submissions SET status = 'erased', report_json = NULL, "
+                    "file_name = NULL, note = NULL WHERE submission_id = ?",
+                    [sid],
+                )
+                paths = [
+                    str(r[0])
+                    for r in con.execute(
+                        "DELETE FROM row_files WHERE submission_id = ? RETURNING path", [sid]
+                    ).fetchall()
+                ]
+                layout = self.layouts.get(found.dataset)
+                if layout is not None:
+                    con.execute(
+                        f"DELETE FROM {quote_ident('agg_' + found.dataset)} "  # noqa: S608 - quoted
+                        "WHERE submission_id = ?",
+                        [sid],
+                    )
+                erasure.insert_erasure(con, record)
+                if audit is not None:
+                    warehouse_audit.append(con, audit(found))
+                if request is not None:
+                    erasure.delete_request(con, sid)
+                if layout is not None:
+                    layout.rebuild_views(con, self.row_files.root)
+                shared = con.execute(
+                    "SELECT count(*) FROM submissions WHERE sha256 = ? AND status <> 'erased'",
+                    [found.sha256],
+                ).fetchone()
+                tomb = con.execute(_SELECT_REGISTER + " WHERE submission_id = ?", [sid]).fetchone()
+            except BaseException:
+                con.rollback()
+                raise
+            con.commit()
+        for relative in paths:
+            self.row_files.absolute(relative).unlink(missing_ok=True)
+        if found.sha256 and shared is not None and int(shared[0]) == 0:
+            self.archive.path_for(found.sha256).unlink(missing_ok=True)
+        assert tomb is not None  # read inside the transaction that kept it
+        return _submission(tomb)
+
+    def erasures(self, submission_ids: Sequence[int] | None = None) -> list[Erasure]:
+        """Every erasure recorded (of `submission_ids` only, when given), oldest first."""
+        with self.reading() as con:
+            return erasure.select_erasures(con, submission_ids)
+
+    def erased_since(self, as_at: datetime) -> list[Erasure]:
+        """Erasures made after `as_at` of versions known by then (figures as at `as_at` then
+        read their data and can no longer be made exactly as they were), oldest first."""
+        with self.reading() as con:
+            ids = [
+                int(r[0])
+                for r in con.execute(
+                    "SELECT e.submission_id FROM erasures e JOIN submissions s USING "
+                    "(submission_id) WHERE s.submitted_at <= ? AND e.erased_at > ?",
+                    [_utc_naive(as_at)] * 2,
+                ).fetchall()
+            ]
+            return erasure.select_erasures(con, ids) if ids else []
+
+    def request_erasure(self, request: ErasureRequest) -> None:
+        """Record a request for erasure, waiting for a second administrator."""
+        with self._store.connect(write=True) as con:
+            erasure.insert_request(con, request)
+
+    def erasure_request(self, submission_id: int) -> ErasureRequest | None:
+        """The request waiting for confirmation for a submission, if any."""
+        with self.reading() as con:
+            return erasure.select_request(con, submission_id)
+
+    def erasure_requests(self) -> list[ErasureRequest]:
+        """Every request waiting for confirmation, oldest first."""
+        with self.reading() as con:
+            return erasure.select_requests(con)
+
+    def record_reviews_sent(self, sent: Sequence[reminders.SentReview]) -> None:
+        """Record the review reminders one accepted message was about (never the same twice)."""
+        with self._store.connect(write=True) as con:
+            reminders.insert_reviews_sent(con, sent)
+
+    def reviews_sent(self) -> list[reminders.SentReview]:
+        """Every agreement review reminder recorded, oldest first."""
+        with self.reading() as con:
+            return reminders.select_reviews_sent(con)
 
     def _write_rows(
         self, con: duckdb.DuckDBPyConnection, new: _Incoming, frame: pl.DataFrame, sid: int
