@@ -1,8 +1,9 @@
 """The monthly cycle on the command line: `shared-outcomes obligations`, the returns every
 partner owes and how each stands (`figures.obligations`); `shared-outcomes nil-return`, a
 partner's declaration that it has nothing to report for a month; `shared-outcomes excuse`, the
-centre excusing a return; `shared-outcomes remind`, the daily reminder e-mails
-(`jobs.reminders`), and `shared-outcomes reminders pause|paused`, a partner's pause of them.
+centre excusing a return; `shared-outcomes remind`, the daily reminder e-mails about returns
+and about data sharing agreements due for review (`jobs.reminders`), and `shared-outcomes
+reminders pause|paused`, a partner's pause of its return reminders.
 
 `remind` exits 0 when every reminder was sent (or on a dry run), 1 when the mail server could
 not be reached, refused the login or refused a message (what was sent is recorded, and the
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from shared_outcomes.figures.obligations import Obligation
-    from shared_outcomes.jobs.reminders import Composed, RemindResult, Withheld
+    from shared_outcomes.jobs.reminders import Outgoing, RemindResult, ReviewReminder, Withheld
 
 RunSafely = Callable[[Callable[[], int]], int]
 
@@ -217,7 +218,9 @@ def remind_command(run_safely: RunSafely) -> Callable[..., None]:
         db: DbOption = None,
     ) -> None:
         """E-mail each partner's contacts about its returns due soon and overdue: one message
-        per partner and stage, each reminder once; paused partners are skipped."""
+        per partner and stage, each reminder once; paused partners are skipped. And each party's
+        contacts about a data sharing agreement due for review within 60 days, once per review
+        date (a pause does not hold these back)."""
 
         def body() -> int:
             from shared_outcomes.jobs.reminders import remind as run_reminders
@@ -334,22 +337,30 @@ def _print_result(result: RemindResult) -> None:
     standard output; a failure on standard error."""
     from shared_outcomes.jobs.reminders import STAGE_WORDS, long_date
 
-    out, err = _plain(), Console(stderr=True, soft_wrap=True, highlight=False)
+    out = _plain()
     day = long_date(result.today)
     if result.dry_run:
+        reviews = (
+            f" and {_count(len(result.reviews_sent), 'agreement review reminder')}"
+            if result.reviews_sent
+            else ""
+        )
         out.print(
-            f"Dry run for {day}: {_count(len(result.sent), 'reminder')} would be sent; nothing "
-            "was sent or recorded.",
+            f"Dry run for {day}: {_count(len(result.sent), 'reminder')}{reviews} would be sent; "
+            "nothing was sent or recorded.",
             markup=False,
         )
-        for item in result.sent:
+        previews: list[Outgoing] = [*result.sent, *result.reviews_sent]
+        for item in previews:
             out.print(_preview(item), markup=False)
-    elif result.sent:
-        returns = sum(len(c.reminder.obligations) for c in result.sent)
-        out.print(
-            f"Sent {_count(len(result.sent), 'reminder')} ({_count(returns, 'return')}) for {day}:",
-            markup=False,
-        )
+    elif result.sent or result.reviews_sent:
+        if result.sent:
+            returns = sum(len(c.reminder.obligations) for c in result.sent)
+            out.print(
+                f"Sent {_count(len(result.sent), 'reminder')} ({_count(returns, 'return')}) for "
+                f"{day}:",
+                markup=False,
+            )
         for item in result.sent:
             r = item.reminder
             out.print(
@@ -357,7 +368,8 @@ def _print_result(result: RemindResult) -> None:
                 f"{_count(len(r.obligations), 'return')}",
                 markup=False,
             )
-    elif not result.failure and not result.refused:
+        _print_reviews_sent(result)
+    elif not result.failure and not result.refused and not result.reviews_refused:
         out.print(f"No reminder to send for {day}.", markup=False)
     for withheld in result.paused:
         out.print(_paused_words(withheld), markup=False)
@@ -369,32 +381,82 @@ def _print_result(result: RemindResult) -> None:
             "is reminded once it has one.",
             markup=False,
         )
-    for item, why in result.partly_refused:
+    for review in result.reviews_no_address:
+        out.print(_no_address_for_review(review), markup=False)
+    _print_refusals(result)
+
+
+def _print_reviews_sent(result: RemindResult) -> None:
+    from shared_outcomes.jobs.reminders import long_date
+
+    if not result.reviews_sent:
+        return
+    out = _plain()
+    out.print(
+        f"Sent {_count(len(result.reviews_sent), 'agreement review reminder')} for "
+        f"{long_date(result.today)}:",
+        markup=False,
+    )
+    for item in result.reviews_sent:
+        v = item.review
         out.print(
-            f"Warning: the mail server refused some addresses of the reminder to "
-            f"{item.reminder.partner.name} ({why}); it went to the others. Check its "
-            "contacts in data_contracts/partners.yaml.",
+            f"  review due {long_date(v.agreement.review)}: {v.agreement.id}, "
+            f"{v.partner.name}, to {', '.join(v.recipients)}",
             markup=False,
         )
-    for item, why in result.refused:
+
+
+def _no_address_for_review(review: ReviewReminder) -> str:
+    from shared_outcomes.jobs.reminders import long_date
+
+    a, partner = review.agreement, review.partner
+    return (
+        f"Warning: {partner.name} ({partner.id}) is a party to the agreement {a.id} ({a.title}), "
+        f"due for review on {long_date(a.review)}, but has no contact address to remind: add "
+        "its `contacts:` in data_contracts/partners.yaml. Nothing was recorded, so it is "
+        "reminded once it has one."
+    )
+
+
+def _print_refusals(result: RemindResult) -> None:
+    """The addresses and messages the mail server refused, and why a run stopped."""
+    from shared_outcomes.jobs.reminders import STAGE_WORDS
+
+    out, err = _plain(), Console(stderr=True, soft_wrap=True, highlight=False)
+    partly: list[tuple[Outgoing, str]] = [*result.partly_refused, *result.reviews_partly_refused]
+    for item, why in partly:
+        out.print(
+            f"Warning: the mail server refused some addresses of {item.about} ({why}); it went "
+            "to the others. Check its contacts in data_contracts/partners.yaml.",
+            markup=False,
+        )
+    refused: list[tuple[Outgoing, str]] = [*result.refused, *result.reviews_refused]
+    for item, why in refused:
         err.print(
-            f"Not sent: the mail server refused every address of the reminder to "
-            f"{item.reminder.partner.name} ({why}). Check its contacts in "
-            "data_contracts/partners.yaml; nothing was recorded, so the next run tries again.",
+            f"Not sent: the mail server refused every address of {item.about} ({why}). Check "
+            "its contacts in data_contracts/partners.yaml; nothing was recorded, so the next "
+            "run tries again.",
             markup=False,
         )
     if result.failure:
-        left = ", ".join(
-            f"{c.reminder.partner.name} ({STAGE_WORDS[c.reminder.stage]})" for c in result.unsent
-        )
+        left = [
+            *(
+                f"{c.reminder.partner.name} ({STAGE_WORDS[c.reminder.stage]})"
+                for c in result.unsent
+            ),
+            *(
+                f"{c.review.partner.name} (review of {c.review.agreement.id})"
+                for c in result.reviews_unsent
+            ),
+        ]
         err.print(
             f"Could not send the reminders: {result.failure}"
-            + (f" Not sent: {left}." if left else ""),
+            + (f" Not sent: {', '.join(left)}." if left else ""),
             markup=False,
         )
 
 
-def _preview(item: Composed) -> str:
+def _preview(item: Outgoing) -> str:
     rule = "-" * 76
     return (
         f"{rule}\nTo: {item.message['To']}\nFrom: {item.message['From']}\n"

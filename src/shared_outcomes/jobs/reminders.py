@@ -1,5 +1,6 @@
 """The reminder run (`shared-outcomes remind`, daily from cron): an e-mail to each partner's
-contacts about the returns it has still to send.
+contacts about the returns it has still to send, and to each party's contacts about a data
+sharing agreement due for review.
 
 **Which reminders** (`plan_reminders`, pure). Two stages per return owed, each sent once:
 
@@ -20,11 +21,22 @@ escaped in the HTML): what to send (each dataset's title, the month, the due dat
 (the Submit an extract page when the app's address is configured, the `shared-outcomes submit`
 command, and a nil return when there is nothing to report).
 
+**Agreement reviews** (`plan_reviews`, pure; `compose_review`). Each agreement in force whose
+review date (`data_contracts/agreements.yaml`) falls within `REVIEW_WITHIN_DAYS` (60) days of
+the run's day, today included, is reminded once per review date to each of its parties
+(`review_reminders_sent`): one message per party, to its contacts, naming the agreement (title
+and id), the review date, the parties and their roles, and what to do (review it with the
+other parties, then put the new review date in agreements.yaml; the Agreements page when the
+app's address is configured). A new review date is reminded afresh. A pause does not hold a
+review reminder back: a pause is of the return reminders (for leave, or a system change),
+and a review concerns every party, so it is not one to miss. A party with no contact address
+gets none, is listed as a warning, and nothing is recorded for it.
+
 **Sending** (`remind`). One connection to the mail server (`settings.smtp_settings`) for the
-run, with a timeout; each message is recorded only after the server accepted it, so a server
-that is down, refuses the login or fails half-way leaves recorded exactly what was sent, and
-the next run sends the rest, never a message twice. A dry run composes the messages and sends
-and records nothing.
+run, with a timeout, the return reminders first, then the review reminders; each message is
+recorded only after the server accepted it, so a server that is down, refuses the login or
+fails half-way leaves recorded exactly what was sent, and the next run sends the rest, never a
+message twice. A dry run composes the messages and sends and records nothing.
 """
 
 from __future__ import annotations
@@ -45,10 +57,18 @@ from shared_outcomes.access.roles import SYSTEM, Identity
 from shared_outcomes.errors import SharedOutcomesError, UsageError
 from shared_outcomes.figures.obligations import DUE_SOON_DAYS, State, obligation_months
 from shared_outcomes.period import Period
+from shared_outcomes.present.agreements import REVIEW_WITHIN_DAYS, ROLE_WORDS
 from shared_outcomes.settings import SmtpSettings, app_url, smtp_settings
-from shared_outcomes.warehouse.reminders import STAGES, ReminderPause, SentReminder, Stage
+from shared_outcomes.warehouse.reminders import (
+    STAGES,
+    ReminderPause,
+    SentReminder,
+    SentReview,
+    Stage,
+)
 
 if TYPE_CHECKING:
+    from shared_outcomes.config.agreements import Agreement, Agreements
     from shared_outcomes.config.partnership import Partner
     from shared_outcomes.figures.obligations import Obligation
     from shared_outcomes.workspace import Workspace
@@ -143,6 +163,57 @@ def _ordered(found: Iterable[Obligation]) -> list[Obligation]:
     return sorted(found, key=lambda o: (o.due, o.period, o.dataset))
 
 
+@dataclass(frozen=True)
+class ReviewReminder:
+    """One message to send: an agreement due for review, to one party's contacts (none when the
+    party has no contact address), with every party as the message names it."""
+
+    agreement: Agreement
+    partner: Partner
+    #: Each party in the agreement's order, "Bury Council, controller".
+    parties: tuple[str, ...]
+    recipients: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReviewPlan:
+    """The review reminders of a run, and the parties warned about for no contact address."""
+
+    reviews: list[ReviewReminder]
+    no_address: list[ReviewReminder]
+
+
+def plan_reviews(
+    agreements: Agreements,
+    partners: Mapping[str, Partner],
+    *,
+    sent: Iterable[SentReview],
+    today: date,
+    within_days: int = REVIEW_WITHIN_DAYS,
+) -> ReviewPlan:
+    """The review reminders of a run on `today`: for each agreement in force whose review falls
+    within `within_days` of `today`, one per party not yet reminded of that review date, the
+    soonest review first and the parties by name; parties with no contact address apart (pauses
+    do not apply: see the module's docstring)."""
+    done = {(s.agreement_id, s.review_date, s.partner_id) for s in sent}
+    names = {pid: p.name for pid, p in partners.items()}
+    plan = ReviewPlan([], [])
+    for agreement in agreements.due_for_review(today, within_days):
+        parties = tuple(
+            f"{_one_line(names.get(p.partner, p.partner))}, {ROLE_WORDS[p.role]}"
+            for p in agreement.parties
+        )
+        owed = [
+            partners[p.partner]
+            for p in agreement.parties
+            if p.partner in partners and (agreement.id, agreement.review, p.partner) not in done
+        ]  # every party is a partner (loading checks it), so none is left out here
+        for partner in sorted(owed, key=lambda p: (p.name, p.id)):
+            reminder = ReviewReminder(agreement, partner, parties, tuple(partner.contacts))
+            (plan.reviews if partner.contacts else plan.no_address).append(reminder)
+    return plan
+
+
 # -- the message ---------------------------------------------------------------------------------
 
 
@@ -168,6 +239,31 @@ class Composed:
     html: str
     message: EmailMessage = field(repr=False)
 
+    @property
+    def about(self) -> str:
+        """'the reminder to Bury Council', as the command's output says it."""
+        return f"the reminder to {self.reminder.partner.name}"
+
+
+@dataclass(frozen=True)
+class ComposedReview:
+    """A review reminder as a message: its subject, plain text and HTML, and the e-mail."""
+
+    review: ReviewReminder
+    subject: str
+    text: str
+    html: str
+    message: EmailMessage = field(repr=False)
+
+    @property
+    def about(self) -> str:
+        """'the review reminder of gm-homelessness-2015 to Bury Council'."""
+        return f"the review reminder of {self.review.agreement.id} to {self.review.partner.name}"
+
+
+#: A message a run sends: a return reminder or a review reminder.
+Outgoing = Composed | ComposedReview
+
 
 def long_date(day: date) -> str:
     """'10 November 2017'."""
@@ -183,8 +279,9 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _when(owed: Obligation, today: date) -> str:
-    days = (owed.due - today).days
+def _when(day: date, today: date) -> str:
+    """How far `day` is from `today`: 'in 5 days', 'tomorrow', 'today', '2 days ago'."""
+    days = (day - today).days
     if days > 1:
         return f"in {days} days"
     if days == 1:
@@ -229,7 +326,7 @@ def _content(reminder: Reminder, head: Letterhead, today: date) -> _Content:
         )
     lines = [
         f"{head.titles.get(o.dataset, o.dataset)} ({o.dataset}), "
-        f"{Period.parse(o.period).long_label}: due {long_date(o.due)} ({_when(o, today)})"
+        f"{Period.parse(o.period).long_label}: due {long_date(o.due)} ({_when(o.due, today)})"
         for o in returns
     ]
     submit = [
@@ -345,17 +442,124 @@ def compose(reminder: Reminder, head: Letterhead, today: date) -> Composed:
     content = _content(reminder, head, today)
     subject = subject_of(reminder)
     text, html = _text(content), _html(content, subject)
+    message = _message(subject, reminder.recipients, head, text, html)
+    return Composed(reminder, subject, text, html, message)
+
+
+def _message(
+    subject: str, recipients: Sequence[str], head: Letterhead, text: str, html: str
+) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = head.sender
-    message["To"] = ", ".join(reminder.recipients)
+    message["To"] = ", ".join(recipients)
     message["Date"] = formatdate(usegmt=True)
     domain = parseaddr(head.sender)[1].rpartition("@")[2]
     message["Message-ID"] = make_msgid(domain=domain or None)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no automatic replies, please
     message.set_content(text)
     message.add_alternative(html, subtype="html")
-    return Composed(reminder, subject, text, html, message)
+    return message
+
+
+# -- the review message --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ReviewContent:
+    """A review message's parts as text, before each is written as plain text or HTML."""
+
+    greeting: str
+    lead: str
+    agreement: str
+    parties: tuple[str, ...]
+    what: str
+    page: str | None
+    footer: str
+
+
+def _review_content(review: ReviewReminder, head: Letterhead, today: date) -> _ReviewContent:
+    agreement, partner = review.agreement, review.partner
+    party = agreement.party(partner.id)
+    role = f", as {ROLE_WORDS[party.role]}," if party else ""
+    return _ReviewContent(
+        greeting=f"Dear colleagues at {partner.name},",
+        lead=(
+            f"A data sharing agreement to which {partner.name} is a party{role} is due for "
+            f"review on {long_date(agreement.review)} ({_when(agreement.review, today)}):"
+        ),
+        agreement=f"{agreement.title} ({agreement.id})",
+        parties=review.parties,
+        what=(
+            "What to do: review the agreement with the other parties (whether its purposes, the "
+            "data it shares, how long each dataset is kept and each party's lawful basis are "
+            "still right), then update its entry in data_contracts/agreements.yaml with the new "
+            "review date and anything else agreed; the centre's information governance lead "
+            f"can make the change. The agreement is in force until {long_date(agreement.end)}; "
+            "after that, no extract it covers is accepted."
+        ),
+        page=f"{head.app_url}/agreements" if head.app_url else None,
+        footer=(
+            f"Shared Outcomes sent this reminder automatically to the contacts partners.yaml "
+            f"lists for {partner.name}: one for each review date, when it is "
+            f"{REVIEW_WITHIN_DAYS} days away or less. A pause of your return reminders does not "
+            "hold it back."
+        ),
+    )
+
+
+def review_subject(review: ReviewReminder) -> str:
+    """'Agreement review due 15 January 2027: Greater Manchester homelessness … (gm-…-2015)'."""
+    agreement = review.agreement
+    return (
+        f"Agreement review due {long_date(agreement.review)}: "
+        f"{_one_line(agreement.title)} ({agreement.id})"
+    )
+
+
+def _review_text(c: _ReviewContent) -> str:
+    def para(text: str, indent: str = "") -> list[str]:
+        hanging = " " * len(indent)
+        return textwrap.wrap(
+            text, TEXT_WIDTH, initial_indent=indent, subsequent_indent=hanging,
+            break_on_hyphens=False, break_long_words=False,
+        )  # fmt: skip
+
+    out = [c.greeting, "", *para(c.lead), "", *para(c.agreement, "  "), "", "Its parties:"]
+    for line in c.parties:
+        out += para(line, "  - ")
+    out += ["", *para(c.what)]
+    if c.page:
+        out += ["", "The agreement on the web, the Agreements page:", f"      {c.page}"]
+    out += ["", "-- ", *para(c.footer)]
+    return "\n".join(out) + "\n"
+
+
+def _review_html(c: _ReviewContent, subject: str) -> str:
+    page = ""
+    if c.page:
+        link = escape(c.page)
+        page = f'<p>The agreement on the web: the <a href="{link}">Agreements page</a> ({link})'
+        page += "</p>\n"
+    items = "".join(f"<li>{escape(line)}</li>\n" for line in c.parties)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(subject)}</title>\n</head>\n<body>\n"
+        f"<p>{escape(c.greeting)}</p>\n<p>{escape(c.lead)}</p>\n"
+        f"<p><strong>{escape(c.agreement)}</strong></p>\n"
+        f"<h2>Its parties</h2>\n<ul>\n{items}</ul>\n<p>{escape(c.what)}</p>\n{page}"
+        f"<hr>\n<p><small>{escape(c.footer)}</small></p>\n</body>\n</html>\n"
+    )
+
+
+def compose_review(review: ReviewReminder, head: Letterhead, today: date) -> ComposedReview:
+    """The message of a review reminder: plain text, then the same as HTML (every value
+    escaped), as multipart/alternative, like `compose`."""
+    content = _review_content(review, head, today)
+    subject = review_subject(review)
+    text, html = _review_text(content), _review_html(content, subject)
+    message = _message(subject, review.recipients, head, text, html)
+    return ComposedReview(review, subject, text, html, message)
 
 
 def letterhead(workspace: Workspace, sender: str | None = None) -> Letterhead:
@@ -382,7 +586,8 @@ def letterhead(workspace: Workspace, sender: str | None = None) -> Letterhead:
 class RemindResult:
     """What a run did: the messages sent (or, in a dry run, that would be), the partners
     skipped because paused or warned about for no address, the messages the server refused,
-    and why the run stopped (`failure`) with what it left for the next run (`unsent`)."""
+    and why the run stopped (`failure`) with what it left for the next run (`unsent`); the
+    review reminders alike (`reviews_…`)."""
 
     today: date
     dry_run: bool
@@ -394,11 +599,36 @@ class RemindResult:
     partly_refused: list[tuple[Composed, str]] = field(default_factory=list)
     failure: str | None = None
     unsent: list[Composed] = field(default_factory=list)
+    reviews_sent: list[ComposedReview] = field(default_factory=list)
+    #: The parties of an agreement due for review with no contact address (nothing recorded).
+    reviews_no_address: list[ReviewReminder] = field(default_factory=list)
+    reviews_refused: list[tuple[ComposedReview, str]] = field(default_factory=list)
+    reviews_partly_refused: list[tuple[ComposedReview, str]] = field(default_factory=list)
+    reviews_unsent: list[ComposedReview] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
         """0 every message sent (or a dry run), 1 the mail server failed or refused one."""
-        return 1 if self.failure or self.refused else 0
+        return 1 if self.failure or self.refused or self.reviews_refused else 0
+
+    def _accepted(self, item: Outgoing) -> None:
+        if isinstance(item, ComposedReview):
+            self.reviews_sent.append(item)
+        else:
+            self.sent.append(item)
+
+    def _refused(self, item: Outgoing, why: str, *, partly: bool = False) -> None:
+        if isinstance(item, ComposedReview):
+            (self.reviews_partly_refused if partly else self.reviews_refused).append((item, why))
+        else:
+            (self.partly_refused if partly else self.refused).append((item, why))
+
+    def _left(self, items: Iterable[Outgoing]) -> None:
+        for item in items:
+            if isinstance(item, ComposedReview):
+                self.reviews_unsent.append(item)
+            else:
+                self.unsent.append(item)
 
 
 #: Opens a connection to the mail server (smtplib.SMTP or SMTP_SSL), for tests to replace.
@@ -449,22 +679,40 @@ def _remind(
         owed, partnership.partners, pauses=workspace.reminder_pauses(identity, today=day),
         sent=workspace.reminders_sent(identity), today=day, due_soon_days=due_soon_days,
     )  # fmt: skip
+    reviews = plan_reviews(
+        workspace.agreements, partnership.partners,
+        sent=workspace.review_reminders_sent(identity), today=day,
+    )  # fmt: skip
     head = letterhead(workspace, smtp.sender if smtp else None)
     composed = [compose(r, head, day) for r in plan.reminders]
-    result = RemindResult(day, dry_run, paused=plan.paused, no_address=plan.no_address)
-    if dry_run or not composed:
-        result.sent = composed if dry_run else []
+    composed_reviews = [compose_review(r, head, day) for r in reviews.reviews]
+    result = RemindResult(
+        day, dry_run, paused=plan.paused, no_address=plan.no_address,
+        reviews_no_address=reviews.no_address,
+    )  # fmt: skip
+    if dry_run:
+        result.sent, result.reviews_sent = composed, composed_reviews
+        return result
+    if not composed and not composed_reviews:
         return result
     assert smtp is not None  # read above for every run that sends
 
-    def record(item: Composed) -> None:
+    def record(item: Outgoing) -> None:
+        if isinstance(item, ComposedReview):
+            v = item.review
+            workspace.record_review_reminder(
+                identity, agreement_id=v.agreement.id, review_date=v.agreement.review,
+                partner=v.partner.id, recipients=v.recipients,
+            )  # fmt: skip
+            return
         r = item.reminder
         workspace.record_reminder(
             identity, partner=r.partner.id, stage=r.stage, obligations=r.obligations,
             recipients=r.recipients,
         )  # fmt: skip
 
-    _send_all(smtp, composed, record, result, connect or open_connection)
+    outgoing: list[Outgoing] = [*composed, *composed_reviews]
+    _send_all(smtp, outgoing, record, result, connect or open_connection)
     return result
 
 
@@ -491,8 +739,8 @@ def open_connection(smtp: SmtpSettings) -> smtplib.SMTP:
 
 def _send_all(
     smtp: SmtpSettings,
-    composed: list[Composed],
-    record: Callable[[Composed], None],
+    outgoing: Sequence[Outgoing],
+    record: Callable[[Outgoing], None],
     result: RemindResult,
     connect: Connect,
 ) -> None:
@@ -500,33 +748,32 @@ def _send_all(
         client = connect(smtp)
     except (smtplib.SMTPException, OSError) as error:
         result.failure = _explain(error, smtp, connecting=True)
-        result.unsent = list(composed)
+        result._left(outgoing)
         return
     try:
-        for i, item in enumerate(composed):
+        for i, item in enumerate(outgoing):
             try:
                 some_refused = client.send_message(item.message)
             except smtplib.SMTPRecipientsRefused as refusal:
-                result.refused.append((item, _refused_words(refusal.recipients)))
+                result._refused(item, _refused_words(refusal.recipients))
                 continue
             except (smtplib.SMTPException, OSError) as error:
                 result.failure = _explain(error, smtp, connecting=False)
-                result.unsent = composed[i:]
+                result._left(outgoing[i:])
                 return
             try:
                 record(item)
             except SharedOutcomesError as error:
                 result.failure = (
-                    f"the mail server accepted the reminder to {item.reminder.partner.name}, but "
-                    f"it could not be recorded: {error.message} It may be sent again on the next "
-                    "run."
+                    f"the mail server accepted {item.about}, but it could not be recorded: "
+                    f"{error.message} It may be sent again on the next run."
                 )
-                result.sent.append(item)
-                result.unsent = composed[i + 1 :]
+                result._accepted(item)
+                result._left(outgoing[i + 1 :])
                 return
-            result.sent.append(item)
+            result._accepted(item)
             if some_refused:
-                result.partly_refused.append((item, _refused_words(some_refused)))
+                result._refused(item, _refused_words(some_refused), partly=True)
     finally:
         _close(client)
 
