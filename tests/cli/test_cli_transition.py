@@ -102,3 +102,30 @@ def test_a_transition_to_a_version_never_published_fails_the_check(
     result = run(env, "contracts", "check")
     assert result.exit_code == 1
     assert "accepts its previous version 1.5.0 until 2027-01-31" in " ".join(result.stdout.split())
+
+
+def test_in_the_window_the_previous_version_is_still_held_to_the_agreement(
+    env: dict[str, str],
+) -> None:
+    """An extract passing only 1.0.0 still carries a column its agreement does not share: the
+    second check applies data minimisation too, so it is refused, not loaded under 1.0.0."""
+    import yaml
+
+    home = Path(env["SHARED_OUTCOMES_HOME"])
+    _version_2(home, (datetime.now(UTC).date() + timedelta(days=30)).isoformat())
+    assert run(env, "contracts", "publish", "homelessness_cases").exit_code == 0
+    path = home / "data_contracts" / "agreements.yaml"
+    written = yaml.safe_load(path.read_text(encoding="utf-8"))
+    (cases,) = [a for a in written["agreements"] if a["id"] == "gm-homelessness-2015"]
+    (shared,) = [d for d in cases["datasets"] if d["dataset"] == "homelessness_cases"]
+    header = SAMPLE.read_text(encoding="utf-8").splitlines()[0].split(",")
+    shared["columns"] = [c for c in header if c != "household_type"]
+    path.write_text(yaml.safe_dump(written, sort_keys=False), encoding="utf-8")
+
+    result = run(env, "submit", SAMPLE, *BURY, "--json")
+
+    assert result.exit_code == 1, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["status"] == "rejected"
+    codes = {f["code"] for f in report["findings"]}
+    assert "column-not-in-agreement" in codes and "passed-previous-version" not in codes
