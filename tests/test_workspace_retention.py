@@ -214,3 +214,25 @@ def test_erasure_bad_input_is_refused_with_a_reason(ws: Workspace) -> None:
         ws.request_erasure(ADMIN, sid, "Data subject's erasure request")
     assert again.value.title == "Already erased"
     assert len(ws.warehouse.erasures()) == 1
+
+
+def test_values_cached_before_another_process_erased_them_are_dropped(ws: Workspace) -> None:
+    """This process computed figures (its cache holds March 2015's values, in memory and on
+    disk); another process erases the month: the next computation drops them from both."""
+    import polars as pl
+
+    from shared_outcomes.warehouse.erasure import Erasure
+
+    before = ws.figures(ADMIN, period="2015-03")
+    assert before.filter(pl.col("erased").list.len() > 0).height == 0
+    kept = sorted(ws.warehouse.db_path.parent.glob("*.measures/*.parquet"))
+    (march,) = ws.warehouse.submissions(period="2015-03", status="accepted")
+    assert any(march.submission_id in pl.read_parquet(f)["submission_id"] for f in kept)
+    ws.warehouse.erase(Erasure(march.submission_id, datetime.now(UTC), "elsewhere", "request",
+                               "erased by another process"))  # fmt: skip
+
+    after = ws.figures(ADMIN, period="2015-03")
+
+    assert after.filter(pl.col("erased").list.len() > 0).height > 0
+    for file in sorted(ws.warehouse.db_path.parent.glob("*.measures/*.parquet")):
+        assert march.submission_id not in pl.read_parquet(file)["submission_id"]

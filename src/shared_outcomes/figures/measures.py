@@ -20,6 +20,10 @@ is only a cache: entries carry the submission's token (id, file hash, load time)
 database cannot hit stale values, and the file's name carries a digest of this module's code
 (values kept by an earlier version are not read); a file that cannot be read or written is
 ignored.
+
+**Erased submissions.** Nothing derived from erased data may stay: the erasing process discards
+every kept file (`discard_kept`), and every computation drops, in memory and on disk, the
+values of submissions erased since it read them (by any process: `MeasureQueries.erased_ids`).
 """
 
 from __future__ import annotations
@@ -118,6 +122,19 @@ class _Cached:
             self.parts = [self.rows().filter(~pl.col("submission_id").is_in(gone.implode()))]
         return todo
 
+    def forget(self, erased: pl.Series) -> bool:
+        """Drop the values of erased submissions (called under the lock); whether any were
+        kept. Another process may have erased them since this one read them."""
+        if erased.len() == 0 or self.ids.height == 0:
+            return False
+        gone = pl.col("submission_id").is_in(erased.implode())
+        if not self.ids.select(gone.any()).item():
+            return False
+        self.ids = self.ids.filter(~gone)
+        self.parts = [self.rows().filter(~gone)]
+        self.seen = None
+        return True
+
     def add(self, ids: pl.DataFrame, rows: pl.DataFrame) -> None:
         """Keep these submissions' values (called under the lock; another thread may have
         added some of them meanwhile, and they must not count twice)."""
@@ -190,6 +207,8 @@ class MeasureReader:
         self.cache = _store_for(db_key)
         self.db_key = db_key
         self.tables = queries.tables()
+        #: Submissions erased (by any process): their values are never kept.
+        self.erased = pl.Series("submission_id", queries.erased_ids(), dtype=pl.Int64)
         self._done: dict[Measure, pl.DataFrame] = {}
         self._fetched: set[Measure] = set()  # prefetched in this computation
 
@@ -204,6 +223,9 @@ class MeasureReader:
             fingerprint = (needed.height, int(needed.hash_rows(seed=7).sum()))
             with _LOCK:
                 cached = [self._cached(m) for m in group]
+                for cache in cached:
+                    if cache.forget(self.erased):
+                        cache.save()
                 wanted = [c.missing(needed, fingerprint) for c in cached]
             todo = pl.concat(wanted, how="vertical").unique()
             self._fetched.update(group)

@@ -126,6 +126,11 @@ class MeasureQueries:
         sql, params = measures_sql(dataset, area_column, measures, ids)
         return self._con.execute(sql, params).pl().cast({"submission_id": pl.Int64})
 
+    def erased_ids(self) -> list[int]:
+        """The submissions erased so far (their data is gone; nothing derived may be kept)."""
+        rows = self._con.execute("SELECT submission_id FROM erasures").fetchall()
+        return [int(row[0]) for row in rows]
+
     def tables(self) -> set[str]:
         """The names of the tables and views in the database."""
         rows = self._con.execute("SELECT table_name FROM information_schema.tables").fetchall()
