@@ -72,6 +72,7 @@ def test_a_record_has_the_fields_design_md_fixes() -> None:
         "nil_returns": [],
         "missing": ["b"],
         "deadlines": {"b": "2020-02-12"},
+        "erased": {},
     }
     assert record["revised"] == {"from": 2, "to": round(28 / 13, 6)}
     assert record["contributions"] == [

@@ -64,6 +64,10 @@ def figure_records(frame: pl.DataFrame) -> list[dict[str, Any]]:
                     "nil_returns": row["nil_returns"],
                     "missing": row["missing"],
                     "deadlines": dict(zip(row["missing"], row["missing_due"], strict=True)),
+                    # Partners whose data for the month was erased: 'retention' or 'request'.
+                    "erased": dict(
+                        zip(row["erased"] or [], row["erased_under"] or [], strict=True)
+                    ),
                 },
                 "provisional": row["provisional"],
                 "withheld": row["withheld"],
@@ -111,6 +115,7 @@ def figures_csv(frame: pl.DataFrame, partner_names: Mapping[str, str]) -> str:
             for c in ("expected", "submitted", "nil_returns", "missing")
         ),
         pl.col("missing_due").list.join("; ").alias("missing_deadlines"),
+        pl.col("erased").list.join("; ").alias("erased"),
         "provisional",
         "withheld",
         "suppressed",
