@@ -248,10 +248,7 @@ def export_frame(
             .replace_strict(areas, default=pl.col("area_code"))
             .fill_null(WHOLE_PARTNERSHIP)
             .alias("area_name"),
-            *(
-                pl.col(c).list.join("; ")
-                for c in ("expected", "submitted", "nil_returns", "missing", "missing_due")
-            ),
+            *(pl.col(c).list.join("; ") for c in _LISTS),
             *(pl.col(c).round(decimals) for c in _VALUES),
             *(pl.col(c).round(COUNT_DECIMALS) for c in _COUNTS),
         )
@@ -260,6 +257,16 @@ def export_frame(
     )
 
 
+#: The coverage lists, joined as text in a download.
+_LISTS = (
+    "expected",
+    "submitted",
+    "nil_returns",
+    "missing",
+    "missing_due",
+    "erased",
+    "erased_under",
+)
 #: Columns in the unit of the outcome, and the sums behind them.
 _VALUES = ("value", "target", "change_month", "change_year", "revised_from", "revised_to")
 _COUNTS = ("numerator", "denominator")
