@@ -759,17 +759,10 @@ class Workspace(MeetingDesk):
     def reproduction_caveat(self, identity: Identity, as_at: datetime) -> str | None:
         """Why figures as at `as_at` can no longer be reproduced exactly (data known then was
         erased since), in words; None when nothing was."""
+        from shared_outcomes.present.states import reproduction_caveat
+
         self.require(identity, Action.VIEW_SHARED_FIGURES)
-        gone = self.warehouse.erased_since(as_at)
-        if not gone:
-            return None
-        rules = sorted({e.under for e in gone}, reverse=True)
-        count = f"{len(gone)} submission{'s' if len(gone) != 1 else ''}"
-        return (
-            f"These figures can no longer be reproduced exactly as they stood at "
-            f"{as_at:%d %b %Y %H:%M} UTC: the data of {count} known then was erased since "
-            f"({' and '.join(rules)}); the months concerned are marked 'data erased'."
-        )
+        return reproduction_caveat(as_at, self.warehouse.erased_since(as_at))
 
     def erasure_requests(self, identity: Identity) -> list[ErasureRequest]:
         """The erasures asked for and waiting for a second administrator."""

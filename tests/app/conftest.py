@@ -25,6 +25,7 @@ PAGE_FILES = {
     "Your returns": "app_pages/returns.py",
     "Standards": "app_pages/standards_catalogue.py",
     "Agreements": "app_pages/agreements.py",
+    "Your submissions": "app_pages/my_submissions.py",
 }
 
 

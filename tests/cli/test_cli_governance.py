@@ -89,6 +89,11 @@ def test_a_dry_run_lists_and_apply_erases_with_tombstones(env: dict[str, str]) -
     assert "Data erased under retention" in outcomes.stdout
     before = run(env, "outcomes", "--period", first["period"], "--as-at", "2018-01-01")
     assert "can no longer be reproduced exactly" in flat(before.stderr)
+    pack = Path(env["SHARED_OUTCOMES_DB"]).parent / "pack.html"
+    remade = run(env, "board-pack", "--out", str(pack), "--as-at", "2018-01-01")
+    assert remade.exit_code == 0, remade.stderr
+    assert "can no longer be reproduced exactly" in flat(remade.stderr)
+    assert "can no longer be reproduced exactly" in flat(pack.read_text(encoding="utf-8"))
     again = run(env, "retention", "--today", TODAY, "--as", "demo-admin", "--apply")
     assert "Erased 0 submissions" in flat(again.stdout)
 

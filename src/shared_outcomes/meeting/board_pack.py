@@ -116,6 +116,8 @@ class BoardPack:
     changed_since_sign_off: Table | None
     problems: tuple[ProblemSection, ...]
     comments: tuple[CommentLine, ...]
+    #: Why these figures can no longer be remade exactly (data erased since `as_at`), if so.
+    caveat: str | None = None
 
     @property
     def month(self) -> str:
@@ -210,6 +212,7 @@ def build_pack(
     comments: Sequence[Comment],
     sign_off: str | None,
     changed_since_sign_off: pl.DataFrame | None,
+    caveat: str | None = None,
 ) -> BoardPack:
     """The pack for `period` from `figures` (as at `as_at`, suppressed) and `before` (as at the
     end of `since`); `definitions` are the outcomes shown, in order."""
@@ -251,6 +254,7 @@ def build_pack(
         ),
         problems=tuple(ProblemSection(t, tuple(s)) for t, s in sections.items()),
         comments=tuple(lines),
+        caveat=caveat,
     )
 
 

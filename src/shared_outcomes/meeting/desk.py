@@ -427,6 +427,7 @@ class MeetingDesk(AuditedAccess):
         from shared_outcomes.meeting.board_pack import build_pack, chosen_definitions, pack_period
         from shared_outcomes.meeting.pack_document import PackFile, check_format, month_before
         from shared_outcomes.meeting.pack_document import render as render_pack
+        from shared_outcomes.present.states import reproduction_caveat
 
         kind = check_format(file_format)
         self.require(identity, Action.DOWNLOAD_FIGURES, detail={"what": "board pack"})
@@ -457,6 +458,7 @@ class MeetingDesk(AuditedAccess):
             period=month, as_at=moment, made_at=made_at, made_by=identity.label, since=since,
             newest_submission_id=self.warehouse.newest_submission_id(moment), comments=notes,
             sign_off=signed[0].words if signed else None, changed_since_sign_off=changed,
+            caveat=reproduction_caveat(moment, self.warehouse.erased_since(moment)),
         )  # fmt: skip
         content = render_pack(pack, kind, progress)
         made = PackFile(content, pack, kind)

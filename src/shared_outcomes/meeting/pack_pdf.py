@@ -70,6 +70,7 @@ def pack_data(pack: BoardPack) -> dict[str, Any]:
         "as_at_full": timestamp_words(pack.state.as_at, seconds=True),
         "remake": "shared-outcomes board-pack " + pack.remake,
         "state_words": pack.state.words,
+        "caveat": pack.caveat,
         "digest": pack.state.figures_digest,
         "sign_off": pack.sign_off,
         "suppression_words": SUPPRESSION_WORDS,

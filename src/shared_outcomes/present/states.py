@@ -17,12 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import polars as pl
 
 from shared_outcomes.period import Period
 from shared_outcomes.present.views import format_value
+from shared_outcomes.warehouse.erasure import Erasure
 
 SUPPRESSED = "suppressed: small number"
 WITHHELD = "withheld until every partner has submitted"
@@ -196,3 +198,18 @@ def trend_points(
         columns = {"area": [area] * rows.height, **columns}
         schema = {"area": pl.String, **schema}
     return pl.DataFrame(columns, schema=schema)
+
+
+def reproduction_caveat(as_at: datetime, erased: Sequence[Erasure]) -> str | None:
+    """Why figures as at `as_at` can no longer be made exactly as they were: the data of
+    submissions known then was `erased` since (each an erasure made after `as_at`); None when
+    nothing was."""
+    if not erased:
+        return None
+    rules = sorted({e.under for e in erased}, reverse=True)
+    count = f"{len(erased)} submission{'s' if len(erased) != 1 else ''}"
+    return (
+        f"These figures can no longer be reproduced exactly as they stood at "
+        f"{as_at:%d %b %Y %H:%M} UTC: the data of {count} known then was erased since "
+        f"({' and '.join(rules)}); the months concerned are marked 'data erased'."
+    )

@@ -183,6 +183,7 @@ HIDDEN_STYLES: dict[str, RagStyle] = {
     "suppressed": RagStyle("Suppressed: small number", "⊘", "#BBBBBB"),
     "withheld": RagStyle("Withheld: partners missing", "…", "#DDDDDD"),
     "missing": RagStyle("Not yet submitted", "…", "#EEEEEE"),
+    "erased": RagStyle("Data erased", "⌫", "#DDDDDD"),
 }
 
 #: Decimal places a download keeps, by unit: the precision the figure means (no float noise).
@@ -197,8 +198,8 @@ EXPORT_ROUNDING = (
 
 
 def hidden_style(state: str) -> RagStyle:
-    """The style of a figure with no number (`suppressed`, `withheld`, or `missing`: not yet
-    submitted) in place of its RAG status."""
+    """The style of a figure with no number (`suppressed`, `withheld`, `erased`, or `missing`:
+    not yet submitted) in place of its RAG status."""
     return HIDDEN_STYLES[state]
 
 
