@@ -248,7 +248,7 @@ def export_frame(
             .replace_strict(areas, default=pl.col("area_code"))
             .fill_null(WHOLE_PARTNERSHIP)
             .alias("area_name"),
-            *(pl.col(c).list.join("; ") for c in _LISTS),
+            *(pl.col(c).list.join("; ") for c in _LISTS if c in mine.columns),
             *(pl.col(c).round(decimals) for c in _VALUES),
             *(pl.col(c).round(COUNT_DECIMALS) for c in _COUNTS),
         )
