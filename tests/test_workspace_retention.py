@@ -16,7 +16,7 @@ from support import ROOT
 from shared_outcomes.access.roles import SYSTEM, Identity, Role
 from shared_outcomes.errors import AccessDenied, UsageError
 from shared_outcomes.figures.obligations import State
-from shared_outcomes.jobs.retention import apply_retention, kept_until, retention_plan
+from shared_outcomes.jobs.retention import apply_retention, retention_plan
 from shared_outcomes.present import views
 from shared_outcomes.present.states import figure_state
 from shared_outcomes.settings import load_settings
@@ -26,6 +26,7 @@ EXTRACTS = ROOT / "sample_data" / "extracts" / "bolton_council"
 CASES = "homelessness_cases"
 BOLTON = "bolton_council"
 TODAY = date(2026, 6, 15)  # 2015's months are past the 120 months; 2017's are not
+SENT = date(2017, 4, 20)
 ADMIN = Identity("admin-a", "Ada Admin", Role.ADMIN)
 OTHER_ADMIN = Identity("admin-b", "Bea Admin", Role.ADMIN)
 ANALYST = Identity("analyst", "Ann Analyst", Role.ANALYST)
@@ -38,6 +39,8 @@ def ws(tmp_path: Path) -> Workspace:
     home = tmp_path / "home"
     shutil.copytree(ROOT / "data_contracts", home / "data_contracts")
     workspace = Workspace.open(load_settings(db=tmp_path / "w.duckdb", root=home))
+    today = workspace._today
+    workspace._today = lambda: SENT  # sent in 2017, when 2015 was well within retention
     march = (EXTRACTS / f"{CASES}_2015-03.csv").read_bytes()
     rejected = workspace.submit(
         SYSTEM, b"not,the,columns\n1,2,3\n", dataset=CASES, partner=BOLTON, period="2015-03",
@@ -50,6 +53,7 @@ def ws(tmp_path: Path) -> Workspace:
         assert stored.status == "loaded"
     later = EXTRACTS / f"{CASES}_2017-03.csv"
     assert workspace.submit(SYSTEM, later, dataset=CASES, partner=BOLTON, period="2017-03").accepted
+    workspace._today = today
     return workspace
 
 
@@ -64,7 +68,7 @@ def test_a_dry_run_lists_every_version_past_retention_and_erases_nothing(ws: Wor
     ]  # fmt: skip
     first = plan.expired[0]
     assert (first.agreement_id, first.retention_months) == ("gm-homelessness-2015", 120)
-    assert first.expired_on == kept_until("2015-03", 120) == date(2025, 4, 1)
+    assert first.expired_on == date(2025, 4, 1)  # 120 months after the end of March 2015
     assert plan.no_rule == [] and plan.enforced
     assert [s.status for s in ws.warehouse.submissions()].count("erased") == 0
     # The last day kept, and the first past it.

@@ -32,6 +32,7 @@ from pydantic import Field
 from shared_outcomes.config.problems import StrictModel, did_you_mean, explain, field_names
 from shared_outcomes.config.yaml_files import read_yaml_mapping
 from shared_outcomes.errors import ConfigError, DefinitionError
+from shared_outcomes.period import Period
 
 AGREEMENTS_FILE = "agreements.yaml"
 
@@ -99,6 +100,12 @@ class CoveredDataset:
     dataset: str
     columns: tuple[str, ...]  # every column shared (a file's "all" resolved)
     retention_months: int
+
+    def kept_until(self, period: str) -> date:
+        """The first day past retention of data about `period` ('YYYY-MM'), kept
+        `retention_months` after the end of that month (March 2016 under 120 months: 1 April
+        2026)."""
+        return Period.parse(period).shifted(self.retention_months + 1).first_day
 
 
 @dataclass(frozen=True)

@@ -64,11 +64,6 @@ class RetentionPlan:
     enforced: bool
 
 
-def kept_until(period: str, months: int) -> date:
-    """The first day past retention of data about `period` kept `months` after its end."""
-    return Period.parse(period).shifted(months + 1).first_day
-
-
 def plan_retention(
     submissions: Iterable[Submission], agreements: Agreements, today: date
 ) -> RetentionPlan:
@@ -86,7 +81,7 @@ def plan_retention(
         if agreement is None or covered is None:
             no_rule.append(sub)
             continue
-        until = kept_until(sub.period, covered.retention_months)
+        until = covered.kept_until(sub.period)
         if until <= today:
             expired.append(Expired(sub, agreement.id, covered.retention_months, until))
     return RetentionPlan(today, expired, no_rule, agreements.enforced)
