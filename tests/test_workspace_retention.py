@@ -240,3 +240,14 @@ def test_values_cached_before_another_process_erased_them_are_dropped(ws: Worksp
     assert after.filter(pl.col("erased").list.len() > 0).height > 0
     for file in sorted(ws.warehouse.db_path.parent.glob("*.measures/*.parquet")):
         assert march.submission_id not in pl.read_parquet(file)["submission_id"]
+
+
+def test_retention_overtaking_a_request_closes_it(ws: Workspace) -> None:
+    (march,) = ws.warehouse.submissions(period="2015-03", status="accepted")
+    ws.request_erasure(ADMIN, march.submission_id, "Data subject's erasure request")
+    apply_retention(ws, ADMIN, today=TODAY)
+    assert ws.erasure_requests(ADMIN) == []
+    (record,) = ws.warehouse.erasures([march.submission_id])
+    assert record.rule == "retention"
+    with pytest.raises(UsageError, match="already erased"):
+        ws.confirm_erasure(OTHER_ADMIN, march.submission_id)

@@ -751,7 +751,7 @@ class Workspace(MeetingDesk):
                 submission_id, datetime.now(UTC), identity.user_id, "request", request.reason,
                 request.requested_by, request.requested_at,
             ),
-            request=request, audit=self._erasure_audit(identity, detail),
+            audit=self._erasure_audit(identity, detail),
         )  # fmt: skip
         discard_kept(self.warehouse.db_path)
         return tomb

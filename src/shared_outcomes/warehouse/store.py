@@ -780,20 +780,19 @@ class Warehouse:
         self,
         record: Erasure,
         *,
-        request: ErasureRequest | None = None,
         audit: Callable[[Submission], AuditRow] | None = None,
     ) -> Submission:
         """Erase one submission in one transaction, keeping its tombstone; return the tombstone.
 
         In the transaction: the register row becomes the tombstone (status 'erased'; its
         report, file name and note emptied), its aggregates and its row-file entry are
-        deleted, `record` says when, by whom and under which rule, the request it carries out
-        (if any) is closed, its audit entry (`audit`, made from the submission) is written,
-        and the dataset's views are rebuilt without it. Only after the
-        commit are the row file and the raw file (unless another submission still has the same
-        bytes) removed: a crash before the commit leaves the submission whole, a crash after it
-        leaves files that the next writing open of the database removes. Nothing is deleted
-        without its tombstone.
+        deleted, `record` says when, by whom and under which rule, a request waiting for it is
+        closed (carried out, or overtaken by retention), its audit entry (`audit`, made from
+        the submission) is written, and the dataset's views are rebuilt without it. Only after
+        the commit are the row file and the raw file (unless another submission still has the
+        same bytes) removed: a crash before the commit leaves the submission whole, a crash
+        after it leaves files that the next writing open of the database removes. Nothing is
+        deleted without its tombstone.
         """
         sid = record.submission_id
         with self._store.connect(write=True) as con:
@@ -824,7 +823,12 @@ class Warehouse:
                     ).fetchall()
                 ]
                 layout = self.layouts.get(found.dataset)
-                if layout is not None:
+                # The aggregates go even when the dataset's contract has gone since.
+                aggregated = con.execute(
+                    "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                    ["agg_" + found.dataset],
+                ).fetchone()
+                if aggregated is not None and int(aggregated[0]) > 0:
                     con.execute(
                         f"DELETE FROM {quote_ident('agg_' + found.dataset)} "  # noqa: S608 - quoted
                         "WHERE submission_id = ?",
@@ -833,8 +837,7 @@ class Warehouse:
                 erasure.insert_erasure(con, record)
                 if audit is not None:
                     warehouse_audit.append(con, audit(found))
-                if request is not None:
-                    erasure.delete_request(con, sid)
+                erasure.delete_request(con, sid)  # carried out, or overtaken by retention
                 if layout is not None:
                     layout.rebuild_views(con, self.row_files.root)
                 shared = con.execute(
