@@ -49,6 +49,7 @@ sys.path.insert(0, str(BENCH))
 import bench_contract_impact  # noqa: E402
 import bench_errors_workbook  # noqa: E402
 import bench_load  # noqa: E402
+import bench_retention  # noqa: E402
 import bench_validation  # noqa: E402
 import bench_workbook  # noqa: E402
 from scale import RESULTS, aggregated_rows, scaled_home  # noqa: E402
@@ -508,16 +509,32 @@ def bench_contract_impact_(runs: int, summary: Summary) -> None:
                 bench_contract_impact.TARGET_SECONDS, " s")  # fmt: skip
 
 
+def bench_retention_(today: str, runs: int, summary: Summary) -> None:
+    """10. Retention applied to the sample partnership."""
+    out = child([str(BENCH / "bench_retention.py"), str(sample_database()), str(runs), today],
+                "retention")  # fmt: skip
+    wall = statistics.median(out["seconds"])
+    each = wall / max(out["erased"], 1)
+    table(
+        f"10. Retention applied to the sample partnership as on {today}; medians of {runs}",
+        ["", "wall s", "erased", "s per submission"],
+        [["jobs.retention.apply_retention", f"{wall:.2f}", str(out["erased"]), f"{each:.3f}"]],
+    )
+    summary.add("retention", f"{out['erased']} sample submissions erased, each", each,
+                bench_retention.TARGET_SECONDS_EACH, " s")  # fmt: skip
+
+
 SIZES: dict[str, dict[str, Any]] = {
     "full": {"check": 1_000_000, "load": 1_000_000, "outcomes": [1_000_000, 10_000_000,
              50_000_000], "months": 60, "pages": 10_000_000, "browser": 1_000_000,
-             "errors-workbook": 100_000, "workbook-check": 100_000, "runs": 5},
+             "errors-workbook": 100_000, "workbook-check": 100_000, "retention": "2026-12-02",
+             "runs": 5},
     "quick": {"check": 20_000, "load": 20_000, "outcomes": [20_000, 100_000], "months": 6,
               "pages": 100_000, "browser": 5_000, "errors-workbook": 5_000,
-              "workbook-check": 5_000, "runs": 1},
+              "workbook-check": 5_000, "retention": "2020-06-01", "runs": 1},
 }  # fmt: skip
 BENCHMARKS = ("check", "load", "outcomes", "pages", "browser", "board-pack", "errors-workbook",
-              "workbook-check", "contract-impact")  # fmt: skip
+              "workbook-check", "contract-impact", "retention")  # fmt: skip
 
 
 def main() -> None:
@@ -541,6 +558,7 @@ def main() -> None:
         "errors-workbook": lambda: bench_errors_workbook_(sizes["errors-workbook"], runs, summary),
         "workbook-check": lambda: bench_workbook_check(sizes["workbook-check"], runs, summary),
         "contract-impact": lambda: bench_contract_impact_(runs, summary),
+        "retention": lambda: bench_retention_(sizes["retention"], runs, summary),
     }
     for name in BENCHMARKS:
         if name in args.only:

@@ -20,6 +20,7 @@ TABLES = [
     "## 7. The errors workbook",
     "## 8. Checking an Excel workbook",
     "## 9. The impact of a proposed contract",
+    "## 10. Retention applied to the sample partnership",
     "## Summary",
 ]
 
