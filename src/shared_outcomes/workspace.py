@@ -704,9 +704,8 @@ class Workspace(MeetingDesk):
                 "can keep (e.g. 'data subject's erasure request, ref. DSR-2026-014').",
                 title="No reason given",
             )
-        if self.warehouse.erasure_request(submission_id) is not None:
-            waiting = self.warehouse.erasure_request(submission_id)
-            assert waiting is not None
+        waiting = self.warehouse.erasure_request(submission_id)
+        if waiting is not None:
             raise UsageError(
                 f"the erasure of submission #{submission_id} was already asked for by "
                 f"{waiting.requested_by} on {waiting.requested_at:%d %b %Y %H:%M} UTC; it "
