@@ -64,7 +64,8 @@ FIGURE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "revised_to": pl.Float64,
     "contributions": pl.List(CONTRIBUTION),
 }
-_LISTS = (
+#: The coverage lists of a figure (partner ids, and the due dates and erasure rules beside them).
+COVERAGE_LISTS = (
     "expected",
     "submitted",
     "nil_returns",
@@ -206,7 +207,7 @@ def finish_figures(
         listed, on=_KEYS, how="left", maintain_order="left"
     )
     frame = keys.names_back(frame).with_columns(
-        pl.col(c).fill_null(pl.lit([], pl.List(pl.String))) for c in _LISTS
+        pl.col(c).fill_null(pl.lit([], pl.List(pl.String))) for c in COVERAGE_LISTS
     )
     return frame.select(list(FIGURE_SCHEMA))
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from shared_outcomes.config.definitions import OutcomeDefinition
+from shared_outcomes.figures.figure_rules import COVERAGE_LISTS
 from shared_outcomes.present.charts import WHOLE_PARTNERSHIP
 from shared_outcomes.present.picture import month_label
 from shared_outcomes.present.states import figure_state, trend_points, with_states
@@ -248,7 +249,7 @@ def export_frame(
             .replace_strict(areas, default=pl.col("area_code"))
             .fill_null(WHOLE_PARTNERSHIP)
             .alias("area_name"),
-            *(pl.col(c).list.join("; ") for c in _LISTS if c in mine.columns),
+            *(pl.col(c).list.join("; ") for c in COVERAGE_LISTS if c in mine.columns),
             *(pl.col(c).round(decimals) for c in _VALUES),
             *(pl.col(c).round(COUNT_DECIMALS) for c in _COUNTS),
         )
@@ -257,16 +258,6 @@ def export_frame(
     )
 
 
-#: The coverage lists, joined as text in a download.
-_LISTS = (
-    "expected",
-    "submitted",
-    "nil_returns",
-    "missing",
-    "missing_due",
-    "erased",
-    "erased_under",
-)
 #: Columns in the unit of the outcome, and the sums behind them.
 _VALUES = ("value", "target", "change_month", "change_year", "revised_from", "revised_to")
 _COUNTS = ("numerator", "denominator")
