@@ -1,8 +1,8 @@
 """Helpers the app tests and the browser tests share, with no browser in them.
 
 The sample partnership's good and bad extracts, the sample database, a partner's text that looks
-like Markdown, and what escaped Markdown shows. `tests/conftest.py` puts this folder on
-`sys.path`, so every test module imports it as `support`.
+like Markdown, what escaped Markdown shows, and a command run in-process. `tests/conftest.py`
+puts this folder on `sys.path`, so every test module imports it as `support`.
 """
 
 from __future__ import annotations
@@ -10,6 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typer.testing import Result
+
+    from shared_outcomes.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -115,3 +121,30 @@ def shown(markdown: str) -> str:
     """What a Markdown source renders as when it only holds escaped text: the backslashes before
     punctuation and the invisible word joiners that break autolinks go."""
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def run_cli(env: dict[str, str], *args: str) -> Result:
+    """`shared-outcomes ARGS` in-process with `env`; never a traceback, whatever it exits."""
+    from typer.testing import CliRunner
+
+    from shared_outcomes.cli import app
+
+    result = CliRunner().invoke(app, list(args), env=env)
+    assert "Traceback" not in result.output + result.stderr
+    return result
+
+
+def flat(text: str) -> str:
+    """`text` with every run of whitespace one space (a terminal wraps long lines)."""
+    return " ".join(text.split())
+
+
+def workspace_of(env: dict[str, str]) -> Workspace:
+    """The workspace over the database a command run with `env` uses."""
+    from shared_outcomes.settings import load_settings
+    from shared_outcomes.workspace import Workspace
+
+    return Workspace.open(load_settings(db=Path(env["SHARED_OUTCOMES_DB"]), root=ROOT))

@@ -9,13 +9,11 @@ import json
 from pathlib import Path
 
 import pytest
-from support import ROOT, demo_cli_env
-from typer.testing import CliRunner, Result
+from support import demo_cli_env, flat
+from support import run_cli as run
+from support import workspace_of as workspace
 
 from shared_outcomes.access.roles import SYSTEM
-from shared_outcomes.cli import app
-from shared_outcomes.settings import load_settings
-from shared_outcomes.workspace import Workspace
 
 pytestmark = pytest.mark.slow
 
@@ -43,20 +41,6 @@ def two_admins(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     users = tmp_path / "users.yaml"
     users.write_text(USERS, encoding="utf-8")
     return env | {"SHARED_OUTCOMES_USERS": str(users)}
-
-
-def run(env: dict[str, str], *args: str) -> Result:
-    result = CliRunner().invoke(app, list(args), env=env)
-    assert "Traceback" not in result.output + result.stderr
-    return result
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-def workspace(env: dict[str, str]) -> Workspace:
-    return Workspace.open(load_settings(db=Path(env["SHARED_OUTCOMES_DB"]), root=ROOT))
 
 
 def test_a_dry_run_lists_and_apply_erases_with_tombstones(env: dict[str, str]) -> None:

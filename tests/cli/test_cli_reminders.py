@@ -13,13 +13,11 @@ from pathlib import Path
 import duckdb
 import pytest
 from smtp_server import MailServer, Received, closed_port, smtp_env
-from support import ROOT, demo_cli_env
-from typer.testing import CliRunner, Result
+from support import ROOT, demo_cli_env, flat
+from support import run_cli as run
+from support import workspace_of as workspace
 
 from shared_outcomes.access.roles import SYSTEM
-from shared_outcomes.cli import app
-from shared_outcomes.settings import load_settings
-from shared_outcomes.workspace import Workspace
 
 pytestmark = pytest.mark.slow
 
@@ -44,20 +42,6 @@ def env(demo_db: Path, tmp_path: Path) -> dict[str, str]:
 def server() -> Iterator[MailServer]:
     with MailServer() as running:
         yield running
-
-
-def run(env: dict[str, str], *args: str) -> Result:
-    result = CliRunner().invoke(app, list(args), env=env)
-    assert "Traceback" not in result.output + result.stderr
-    return result
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-def workspace(env: dict[str, str]) -> Workspace:
-    return Workspace.open(load_settings(db=Path(env["SHARED_OUTCOMES_DB"]), root=ROOT))
 
 
 def by_partner(received: list[Received]) -> dict[str, Received]:

@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from shared_outcomes.config.contracts import Contract, load_contract
+from shared_outcomes.config.contracts import Contract
 from shared_outcomes.errors import WarehouseBusy
 from shared_outcomes.warehouse.store import NewSubmission, Warehouse
 
@@ -50,11 +50,6 @@ for i in range(loads):
     ))
     print("committed", i, flush=True)
 """
-
-
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    return load_contract(FIXTURE)
 
 
 def frame_of(rows: int, value: int) -> pl.DataFrame:

@@ -6,28 +6,15 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import polars as pl
 import pytest
 
-from shared_outcomes.config.contracts import Contract, load_contract
+from shared_outcomes.config.contracts import Contract
 from shared_outcomes.errors import UsageError
 from shared_outcomes.warehouse.audit_log import AuditRow
 from shared_outcomes.warehouse.erasure import Erasure
 from shared_outcomes.warehouse.store import NewSubmission, Submission, Warehouse
-
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "warehouse"
-
-
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    return load_contract(FIXTURES / "visits.odcs.yaml")
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path, contract: Contract) -> Warehouse:
-    return Warehouse.open(tmp_path / "db" / "test.duckdb", {"visits": contract})
 
 
 def visits_frame() -> pl.DataFrame:

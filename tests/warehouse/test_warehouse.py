@@ -11,22 +11,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from shared_outcomes.config.contracts import Contract, load_contract
+from shared_outcomes.config.contracts import Contract
 from shared_outcomes.errors import WarehouseError
 from shared_outcomes.warehouse.schema import SCHEMA_VERSION, DatasetLayout
 from shared_outcomes.warehouse.store import NewSubmission, StoreResult, Warehouse
-
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "warehouse"
-
-
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    return load_contract(FIXTURES / "visits.odcs.yaml")
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path, contract: Contract) -> Warehouse:
-    return Warehouse.open(tmp_path / "db" / "test.duckdb", {"visits": contract})
 
 
 def visits_frame(*, phone: int = 5, month: str = "2016-03") -> pl.DataFrame:

@@ -1,0 +1,22 @@
+"""The warehouse tests' fixtures: the `visits` fixture contract and a fresh warehouse of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shared_outcomes.config.contracts import Contract, load_contract
+from shared_outcomes.warehouse.store import Warehouse
+
+VISITS = Path(__file__).parents[1] / "fixtures" / "warehouse" / "visits.odcs.yaml"
+
+
+@pytest.fixture(scope="session")
+def contract() -> Contract:
+    return load_contract(VISITS)
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path, contract: Contract) -> Warehouse:
+    return Warehouse.open(tmp_path / "db" / "test.duckdb", {"visits": contract})
