@@ -15,6 +15,7 @@ import altair as alt
 import polars as pl
 
 from shared_outcomes.period import first_days
+from shared_outcomes.present.states import ERASED_MARKS
 
 WHOLE_PARTNERSHIP = "Whole partnership"
 
@@ -57,8 +58,7 @@ STATE_SHAPES = {
     "Provisional": "triangle-up",
     "Complete · revised": "diamond",
     "Provisional · revised": "diamond",
-    "Data erased under retention": "square",
-    "Data erased on request": "square",
+    **dict.fromkeys(ERASED_MARKS.values(), "square"),
 }
 #: Grey for what cannot be shown (a suppressed or withheld figure), everywhere.
 HIDDEN_COLOUR = "#BBBBBB"

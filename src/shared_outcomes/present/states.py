@@ -24,7 +24,7 @@ import polars as pl
 
 from shared_outcomes.period import Period
 from shared_outcomes.present.views import format_value
-from shared_outcomes.warehouse.erasure import Erasure
+from shared_outcomes.warehouse.erasure import RULE_WORDS, Erasure
 
 SUPPRESSED = "suppressed: small number"
 WITHHELD = "withheld until every partner has submitted"
@@ -38,10 +38,7 @@ MARKS = {
     "complete": "Complete",
 }
 #: How an erased figure's mark says why, by the erasure's rule.
-ERASED_MARKS = {
-    "retention": "Data erased under retention",
-    "request": "Data erased on request",
-}
+ERASED_MARKS = {rule: f"Data erased {words}" for rule, words in RULE_WORDS.items()}
 
 
 @dataclass(frozen=True)
@@ -149,7 +146,7 @@ def figure_state(
         state, shown = "withheld", WITHHELD
     elif erased:
         state = "erased"
-        gone = "data erased under retention" if rule == "retention" else "data erased on request"
+        gone = ERASED_MARKS[rule or "retention"].lower()
         shown = gone if row["value"] is None else format_value(row["value"], unit)
     else:
         state = "provisional" if row["missing"] else "complete"

@@ -22,6 +22,8 @@ import duckdb
 from shared_outcomes.warehouse.measure_queries import utc_naive
 
 Rule = Literal["retention", "request"]
+#: Each rule in words, as tombstones, figures' marks and caveats say it.
+RULE_WORDS: dict[str, str] = {"retention": "under retention", "request": "on request"}
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Erasure:
     @property
     def under(self) -> str:
         """'under retention' or 'on request', as a figure's mark says it."""
-        return "under retention" if self.rule == "retention" else "on request"
+        return RULE_WORDS[self.rule]
 
 
 @dataclass(frozen=True)
