@@ -13,6 +13,8 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from shared_outcomes.warehouse.schema import next_id
+
 
 @dataclass(frozen=True)
 class AuditRow:
@@ -42,10 +44,10 @@ class AuditFilter:
 
 def append(con: duckdb.DuckDBPyConnection, row: AuditRow) -> None:
     con.execute(
-        'INSERT INTO audit_log ("at", user_id, role, action, partner, dataset, detail, outcome) '
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [row.at, row.user_id, row.role, row.action, row.partner, row.dataset, row.detail_json,
-         row.outcome],
+        'INSERT INTO audit_log (id, "at", user_id, role, action, partner, dataset, detail, '
+        "outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [next_id(con, "audit_log", "id"), row.at, row.user_id, row.role, row.action, row.partner,
+         row.dataset, row.detail_json, row.outcome],
     )  # fmt: skip
 
 

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import duckdb
 
 from shared_outcomes.warehouse.measure_queries import utc_naive
+from shared_outcomes.warehouse.schema import next_id
 
 EventKind = Literal["added", "edited", "hidden"]
 
@@ -120,15 +121,13 @@ def insert_comment(
     moment = utc_naive(at)
     con.begin()
     try:
-        row = con.execute(
-            "INSERT INTO comments (outcome, area_code, period, submission_id, author_id, "
-            "author_name, author_role, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-            "RETURNING comment_id",
-            [outcome, area_code, period, submission_id, author_id, author_name, author_role,
-             moment],
-        ).fetchone()  # fmt: skip
-        assert row is not None  # RETURNING always yields the inserted row
-        comment_id = int(row[0])
+        comment_id = next_id(con, "comments", "comment_id")
+        con.execute(
+            "INSERT INTO comments (comment_id, outcome, area_code, period, submission_id, "
+            "author_id, author_name, author_role, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [comment_id, outcome, area_code, period, submission_id, author_id, author_name,
+             author_role, moment],
+        )  # fmt: skip
         _insert_event(con, comment_id, 1, "added", text, None, author_id, author_name, moment)
     except BaseException:
         con.rollback()
@@ -269,9 +268,7 @@ _SIGN_OFF_COLUMNS = (
     "figures_digest"
 )
 _INSERT_SIGN_OFF = (
-    "INSERT INTO sign_offs (period, signed_by, signed_name, role, signed_at, "  # noqa: S608 - fixed names
-    "newest_submission_id, figures_digest) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING "
-    + _SIGN_OFF_COLUMNS
+    "INSERT INTO sign_offs (" + _SIGN_OFF_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 - fixed names
 )
 
 
@@ -286,12 +283,11 @@ def insert_sign_off(
     newest_submission_id: int | None,
     figures_digest: str,
 ) -> SignOffRecord:
-    row = con.execute(
-        _INSERT_SIGN_OFF,
-        [period, signed_by, signed_name, role, utc_naive(signed_at), newest_submission_id,
-         figures_digest],
-    ).fetchone()  # fmt: skip
-    assert row is not None  # RETURNING always yields the inserted row
+    row = (
+        next_id(con, "sign_offs", "sign_off_id"), period, signed_by, signed_name, role,
+        utc_naive(signed_at), newest_submission_id, figures_digest,
+    )  # fmt: skip
+    con.execute(_INSERT_SIGN_OFF, row)
     return _sign_off(row)
 
 
@@ -325,8 +321,7 @@ _PACK_COLUMNS = (
     "pack_id, made_at, made_by, period, as_at, since, newest_submission_id, figures_digest, format"
 )
 _INSERT_BOARD_PACK = (
-    "INSERT INTO board_packs (made_at, made_by, period, as_at, since, newest_submission_id, "  # noqa: S608 - fixed names
-    "figures_digest, format) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + _PACK_COLUMNS
+    "INSERT INTO board_packs (" + _PACK_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 - fixed names
 )
 
 
@@ -342,12 +337,11 @@ def insert_board_pack(
     figures_digest: str,
     file_format: str,
 ) -> BoardPackRecord:
-    row = con.execute(
-        _INSERT_BOARD_PACK,
-        [utc_naive(made_at), made_by, period, utc_naive(as_at), since, newest_submission_id,
-         figures_digest, file_format],
-    ).fetchone()  # fmt: skip
-    assert row is not None  # RETURNING always yields the inserted row
+    row = (
+        next_id(con, "board_packs", "pack_id"), utc_naive(made_at), made_by, period,
+        utc_naive(as_at), since, newest_submission_id, figures_digest, file_format,
+    )  # fmt: skip
+    con.execute(_INSERT_BOARD_PACK, row)
     return _board_pack(row)
 
 

@@ -64,8 +64,7 @@ def _sent(row: Sequence[Any]) -> SentReminder:
 
 _PAUSE_COLUMNS = "partner_id, paused_until, paused_by, paused_at, reason"
 _INSERT_PAUSE = (
-    "INSERT INTO reminder_pauses (" + _PAUSE_COLUMNS + ") VALUES (?, ?, ?, ?, ?) "  # noqa: S608 - fixed names
-    "RETURNING " + _PAUSE_COLUMNS
+    "INSERT INTO reminder_pauses (" + _PAUSE_COLUMNS + ") VALUES (?, ?, ?, ?, ?)"  # noqa: S608 - fixed names
 )
 
 
@@ -79,11 +78,8 @@ def insert_pause(
     reason: str | None,
 ) -> ReminderPause:
     """Append a pause (the partner's latest, so the one in force)."""
-    row = con.execute(
-        _INSERT_PAUSE,
-        [partner, until, paused_by, utc_naive(paused_at), reason],
-    ).fetchone()
-    assert row is not None  # RETURNING always yields the inserted row
+    row = (partner, until, paused_by, utc_naive(paused_at), reason)
+    con.execute(_INSERT_PAUSE, row)
     return _pause(row)
 
 
@@ -106,8 +102,9 @@ def select_current_pauses(
 
 _SENT_COLUMNS = "partner_id, dataset, period, stage, recipients, sent_at"
 _INSERT_SENT = (
-    "INSERT INTO reminders_sent (" + _SENT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?) "  # noqa: S608 - fixed names
-    "ON CONFLICT DO NOTHING"
+    "INSERT INTO reminders_sent (" + _SENT_COLUMNS + ") SELECT $1, $2, $3, $4, $5, $6 "  # noqa: S608 - fixed names
+    "WHERE NOT EXISTS (SELECT 1 FROM reminders_sent WHERE partner_id = $1 AND dataset = $2 "
+    "AND period = $3 AND stage = $4)"
 )
 
 
@@ -157,8 +154,9 @@ class SentReview:
 
 _REVIEW_COLUMNS = "agreement_id, review_date, partner_id, recipients, sent_at"
 _INSERT_REVIEW = (
-    "INSERT INTO agreement_reviews_sent (" + _REVIEW_COLUMNS + ") VALUES (?, ?, ?, ?, ?) "  # noqa: S608 - fixed names
-    "ON CONFLICT DO NOTHING"
+    "INSERT INTO agreement_reviews_sent (" + _REVIEW_COLUMNS + ") SELECT $1, $2, $3, $4, $5 "  # noqa: S608 - fixed names
+    "WHERE NOT EXISTS (SELECT 1 FROM agreement_reviews_sent WHERE agreement_id = $1 "
+    "AND review_date = $2 AND partner_id = $3)"
 )
 
 

@@ -106,8 +106,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             # This database's identity: the folders beside it are marked with it (`archive`).
             "CREATE TABLE IF NOT EXISTS warehouse_meta (key VARCHAR PRIMARY KEY, "
             "value VARCHAR NOT NULL)",
-            "INSERT INTO warehouse_meta VALUES ('warehouse_id', CAST(uuid() AS VARCHAR)) "
-            "ON CONFLICT DO NOTHING",
+            "INSERT INTO warehouse_meta SELECT 'warehouse_id', CAST(uuid() AS VARCHAR) "
+            "WHERE NOT EXISTS (SELECT 1 FROM warehouse_meta WHERE key = 'warehouse_id')",
         ),
     ),
     (
@@ -330,10 +330,51 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply the migrations this database has not had yet; return the schema version."""
+def next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
+    """The id of the next row of `table`: its largest `column` plus one.
+
+    Safe because the caller holds the one writer's turn (one writing connection to a file;
+    the catalog's writer lock in DuckLake, see `warehouse.lake`), and no row with an id is ever
+    deleted (an erased submission keeps its tombstone), so an id is never given twice. The
+    same SQL on both backends: DuckLake has no sequences.
+    """
+    row = con.execute(
+        f"SELECT coalesce(max({quote_ident(column)}), 0) + 1 FROM {quote_ident(table)}"  # noqa: S608 - quoted
+    ).fetchone()
+    assert row is not None  # an aggregate always yields a row
+    return int(row[0])
+
+
+def lake_statement(statement: str) -> str | None:
+    """A migration statement as DuckLake takes it (None: nothing to run there).
+
+    DuckLake keeps no sequences, keys or CHECK constraints: ids come from `next_id`, and the
+    values a CHECK would refuse are never written (the register's statuses, rules and kinds
+    are set only by this package). Everything else (tables, views, macros, NOT NULL,
+    defaults) is the same SQL.
+    """
+    if statement.lstrip().upper().startswith("CREATE SEQUENCE"):
+        return None
+    text = re.sub(r"\s+DEFAULT nextval\('[a-z_]+'\)", "", statement)
+    text = re.sub(r",\s*PRIMARY KEY \([^)]*\)", "", text)
+    text = text.replace(" PRIMARY KEY", "")
+    while (start := text.find(" CHECK (")) >= 0:
+        depth, end = 0, start + len(" CHECK ")
+        for end in range(start + len(" CHECK "), len(text)):
+            depth += {"(": 1, ")": -1}.get(text[end], 0)
+            if depth == 0:
+                break
+        text = text[:start] + text[end + 1 :]
+    return text
+
+
+def migrate(con: duckdb.DuckDBPyConnection, *, lake: bool = False) -> int:
+    """Apply the migrations this database has not had yet; return the schema version.
+
+    `lake`: the database is a DuckLake catalog (each statement through `lake_statement`).
+    """
     con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, "
         "applied_at TIMESTAMP NOT NULL)"
     )
     row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
@@ -346,7 +387,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     for version, statements in MIGRATIONS:
         if version > have:
             for statement in statements:
-                con.execute(statement)
+                sql = lake_statement(statement) if lake else statement
+                if sql is not None:
+                    con.execute(sql)
             con.execute(
                 "INSERT INTO schema_version VALUES (?, ?)",
                 [version, datetime.now(UTC).replace(tzinfo=None)],
@@ -442,7 +485,8 @@ class DatasetLayout:
         have = {
             r[0]
             for r in con.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE table_name = ?",
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+                "AND database_name = current_database()",
                 [f"agg_{self.dataset}"],
             ).fetchall()
         }
@@ -464,7 +508,7 @@ class DatasetLayout:
             (r[0], r[1])
             for r in con.execute(
                 "SELECT table_name, column_name FROM duckdb_columns() WHERE table_name IN "
-                "(?, ?, ?, ?)",
+                "(?, ?, ?, ?) AND database_name = current_database()",
                 [f"{kind}{self.dataset}" for kind in ("agg_", "current_agg_", "ds_", "current_")],
             ).fetchall()
         }

@@ -73,6 +73,7 @@ from shared_outcomes.warehouse.schema import (
     ContractLike,
     DatasetLayout,
     migrate,
+    next_id,
     quote_ident,
     schema_problem,
     warehouse_id,
@@ -169,9 +170,9 @@ def _submission(row: Sequence[Any]) -> Submission:
 _COLUMNS = ", ".join(REGISTER_COLUMNS)
 _SELECT_REGISTER = "SELECT " + _COLUMNS + " FROM submissions"  # noqa: S608 - fixed names
 _INSERT_NIL = (
-    "INSERT INTO submissions (partner_id, dataset, period, rows, submitted_by, "  # noqa: S608 - fixed names
+    "INSERT INTO submissions (submission_id, partner_id, dataset, period, rows, submitted_by, "
     "submitted_at, status, report_json, supersedes, kind, note) VALUES "
-    "(?, ?, ?, 0, ?, ?, 'accepted', ?, ?, 'nil', ?) RETURNING " + _COLUMNS
+    "(?, ?, ?, ?, 0, ?, ?, 'accepted', ?, ?, 'nil', ?)"
 )
 
 
@@ -568,13 +569,15 @@ class Warehouse:
         """Record that a return is excused (an admin's or the data-standards team's decision)."""
         moment = _utc_naive(datetime.now(UTC))
         with self._store.connect(write=True) as con:
-            row = con.execute(
-                "INSERT INTO excusals (partner_id, dataset, period, reason, excused_by, "
-                "excused_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING excusal_id, partner_id, "
-                "dataset, period, reason, excused_by, excused_at",
-                [partner, dataset, period, reason, excused_by, moment],
-            ).fetchone()
-        assert row is not None  # RETURNING always yields the inserted row
+            row = (
+                next_id(con, "excusals", "excusal_id"), partner, dataset, period, reason,
+                excused_by, moment,
+            )  # fmt: skip
+            con.execute(
+                "INSERT INTO excusals (excusal_id, partner_id, dataset, period, reason, "
+                "excused_by, excused_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
         return _excusal(row)
 
     def excusals(self, partner: str | None = None) -> list[Excusal]:
@@ -680,18 +683,20 @@ class Warehouse:
             return StoreResult("unchanged", previous)
         sub = new.sub
         accepted = sub.frame is not None
-        row = con.execute(
-            "INSERT INTO submissions (partner_id, dataset, period, contract_version, sha256, "
-            "file_name, rows, submitted_by, submitted_at, status, report_json, supersedes) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + _COLUMNS,
+        sid = next_id(con, "submissions", "submission_id")
+        con.execute(
+            "INSERT INTO submissions (submission_id, partner_id, dataset, period, "
+            "contract_version, sha256, file_name, rows, submitted_by, submitted_at, status, "
+            "report_json, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                sub.partner, new.layout.dataset, sub.period, sub.contract_version, sub.sha256,
+                sid, sub.partner, new.layout.dataset, sub.period, sub.contract_version, sub.sha256,
                 sub.file_name, sub.rows, sub.submitted_by, new.moment,
                 "accepted" if accepted else "rejected", sub.report_json,
                 previous.submission_id if accepted and previous else None,
             ],
-        ).fetchone()  # fmt: skip
-        assert row is not None  # RETURNING always yields the inserted row
+        )  # fmt: skip
+        row = con.execute(_SELECT_REGISTER + " WHERE submission_id = ?", [sid]).fetchone()
+        assert row is not None  # inserted just now, in this transaction
         submission = _submission(row)
         if new.sub.frame is None:
             self.archive.keep(new.sub.source, new.sub.sha256, sync=not self._bulk.active)
@@ -728,11 +733,14 @@ class Warehouse:
                     [partner, dataset, period],
                 ).fetchone()
                 previous = None if current is None else int(current[0])
-                row = con.execute(
+                sid = next_id(con, "submissions", "submission_id")
+                con.execute(
                     _INSERT_NIL,
-                    [partner, dataset, period, submitted_by, moment, report_json, previous, note],
-                ).fetchone()
-                assert row is not None  # RETURNING always yields the inserted row
+                    [sid, partner, dataset, period, submitted_by, moment, report_json, previous,
+                     note],
+                )  # fmt: skip
+                row = con.execute(_SELECT_REGISTER + " WHERE submission_id = ?", [sid]).fetchone()
+                assert row is not None  # inserted just now, in this transaction
                 if previous is not None:
                     con.execute(
                         "UPDATE submissions SET status = 'superseded' WHERE submission_id = ?",
@@ -819,13 +827,15 @@ class Warehouse:
                 paths = [
                     str(r[0])
                     for r in con.execute(
-                        "DELETE FROM row_files WHERE submission_id = ? RETURNING path", [sid]
+                        "SELECT path FROM row_files WHERE submission_id = ?", [sid]
                     ).fetchall()
                 ]
+                con.execute("DELETE FROM row_files WHERE submission_id = ?", [sid])
                 layout = self.layouts.get(found.dataset)
                 # The aggregates go even when the dataset's contract has gone since.
                 aggregated = con.execute(
-                    "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                    "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? "
+                    "AND database_name = current_database()",
                     ["agg_" + found.dataset],
                 ).fetchone()
                 if aggregated is not None and int(aggregated[0]) > 0:
