@@ -15,6 +15,12 @@ owner only (`private_dir`, mode 0700); deploy so that only the service account c
 `[smtp]` section of `.streamlit/secrets.toml` under the project folder (`host`, `port`, `tls`,
 `user`, `password`, `from`), never from the repository; the app's address for the links in a
 reminder is `SHARED_OUTCOMES_APP_URL`, else `app_url` in that section.
+
+**A shared warehouse** (several app servers and ingest workers, see docs/deploy.md): set
+`SHARED_OUTCOMES_CATALOG` to a PostgreSQL address (`postgresql://user@host:port/database`, the
+password in it or in `PGPASSWORD`) and `SHARED_OUTCOMES_DATA` to the data folder every server
+mounts at the same path. The warehouse is then a DuckLake catalog (`Catalog`) instead of a file;
+the folders beside it are named from `<data folder>/warehouse` as a file's would be.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from dataclasses import dataclass, field
 from email.utils import getaddresses
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from shared_outcomes.errors import ConfigError, UsageError
 
@@ -35,6 +41,8 @@ DB_ENV_VAR = "SHARED_OUTCOMES_DB"
 HOME_ENV_VAR = "SHARED_OUTCOMES_HOME"
 USERS_ENV_VAR = "SHARED_OUTCOMES_USERS"
 DEFAULT_DB_RELATIVE = Path("var") / "shared_outcomes.duckdb"
+CATALOG_ENV_VAR = "SHARED_OUTCOMES_CATALOG"
+DATA_ENV_VAR = "SHARED_OUTCOMES_DATA"
 
 #: Prefix of every temporary file the product writes before renaming it into place.
 TEMP_PREFIX = ".tmp-"
@@ -96,11 +104,87 @@ def find_project_root(start: Path | None = None) -> Path:
 
 
 @dataclass(frozen=True)
+class Catalog:
+    """A DuckLake catalog in PostgreSQL, and the data folder its files live in.
+
+    The password is never shown (`where` leaves it out; it is not in the repr).
+    """
+
+    host: str
+    port: int
+    dbname: str
+    user: str
+    data_dir: Path
+    password: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def parse(cls, url: str, data_dir: str | Path | None) -> Catalog:
+        """The catalog at `url` (`postgresql://user[:password]@host[:port]/database`), its
+        files under `data_dir`; a `UsageError` saying what to write when either is wrong."""
+        parts = urlsplit(url.strip())
+        example = "postgresql://shared_outcomes@db.partnership.example:5432/shared_outcomes"
+        if parts.scheme not in ("postgresql", "postgres") or not parts.hostname:
+            raise UsageError(
+                f"the catalog address must be a PostgreSQL address like {example} (the "
+                f"password in it or in PGPASSWORD); {_without_password(url)!r} is not one.",
+                title="Catalog address",
+            )
+        dbname = unquote(parts.path.lstrip("/"))
+        if not dbname or "/" in dbname:
+            raise UsageError(
+                f"the catalog address {_without_password(url)!r} names no database: end it "
+                f"with the database's name, as in {example}.",
+                title="Catalog address",
+            )
+        try:
+            port = parts.port or 5432
+        except ValueError:
+            raise UsageError(
+                f"the catalog address {_without_password(url)!r} has a port that is not a number.",
+                title="Catalog address",
+            ) from None
+        if data_dir is None or not str(data_dir).strip():
+            raise UsageError(
+                f"a catalog needs its data folder too: set {DATA_ENV_VAR} (or --data) to the "
+                "folder every server mounts at the same path, where the rows and raw files live.",
+                title="No data folder",
+            )
+        password = unquote(parts.password) if parts.password else os.environ.get("PGPASSWORD")
+        return cls(
+            host=parts.hostname,
+            port=port,
+            dbname=dbname,
+            user=unquote(parts.username) if parts.username else "postgres",
+            data_dir=Path(data_dir).expanduser().resolve(),
+            password=password or None,
+        )
+
+    @property
+    def where(self) -> str:
+        """The catalog's address without its password, as messages name it."""
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}"
+
+    @property
+    def anchor(self) -> Path:
+        """The name the folders in the data folder are made from (`warehouse.rows`, ...)."""
+        return self.data_dir / "warehouse"
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.password is None:
+        return url.strip()
+    return url.strip().replace(":" + parts.password + "@", ":***@", 1)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Resolved locations for one run of the product."""
 
     root: Path
     db_path: Path
+    #: A shared DuckLake catalog instead of the database file (`db_path` is then its anchor).
+    catalog: Catalog | None = None
 
     @property
     def contracts_dir(self) -> Path:
@@ -139,9 +223,22 @@ class Settings:
         return companion_dir(self.db_path, "archive")
 
 
-def load_settings(db: str | Path | None = None, root: str | Path | None = None) -> Settings:
-    """Settings from arguments, then the environment, then defaults."""
+def load_settings(
+    db: str | Path | None = None,
+    root: str | Path | None = None,
+    *,
+    catalog: Catalog | None = None,
+) -> Settings:
+    """Settings from arguments, then the environment, then defaults.
+
+    An explicit `db` is a database file; else `catalog`, else $SHARED_OUTCOMES_CATALOG (with
+    $SHARED_OUTCOMES_DATA) is a shared catalog; else $SHARED_OUTCOMES_DB or the default file.
+    """
     project_root = Path(root).resolve() if root is not None else find_project_root()
+    if db is None and catalog is None and os.environ.get(CATALOG_ENV_VAR, "").strip():
+        catalog = Catalog.parse(os.environ[CATALOG_ENV_VAR], os.environ.get(DATA_ENV_VAR))
+    if db is None and catalog is not None:
+        return Settings(root=project_root, db_path=catalog.anchor, catalog=catalog)
     if db is None:
         db = os.environ.get(DB_ENV_VAR) or (project_root / DEFAULT_DB_RELATIVE)
     return Settings(root=project_root, db_path=Path(db).expanduser().resolve())

@@ -1,7 +1,9 @@
-"""The warehouse tests' fixtures: the `visits` fixture contract and a fresh warehouse of it."""
+"""The warehouse tests' fixtures: the `visits` fixture contract and a fresh warehouse of it, on
+each backend in turn (`new_warehouse`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,5 +20,5 @@ def contract() -> Contract:
 
 
 @pytest.fixture
-def warehouse(tmp_path: Path, contract: Contract) -> Warehouse:
-    return Warehouse.open(tmp_path / "db" / "test.duckdb", {"visits": contract})
+def warehouse(new_warehouse: Callable[..., Warehouse], contract: Contract) -> Warehouse:
+    return new_warehouse({"visits": contract})

@@ -95,8 +95,8 @@ def test_files_a_crash_after_the_commit_left_are_removed_by_the_next_open(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
     Warehouse.open(
-        warehouse.db_path, {"visits": contract}, create=False
+        warehouse.db_path, {"visits": contract}, create=False, catalog=warehouse.catalog
     )  # a reader deletes nothing
     assert row_file.exists() and archived.exists()
-    Warehouse.open(warehouse.db_path, {"visits": contract})
+    Warehouse.open(warehouse.db_path, {"visits": contract}, catalog=warehouse.catalog)
     assert not row_file.exists() and not archived.exists()

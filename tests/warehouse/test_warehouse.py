@@ -13,6 +13,7 @@ import pytest
 
 from shared_outcomes.config.contracts import Contract
 from shared_outcomes.errors import WarehouseError
+from shared_outcomes.warehouse.lake import extension_file
 from shared_outcomes.warehouse.schema import SCHEMA_VERSION, DatasetLayout
 from shared_outcomes.warehouse.store import NewSubmission, StoreResult, Warehouse
 
@@ -213,7 +214,7 @@ def test_an_exception_mid_load_leaves_no_trace_and_the_next_load_works(
     monkeypatch.undo()
     assert warehouse.history("p1", "visits") == []
     assert warehouse.query("SELECT count(*) AS n FROM agg_visits")["n"][0] == 0
-    reopened = Warehouse.open(warehouse.db_path, {"visits": contract})
+    reopened = Warehouse.open(warehouse.db_path, {"visits": contract}, catalog=warehouse.catalog)
     assert list(reopened.row_files.root.rglob("*.parquet")) == []
     assert store(reopened, b"v1", visits_frame()).status == "loaded"
 
@@ -237,9 +238,25 @@ def test_a_database_that_is_not_duckdb_is_a_clear_error(tmp_path: Path, contract
         Warehouse.open(bad, {"visits": contract})
 
 
+def plain_duckdb(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
+    """A notebook's read-only connection: to the file, or attaching the catalog as docs say."""
+    if warehouse.catalog is None:
+        return duckdb.connect(str(warehouse.db_path), read_only=True)
+    c = warehouse.catalog
+    con = duckdb.connect(config={"autoinstall_known_extensions": False})
+    for package, name in (("postgres_scanner", "postgres_scanner"), ("ducklake", "ducklake")):
+        con.execute(f"LOAD '{extension_file('duckdb_extension_' + package, name)}'")
+    con.execute(
+        f"ATTACH 'ducklake:postgres:dbname={c.dbname} host={c.host} port={c.port} "
+        f"user={c.user}' AS lake (READ_ONLY)"
+    )
+    con.execute("USE lake")
+    return con
+
+
 def test_notebooks_can_read_the_views_with_plain_duckdb(warehouse: Warehouse):
     store(warehouse, b"v1", visits_frame())
-    con = duckdb.connect(str(warehouse.db_path), read_only=True)
+    con = plain_duckdb(warehouse)
     try:
         row = con.execute("SELECT count(*) FROM current_visits").fetchone()
     finally:

@@ -10,6 +10,7 @@ process at the same time). A thread may `hold` one connection for several units 
 
 from __future__ import annotations
 
+import fcntl
 import threading
 import time
 from collections.abc import Iterator
@@ -42,11 +43,48 @@ def _is_lock_conflict(error: duckdb.Error) -> bool:
 class Connections:
     """Short connections to one DuckDB file: the in-process lock and the cross-process retry."""
 
+    #: Not a DuckLake catalog (see `warehouse.lake.LakeConnections`, the other backend).
+    lake = False
+
     def __init__(self, db_path: Path, busy_timeout: float) -> None:
         self.db_path = db_path
         self.busy_timeout = busy_timeout
         self._lock = _process_lock(db_path)
         self._held = threading.local()  # a connection this thread holds (`hold`)
+
+    @property
+    def where(self) -> str:
+        """The database, as messages name it."""
+        return str(self.db_path)
+
+    def close(self) -> None:
+        """Nothing to let go: every unit of work closes its own connection."""
+
+    @contextmanager
+    def exclusive(self, job: str) -> Iterator[None]:
+        """The database's lock for one job (`only_run`): taken at once, or `WarehouseBusy`.
+
+        An operating-system lock on `<database>.<job>.lock` beside the database, released
+        when the block ends or its process dies, however it dies.
+        """
+        path = self.db_path.with_name(f"{self.db_path.name}.{job}.lock")
+        try:
+            handle = path.open("a")
+        except OSError as error:
+            raise storage_error(error, where=path.parent) from error
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise WarehouseBusy(
+                    f"another `{job}` run is at work on the database {self.db_path}; this one "
+                    "stopped without doing anything, so nothing is done twice. Run it again "
+                    "when the other has finished."
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextmanager
     def _turn(self) -> Iterator[None]:

@@ -36,7 +36,6 @@ because every load is one transaction.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -51,8 +50,8 @@ from typing import Any, Literal
 import duckdb
 import polars as pl
 
-from shared_outcomes.errors import UsageError, WarehouseBusy, WarehouseError, storage_error
-from shared_outcomes.settings import companion_dir, private_dir
+from shared_outcomes.errors import UsageError, WarehouseError, storage_error
+from shared_outcomes.settings import Catalog, companion_dir, private_dir
 from shared_outcomes.warehouse import audit_log as warehouse_audit
 from shared_outcomes.warehouse import commentary, erasure, reminders
 from shared_outcomes.warehouse.archive import Archive, RowFiles
@@ -66,6 +65,7 @@ from shared_outcomes.warehouse.commentary import (
 )
 from shared_outcomes.warehouse.connections import Connections
 from shared_outcomes.warehouse.erasure import Erasure, ErasureRequest
+from shared_outcomes.warehouse.lake import LakeConnections
 from shared_outcomes.warehouse.measure_queries import MeasureQueries
 from shared_outcomes.warehouse.schema import (
     REGISTER_COLUMNS,
@@ -239,13 +239,31 @@ class Warehouse:
         *,
         archive_dir: Path,
         busy_timeout: float,
+        catalog: Catalog | None = None,
     ) -> None:
         self.db_path = db_path
+        self.catalog = catalog
         self.layouts = dict(layouts)
         self.archive = Archive(archive_dir)
         self.row_files = RowFiles(rows_dir_for(db_path))
-        self._store = Connections(db_path, busy_timeout)
+        self._store: Connections | LakeConnections = (
+            Connections(db_path, busy_timeout)
+            if catalog is None
+            else LakeConnections(catalog, busy_timeout)
+        )
         self._bulk = _BulkFlag()
+
+    @property
+    def where(self) -> str:
+        """The database file, or the catalog's address (no password), as messages name it."""
+        return self._store.where
+
+    def close(self) -> None:
+        """Let go of what this process keeps open (a catalog's instance; a file keeps none).
+
+        Using the warehouse again afterwards opens what it needs afresh.
+        """
+        self._store.close()
 
     @classmethod
     def open(
@@ -256,8 +274,10 @@ class Warehouse:
         archive_dir: Path | None = None,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         create: bool = True,
+        catalog: Catalog | None = None,
     ) -> Warehouse:
-        """Open the database at `db_path`.
+        """Open the database at `db_path`, or the DuckLake `catalog` (then `db_path` is the
+        catalog's anchor in its data folder, `Catalog.anchor`).
 
         With `create` (a command that writes), create or migrate it and every dataset's tables
         and sweep crashed loads' files. Without it (a command that only reads), nothing is
@@ -271,6 +291,7 @@ class Warehouse:
             layouts,
             archive_dir=archive_dir or companion_dir(db_path, "archive"),
             busy_timeout=busy_timeout,
+            catalog=catalog,
         )
         if create:
             try:
@@ -285,7 +306,7 @@ class Warehouse:
     def _prepare(self) -> None:
         with self._store.connect(write=True) as con:
             con.begin()
-            migrate(con)
+            migrate(con, lake=self._store.lake)
             for layout in self.layouts.values():
                 layout.ensure(con)
                 layout.rebuild_views(con, self.row_files.root)
@@ -300,7 +321,7 @@ class Warehouse:
                 self.archive.path_for(sha256).unlink(missing_ok=True)
 
     def _check_readable(self) -> None:
-        if not self.db_path.is_file():
+        if self.catalog is None and not self.db_path.is_file():
             raise UsageError(
                 f"there is no database at {self.db_path}: check --db (or $SHARED_OUTCOMES_DB). "
                 "A database is made by `shared-outcomes demo`, `submit` or `ingest`.",
@@ -314,8 +335,13 @@ class Warehouse:
                 f"its tables for {', '.join(sorted(stale))} predate the contracts: run a "
                 "command that writes to it (`submit` or `ingest`) once to bring them up to date"
             )
+        if problem is not None and self.catalog is not None and "no schema_version" in problem:
+            problem = (
+                "it holds no Shared Outcomes warehouse yet: a command that writes (`submit`, "
+                "`ingest`) makes one, and `migrate --to` moves a database file into it"
+            )
         if problem is not None:
-            raise WarehouseError(f"cannot read the database {self.db_path}: {problem}.")
+            raise WarehouseError(f"cannot read the database {self.where}: {problem}.")
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -624,27 +650,12 @@ class Warehouse:
         """Hold the database's lock for `job` (say, "remind") while the block runs, so two runs
         of it never overlap: another run holding it is `WarehouseBusy`, at once.
 
-        An operating-system lock on `<database>.<job>.lock` beside the database, released
-        when the block ends or its process dies, however it dies.
+        A lock released when the block ends or its process dies, however it dies: an
+        operating-system lock on `<database>.<job>.lock` beside a database file, a PostgreSQL
+        advisory lock for a catalog.
         """
-        path = self.db_path.with_name(f"{self.db_path.name}.{job}.lock")
-        try:
-            handle = path.open("a")
-        except OSError as error:
-            raise storage_error(error, where=path.parent) from error
-        with handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise WarehouseBusy(
-                    f"another `{job}` run is at work on the database {self.db_path}; this one "
-                    "stopped without doing anything, so nothing is done twice. Run it again "
-                    "when the other has finished."
-                ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with self._store.exclusive(job):
+            yield
 
     @contextmanager
     def bulk(self) -> Iterator[None]:

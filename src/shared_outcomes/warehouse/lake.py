@@ -1,0 +1,311 @@
+"""The warehouse's connections to a shared DuckLake catalog in PostgreSQL (the second backend).
+
+One DuckDB instance per process attaches the catalog (`ATTACH 'ducklake:postgres:'`, its
+Parquet files in `<data folder>/warehouse.lake`) with the pinned extensions loaded from their
+packages, never downloaded. Every unit of work takes its own cursor on that instance, so the
+same SQL as on a file runs unchanged (`USE lake`).
+
+**Readers never wait.** A reading unit takes no lock: DuckLake gives it the catalog's latest
+snapshot, and a load in another process is either wholly in it or not at all.
+
+**Writers take turns.** A writing unit first takes the catalog's writer lock, a PostgreSQL
+advisory lock held by a session of its own, waiting at most `busy_timeout` (then
+`WarehouseBusy`). DuckLake would detect two concurrent updates of one table and fail one at
+commit, but two concurrent deletes from one data file were seen to duplicate rows, and ids
+are the largest plus one (`schema.next_id`); so writers are serialised rather than retried.
+A writer killed at any moment loses its PostgreSQL session, and with it the lock and its
+uncommitted transaction: nothing is half-stored. `exclusive` is the same lock for one job
+(`only_run`), taken or refused at once.
+
+**Faults** become messages that say what to do, never naming the password: the server down
+or unreachable, a wrong password, a missing database, a data folder that cannot be written.
+After a lost connection the instance is dropped and the next unit attaches afresh.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from importlib.resources import files
+from pathlib import Path
+
+import duckdb
+import psycopg
+
+from shared_outcomes.errors import (
+    WarehouseBusy,
+    WarehouseError,
+    is_storage_problem,
+    storage_error,
+)
+from shared_outcomes.settings import Catalog, companion_dir, private_dir
+from shared_outcomes.warehouse.schema import quote_literal
+
+#: The name the catalog is attached under (every statement runs with `USE lake`).
+LAKE = "lake"
+_WRITER = "shared-outcomes writer"
+_INSTANCES: dict[tuple[str, Path], duckdb.DuckDBPyConnection] = {}
+_INSTANCES_GUARD = threading.Lock()
+
+
+def lake_data_dir(catalog: Catalog) -> Path:
+    """The folder of DuckLake's own Parquet files (`<data folder>/warehouse.lake`)."""
+    return companion_dir(catalog.anchor, "lake")
+
+
+def _lock_key(name: str) -> int:
+    """A stable advisory-lock key for `name` (PostgreSQL keys are signed 64-bit)."""
+    return zlib.crc32(name.encode()) - 2**31
+
+
+def extension_file(package: str, name: str) -> str:
+    """The extension shipped in a `duckdb-extension-*` package for this DuckDB version."""
+    path = files(package) / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
+    if not path.is_file():
+        raise WarehouseError(
+            f"the DuckDB extension {name} for DuckDB {duckdb.__version__} is not installed: "
+            f"install the pinned packages again (`pip install -r requirements.txt`)."
+        )
+    return str(path)
+
+
+def _said(error: BaseException, catalog: Catalog) -> str:
+    """An engine's message with the password, if any, taken out."""
+    text = str(error)
+    if catalog.password:
+        text = text.replace(catalog.password, "***")
+    return text
+
+
+def catalog_problem(error: BaseException, catalog: Catalog) -> WarehouseError | None:
+    """What a PostgreSQL failure means for the user, as an error saying what to do (None if
+    the error is not about reaching the catalog)."""
+    text = _said(error, catalog)
+    lowered = text.lower()
+    where = catalog.where
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        return WarehouseError(
+            f"PostgreSQL at {catalog.host}:{catalog.port} refused the password of the user "
+            f"{catalog.user!r}: check the password in SHARED_OUTCOMES_CATALOG (or PGPASSWORD). "
+            "Nothing was read or stored.",
+            title="Catalog refused the password",
+        )
+    if "does not exist" in lowered and "database" in lowered:
+        return WarehouseError(
+            f"the PostgreSQL server at {catalog.host}:{catalog.port} has no database "
+            f"{catalog.dbname!r}: create it (`createdb {catalog.dbname}`) or correct "
+            "SHARED_OUTCOMES_CATALOG. Nothing was read or stored.",
+            title="No such catalog database",
+        )
+    markers = (
+        "connection refused", "could not connect", "unable to connect", "server closed",
+        "connection to server", "terminating connection", "no connection to the server",
+        "could not receive data", "could not send data", "timeout expired", "ssl syscall",
+        "connection reset", "broken pipe", "the database system is shutting down",
+        "the database system is starting up",
+    )  # fmt: skip
+    if any(marker in lowered for marker in markers):
+        return WarehouseError(
+            f"cannot reach the catalog {where}: its PostgreSQL server refused or dropped the "
+            "connection. Nothing was half-stored; check the server is running and try again "
+            f"(an ingest worker tries again at its next round). The server said: {text}",
+            title="Catalog unavailable",
+        )
+    return None
+
+
+class LakeConnections:
+    """Cursors on the process's DuckLake instance: free reads, writes one at a time."""
+
+    lake = True
+
+    def __init__(self, catalog: Catalog, busy_timeout: float) -> None:
+        self.catalog = catalog
+        self.busy_timeout = busy_timeout
+        self._local = threading.local()  # held: a cursor this thread holds; depth: writer turns
+
+    @property
+    def where(self) -> str:
+        return self.catalog.where
+
+    # -- the instance ------------------------------------------------------------------------
+
+    def _instance(self) -> duckdb.DuckDBPyConnection:
+        key = (self.catalog.where, self.catalog.data_dir)
+        with _INSTANCES_GUARD:
+            found = _INSTANCES.get(key)
+            if found is None:
+                found = _INSTANCES[key] = self._attach()
+            return found
+
+    def close(self) -> None:
+        """Close this process's instance of the catalog (the next unit attaches afresh)."""
+        self._forget_instance()
+
+    def _forget_instance(self) -> None:
+        with _INSTANCES_GUARD:
+            found = _INSTANCES.pop((self.catalog.where, self.catalog.data_dir), None)
+        if found is not None:
+            with suppress(duckdb.Error):  # already broken: nothing more to release
+                found.close()
+
+    def _attach(self) -> duckdb.DuckDBPyConnection:
+        catalog = self.catalog
+        data = lake_data_dir(catalog)
+        try:
+            private_dir(data)
+        except OSError as error:
+            raise storage_error(error, where=data) from error
+        con = duckdb.connect(
+            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+        )
+        try:
+            con.execute(f"LOAD {quote_literal(extension_file('duckdb_extension_postgres_scanner', 'postgres_scanner'))}")  # fmt: skip # noqa: E501
+            con.execute(f"LOAD {quote_literal(extension_file('duckdb_extension_ducklake', 'ducklake'))}")  # fmt: skip # noqa: E501
+            # A temporary secret: the password stays in this process's memory, out of every
+            # connection string and message.
+            con.execute(
+                "CREATE OR REPLACE TEMPORARY SECRET shared_outcomes_catalog (TYPE postgres, "
+                f"HOST {quote_literal(catalog.host)}, PORT {int(catalog.port)}, "
+                f"DATABASE {quote_literal(catalog.dbname)}, USER {quote_literal(catalog.user)}, "
+                f"PASSWORD {quote_literal(catalog.password or '')})"
+            )
+            con.execute(
+                f"ATTACH 'ducklake:postgres:' AS {LAKE} (DATA_PATH "
+                f"{quote_literal(str(data) + '/')}, META_SECRET shared_outcomes_catalog)"
+            )
+        except duckdb.Error as error:
+            con.close()
+            problem = catalog_problem(error, catalog)
+            if problem is not None:
+                raise problem from None
+            raise WarehouseError(
+                f"cannot open the catalog {catalog.where}: {_said(error, catalog)}."
+            ) from None
+        return con
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor = self._instance().cursor()
+        cursor.execute(f"USE {LAKE}")
+        return cursor
+
+    # -- units of work -----------------------------------------------------------------------
+
+    @contextmanager
+    def connect(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor for one unit of work (this thread's held one, if it holds one); a writing
+        unit holds the catalog's writer lock throughout."""
+        held: duckdb.DuckDBPyConnection | None = getattr(self._local, "held", None)
+        if held is not None:
+            yield held
+            return
+        with self._writer_turn() if write else _nothing():
+            cursor = self._cursor()
+            try:
+                with self._problems():
+                    yield cursor
+            finally:
+                cursor.close()
+
+    @contextmanager
+    def hold(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Keep one writing cursor (and the writer lock) for several units in this thread."""
+        with self._writer_turn():
+            cursor = self._cursor()
+            self._local.held = cursor
+            try:
+                with self._problems():
+                    yield cursor
+            finally:
+                self._local.held = None
+                cursor.close()
+
+    @contextmanager
+    def exclusive(self, job: str) -> Iterator[None]:
+        """The catalog's lock for one job (`only_run`): taken at once, or `WarehouseBusy`."""
+        with self._session() as session:
+            row = session.execute(
+                "SELECT pg_try_advisory_lock(%s)", [_lock_key("job " + job)]
+            ).fetchone()
+            if not (row and row[0]):
+                raise WarehouseBusy(
+                    f"another `{job}` run is at work on the catalog {self.where}; this one "
+                    "stopped without doing anything, so nothing is done twice. Run it again "
+                    "when the other has finished."
+                )
+            yield  # the lock goes with the session, however this process ends
+
+    @contextmanager
+    def _writer_turn(self) -> Iterator[None]:
+        depth = getattr(self._local, "depth", 0)
+        if depth:  # this thread has the turn already (a unit inside a unit)
+            self._local.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._local.depth = depth
+            return
+        with self._session() as session:
+            try:
+                session.execute(f"SET lock_timeout = {int(self.busy_timeout * 1000)}")
+                session.execute("SELECT pg_advisory_lock(%s)", [_lock_key(_WRITER)])
+            except psycopg.errors.LockNotAvailable:
+                raise WarehouseBusy(
+                    f"the catalog {self.where} stayed busy with another writer for "
+                    f"{self.busy_timeout:g} s (a large load, probably). Try again shortly."
+                ) from None
+            self._local.depth = 1
+            try:
+                yield
+            finally:
+                self._local.depth = 0
+
+    @contextmanager
+    def _session(self) -> Iterator[psycopg.Connection]:
+        """A PostgreSQL session of its own (for the advisory locks), closed at the end."""
+        catalog = self.catalog
+        try:
+            session = psycopg.connect(
+                host=catalog.host, port=catalog.port, dbname=catalog.dbname, user=catalog.user,
+                password=catalog.password, autocommit=True, connect_timeout=10,
+                application_name="shared-outcomes",
+            )  # fmt: skip
+        except psycopg.Error as error:
+            problem = catalog_problem(error, catalog)
+            raise (problem or WarehouseError(_said(error, catalog))) from None
+        try:
+            yield session
+        finally:
+            session.close()
+
+    @contextmanager
+    def _problems(self) -> Iterator[None]:
+        """Engine errors inside a unit as messages; the unit's transaction is not committed."""
+        try:
+            yield
+        except duckdb.TransactionException as error:
+            raise WarehouseBusy(
+                f"another writer changed the same data of the catalog {self.where} at the same "
+                f"time, so this change was not stored. Try again. ({_said(error, self.catalog)})"
+            ) from None
+        except duckdb.IOException as error:
+            text = _said(error, self.catalog)
+            lowered = text.lower()
+            if any(m in lowered for m in ("no space left", "permission denied", "read-only")):
+                raise storage_error(text, where=self.catalog.data_dir) from None
+            problem = catalog_problem(error, self.catalog)
+            if problem is not None:
+                self._forget_instance()
+                raise problem from None
+            raise storage_error(text, where=self.catalog.data_dir) from None
+        except OSError as error:
+            if is_storage_problem(error):
+                raise storage_error(error) from error
+            raise
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
