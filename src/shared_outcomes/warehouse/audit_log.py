@@ -13,7 +13,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from shared_outcomes.warehouse.schema import next_id
+from shared_outcomes.warehouse.schema import next_id, one_of
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class AuditFilter:
 
 
 def append(con: duckdb.DuckDBPyConnection, row: AuditRow) -> None:
+    one_of(row.outcome, ("allowed", "denied"), "an audit entry's outcome")
     con.execute(
         'INSERT INTO audit_log (id, "at", user_id, role, action, partner, dataset, detail, '
         "outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from types import EllipsisType
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import duckdb
 
 from shared_outcomes.warehouse.measure_queries import utc_naive
-from shared_outcomes.warehouse.schema import next_id
+from shared_outcomes.warehouse.schema import next_id, one_of
 
 EventKind = Literal["added", "edited", "hidden"]
 
@@ -171,6 +171,7 @@ def _insert_event(
     user_name: str,
     at: datetime,
 ) -> None:
+    one_of(kind, get_args(EventKind), "a comment event's kind")
     con.execute(
         "INSERT INTO comment_events "
         '(comment_id, seq, kind, text, reason, user_id, user_name, "at") '

@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import duckdb
 
 from shared_outcomes.warehouse.measure_queries import utc_naive
+from shared_outcomes.warehouse.schema import one_of
 
 Rule = Literal["retention", "request"]
 #: Each rule in words, as tombstones, figures' marks and caveats say it.
@@ -80,6 +81,7 @@ def _request(row: Sequence[Any]) -> ErasureRequest:
 
 def insert_erasure(con: duckdb.DuckDBPyConnection, erasure: Erasure) -> None:
     """Record the tombstone's rule, in the caller's transaction (the erasure's own)."""
+    one_of(erasure.rule, get_args(Rule), "an erasure's rule")
     con.execute(
         "INSERT INTO erasures (" + _ERASURE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)",  # noqa: S608 - fixed names
         [

@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import duckdb
 
 from shared_outcomes.warehouse.measure_queries import utc_naive
+from shared_outcomes.warehouse.schema import one_of
 
 Stage = Literal["due_soon", "overdue"]
 #: The stages in the order an obligation meets them.
@@ -114,6 +115,7 @@ def insert_sent(con: duckdb.DuckDBPyConnection, sent: Sequence[SentReminder]) ->
     con.begin()
     try:
         for item in sent:
+            one_of(item.stage, get_args(Stage), "a reminder's stage")
             con.execute(
                 _INSERT_SENT,
                 [item.partner_id, item.dataset, item.period, item.stage,

@@ -345,6 +345,17 @@ def next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
     return int(row[0])
 
 
+def one_of(value: str, choices: Sequence[str], what: str) -> str:
+    """`value` if it is one of `choices`: the CHECK a DuckLake catalog cannot keep, in code,
+    so both backends refuse the same values (a `WarehouseError`, before anything is written)."""
+    if value not in choices:
+        raise WarehouseError(
+            f"{what} {value!r} cannot be stored: it must be one of {', '.join(choices)}. "
+            "This is a bug, please report it."
+        )
+    return value
+
+
 def lake_statement(statement: str) -> str | None:
     """A migration statement as DuckLake takes it (None: nothing to run there).
 
