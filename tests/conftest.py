@@ -17,9 +17,7 @@ from collections.abc import Callable, Iterator, Mapping  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402 - after the path is set, as the helpers need it
-
-#: The warehouse's backends: the embedded DuckDB file and a DuckLake catalog in PostgreSQL.
-BACKENDS = ("file", "lake")
+from postgres import BACKENDS  # noqa: E402
 
 
 @pytest.fixture(scope="session")

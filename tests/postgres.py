@@ -23,6 +23,8 @@ from smtp_server import free_port
 from shared_outcomes.settings import Catalog
 
 ENV_VAR = "SHARED_OUTCOMES_TEST_POSTGRES"
+#: The warehouse's backends: the embedded DuckDB file and a DuckLake catalog in PostgreSQL.
+BACKENDS = ("file", "lake")
 _names = itertools.count(1)
 
 

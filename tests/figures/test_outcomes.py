@@ -31,6 +31,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from postgres import BACKENDS
 from small_partnership import PARTNERSHIP, partner, partnership
 
 from shared_outcomes.access.roles import Identity, Role
@@ -38,6 +39,7 @@ from shared_outcomes.config.contracts import Contract, load_contracts
 from shared_outcomes.config.definitions import Filter, OutcomeDefinition, load_definitions
 from shared_outcomes.figures.measures import clear_cache
 from shared_outcomes.figures.outcomes import compute_outcomes
+from shared_outcomes.settings import Catalog
 from shared_outcomes.warehouse.measure_queries import MeasureQueries, measures_sql
 from shared_outcomes.warehouse.schema import DatasetLayout, migrate
 from shared_outcomes.warehouse.store import NewSubmission, Warehouse
@@ -80,9 +82,13 @@ def admissions(month: str, **per_area: int) -> list[dict[str, Any]]:
 class Store:
     """The real warehouse with a helper that submits already-checked rows."""
 
-    def __init__(self, folder: Path, contracts: dict[str, Contract]) -> None:
+    def __init__(
+        self, folder: Path, contracts: dict[str, Contract], catalog: Catalog | None = None
+    ) -> None:
+        """A database file `w.duckdb` in `folder`, or the DuckLake `catalog`."""
         self.contracts = contracts
-        self.warehouse = Warehouse.open(folder / "w.duckdb", contracts)
+        where = folder / "w.duckdb" if catalog is None else catalog.anchor
+        self.warehouse = Warehouse.open(where, contracts, catalog=catalog)
 
     def submit(
         self, dataset: str, partner: str, period: str, rows: list[dict[str, Any]], when: str
@@ -110,9 +116,21 @@ def definitions(contracts: dict[str, Contract]) -> dict[str, OutcomeDefinition]:
     )
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory, contracts: dict[str, Contract]) -> Store:
-    s = Store(tmp_path_factory.mktemp("warehouse"), contracts)
+@pytest.fixture(scope="module", params=BACKENDS)
+def store(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    contracts: dict[str, Contract],
+) -> Iterator[Store]:
+    """The partnership's submissions in a warehouse on each backend in turn: every figure
+    test below runs against a DuckDB file and against a DuckLake catalog."""
+    folder = tmp_path_factory.mktemp("warehouse")
+    catalog = (
+        request.getfixturevalue("postgres_server").catalog(folder / "lake")
+        if request.param == "lake"
+        else None
+    )
+    s = Store(folder, contracts, catalog)
     s.submit("cases", "council_b", "2019-03", cases("2019-03", A2=6, A3=10), "2019-04-02")
     s.submit("cases", "council_a", "2020-01", cases("2020-01", A1=(3, 2)), "2020-02-03")
     s.submit("cases", "council_b", "2020-01", cases("2020-01", A2=10, A3=15), "2020-02-04")
@@ -124,7 +142,8 @@ def store(tmp_path_factory: pytest.TempPathFactory, contracts: dict[str, Contrac
     s.submit("cases", "council_b", "2020-02", cases("2020-02", A2=10, A3=25), "2020-03-20")
     s.submit("cases", "council_b", "2020-03", cases("2020-03", A2=8, A3=15), "2020-04-06")
     s.submit("admissions", "nhs", "2020-03", admissions("2020-03", A1=1, A2=6, A3=6), "2020-04-07")
-    return s
+    yield s
+    s.warehouse.close()
 
 
 def figures(
