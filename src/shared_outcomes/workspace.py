@@ -126,6 +126,7 @@ class Workspace(MeetingDesk):
             archive_dir=settings.archive_dir,
             busy_timeout=_busy_timeout(busy_timeout),
             create=create,
+            catalog=settings.catalog,
         )
         agreements = load_agreements(
             settings.contracts_dir / AGREEMENTS_FILE,

@@ -456,7 +456,7 @@ def demo(db: DbOption = None) -> None:
             workspace = build_demo(settings, progress=progress)
         loaded = workspace.warehouse.submissions()
         sys.stdout.write(
-            f"Built {settings.db_path}: {len(loaded)} submissions in "
+            f"Built {workspace.warehouse.where}: {len(loaded)} submissions in "
             f"{time.perf_counter() - started:.1f} s.\n"
         )
         return EXIT_OK

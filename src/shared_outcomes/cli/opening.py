@@ -18,7 +18,8 @@ DbOption = Annotated[
     Path | None,
     typer.Option(
         "--db",
-        help="Database file (default: $SHARED_OUTCOMES_DB, else var/shared_outcomes.duckdb).",
+        help="Database file (default: a DuckLake catalog if $SHARED_OUTCOMES_CATALOG is set, "
+        "else $SHARED_OUTCOMES_DB, else var/shared_outcomes.duckdb).",
     ),
 ]
 
@@ -36,7 +37,7 @@ def open_existing(db: Path | None) -> Workspace:
     from shared_outcomes.workspace import Workspace
 
     settings = load_settings(db=db)
-    if not settings.db_path.is_file():
+    if settings.catalog is None and not settings.db_path.is_file():
         raise UsageError(
             f"there is no database at {settings.db_path}: check --db (or $SHARED_OUTCOMES_DB). "
             "A database is made by `shared-outcomes demo`, `submit` or `ingest`.",

@@ -29,13 +29,23 @@ def build_demo(settings: Settings, progress: Progress | None = None) -> Workspac
     """A fresh database holding the whole sample partnership."""
     remove_database(settings)
     workspace = Workspace.open(settings)
+    if settings.catalog is not None and workspace.warehouse.register_stamp() != (0, 0):
+        raise UsageError(
+            f"the catalog {settings.catalog.where} already holds submissions, and the demo is "
+            "built only into an empty one (nothing of a catalog is deleted): use an empty "
+            "database, or run the demo on a file (--db).",
+            title="The catalog is not empty",
+        )
     loaded = load_sample(workspace, progress=progress)
     workspace.audit.record(SYSTEM, BUILD_DEMO, detail={"submissions": len(loaded)})
     return workspace
 
 
 def remove_database(settings: Settings) -> None:
-    """Delete a database, its write-ahead log and every folder that belongs to it."""
+    """Delete a database, its write-ahead log and every folder that belongs to it (a catalog
+    is never deleted: the demo is built only into an empty one)."""
+    if settings.catalog is not None:
+        return
     db = settings.db_path
     for path in (db, db.with_name(db.name + ".wal")):
         path.unlink(missing_ok=True)
