@@ -27,7 +27,7 @@ from __future__ import annotations
 import threading
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from importlib.resources import files
 from pathlib import Path
 
@@ -201,7 +201,7 @@ class LakeConnections:
         if held is not None:
             yield held
             return
-        with self._writer_turn() if write else _nothing():
+        with self._writer_turn() if write else nullcontext():
             cursor = self._cursor()
             try:
                 with self._problems():
@@ -304,8 +304,3 @@ class LakeConnections:
             if is_storage_problem(error):
                 raise storage_error(error) from error
             raise
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield

@@ -408,12 +408,16 @@ def migrate(con: duckdb.DuckDBPyConnection, *, lake: bool = False) -> int:
     return SCHEMA_VERSION
 
 
+#: What `schema_problem` says of a database with no `schema_version` table.
+NOT_OURS = "it is not a Shared Outcomes database (it has no schema_version table)"
+
+
 def schema_problem(con: duckdb.DuckDBPyConnection) -> str | None:
     """Why this database cannot be read as it is (None when it is up to date), read-only."""
     try:
         row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
     except duckdb.CatalogException:
-        return "it is not a Shared Outcomes database (it has no schema_version table)"
+        return NOT_OURS
     have = int(row[0]) if row else 0
     if have > SCHEMA_VERSION:
         return (

@@ -4,7 +4,7 @@ Layout of one warehouse (a DuckDB file plus two folders beside it, see `archive`
 
 - `submissions`, the register: one row per submission attempt, accepted or rejected, with its
   hash, who sent it, when, under which contract version, its JSON report and the version it
-  supersedes. Ids come from the sequence `submission_ids`.
+  supersedes. Ids are the largest plus one (`schema.next_id`).
 - `ds_<dataset>`: every accepted row (current and superseded), typed per the contract, with its
   `submission_id`; `current_<dataset>`: the rows of current submissions only (status
   'accepted': the latest accepted version per partner, dataset and month).
@@ -23,11 +23,9 @@ near the read (bench/bench_load.py). A load is still atomic: its files are writt
 fsync, rename) before the transaction commits, and a file no committed submission names is
 swept on the next open.
 
-**Several servers later.** This is DuckLake's layout (catalog in a database, data in Parquet):
-to share one warehouse between servers, `ATTACH 'ducklake:postgres:...'` with a shared
-`DATA_PATH`, keep `submissions` and `agg_*` in the catalog and write rows with `INSERT INTO` the
-lake's tables. Only `warehouse_connections.Connections` and the load in this module change;
-the facade and everything above it stay as they are.
+**Several servers.** With a `Catalog`, the same tables, views and macros live in a DuckLake
+catalog in PostgreSQL instead of the file (`warehouse.lake.LakeConnections`), the row files and
+the archive in its shared data folder; this module's SQL is the same on both backends.
 
 **Concurrency** (see `warehouse_connections`): short connections per unit of work, a bounded
 retry on another process's lock, then `WarehouseBusy`. Readers never see half a submission
@@ -68,6 +66,7 @@ from shared_outcomes.warehouse.erasure import Erasure, ErasureRequest
 from shared_outcomes.warehouse.lake import LakeConnections
 from shared_outcomes.warehouse.measure_queries import MeasureQueries
 from shared_outcomes.warehouse.schema import (
+    NOT_OURS,
     REGISTER_COLUMNS,
     ColumnLike,
     ContractLike,
@@ -335,7 +334,7 @@ class Warehouse:
                 f"its tables for {', '.join(sorted(stale))} predate the contracts: run a "
                 "command that writes to it (`submit` or `ingest`) once to bring them up to date"
             )
-        if problem is not None and self.catalog is not None and "no schema_version" in problem:
+        if problem == NOT_OURS and self.catalog is not None:
             problem = (
                 "it holds no Shared Outcomes warehouse yet: a command that writes (`submit`, "
                 "`ingest`) makes one, and `migrate --to` moves a database file into it"
