@@ -15,7 +15,14 @@ page_header(
     "Every sign-in, submission, download and refusal, newest first. Only administrators see it.",
 )
 
-ACTIONS = [audit.SIGN_IN, audit.SIGN_OUT, audit.DOWNLOAD, audit.BUILD_DEMO, *list(Action)]
+ACTIONS = [
+    audit.SIGN_IN,
+    audit.SIGN_OUT,
+    audit.DOWNLOAD,
+    audit.BUILD_DEMO,
+    audit.MIGRATE,
+    *list(Action),
+]
 
 with guarded():
     ws = workspace()

@@ -244,6 +244,15 @@ def load_settings(
     return Settings(root=project_root, db_path=Path(db).expanduser().resolve())
 
 
+def load_file_settings(db: str | Path | None = None) -> Settings:
+    """Settings of a database file whatever $SHARED_OUTCOMES_CATALOG says: `db`, else
+    $SHARED_OUTCOMES_DB, else the default file (what `migrate` moves from)."""
+    project_root = find_project_root()
+    return load_settings(
+        db or os.environ.get(DB_ENV_VAR) or (project_root / DEFAULT_DB_RELATIVE), project_root
+    )
+
+
 # -- the mail server (reminders) ----------------------------------------------------------------
 
 SMTP_ENV_PREFIX = "SHARED_OUTCOMES_SMTP_"

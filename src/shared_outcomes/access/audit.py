@@ -32,6 +32,7 @@ SIGN_IN = "sign_in"
 SIGN_OUT = "sign_out"
 DOWNLOAD = "download"
 BUILD_DEMO = "build_demo"
+MIGRATE = "migrate"
 
 #: The most entries one read returns (the admin page pages through older ones with `before`).
 MAX_ENTRIES = 5000

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -458,6 +459,60 @@ def demo(db: DbOption = None) -> None:
         sys.stdout.write(
             f"Built {workspace.warehouse.where}: {len(loaded)} submissions in "
             f"{time.perf_counter() - started:.1f} s.\n"
+        )
+        return EXIT_OK
+
+    raise typer.Exit(run_safely(body))
+
+
+@app.command()
+def migrate(
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="The empty DuckLake catalog to move into: postgresql://user@host:port/database "
+            "(the password in it or in PGPASSWORD).",
+        ),
+    ],
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="The catalog's data folder, mounted at the same path on every server "
+            "(default: $SHARED_OUTCOMES_DATA).",
+        ),
+    ] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="The database file to move (default: $SHARED_OUTCOMES_DB, else "
+            "var/shared_outcomes.duckdb).",
+        ),
+    ] = None,
+) -> None:
+    """Move a database file into an empty DuckLake catalog (register, rows, raw files, audit
+    log), checking that every figure is the same in both; the file is left as it was."""
+
+    def body() -> int:
+        from shared_outcomes.jobs.migrate import migrate_to_catalog
+        from shared_outcomes.settings import DATA_ENV_VAR, Catalog, load_file_settings
+
+        catalog = Catalog.parse(to, data if data is not None else os.environ.get(DATA_ENV_VAR))
+        source = load_file_settings(db)
+        started = time.perf_counter()
+        with _progress_bar("Moving") as progress:
+            done = migrate_to_catalog(source, catalog, progress=progress)
+        moved = done.moved
+        sys.stdout.write(
+            f"Moved {done.source} into {done.target} in {time.perf_counter() - started:.1f} s: "
+            f"{moved.submissions:,} submissions, {sum(moved.tables.values()):,} rows in "
+            f"{len(moved.tables)} tables, {moved.row_files:,} row files and "
+            f"{moved.archived_files:,} raw files; all {done.figures_compared:,} figures are the "
+            "same in both.\nThe file is left as it was. Point every app server and worker at "
+            f"the catalog: SHARED_OUTCOMES_CATALOG={done.target} "
+            f"SHARED_OUTCOMES_DATA={catalog.data_dir}\n"
         )
         return EXIT_OK
 

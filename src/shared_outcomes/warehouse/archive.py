@@ -137,6 +137,18 @@ class RowFiles:
         _publish(temp, target, sync=sync)
         return relative
 
+    def copy_in(self, source: Path, relative: str) -> None:
+        """Copy another warehouse's row file in at `relative` (the caller syncs before it
+        commits the rows that name it)."""
+        target = self.absolute(relative)
+        temp = _temp_beside(target)
+        try:
+            shutil.copyfile(source, temp)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        _publish(temp, target, sync=False)
+
     def claim(self, owner: str, known: Iterable[str]) -> None:
         """Make sure this folder belongs to the database `owner` (its warehouse id) alone.
 

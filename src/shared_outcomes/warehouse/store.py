@@ -51,7 +51,7 @@ import polars as pl
 from shared_outcomes.errors import UsageError, WarehouseError, storage_error
 from shared_outcomes.settings import Catalog, companion_dir, private_dir
 from shared_outcomes.warehouse import audit_log as warehouse_audit
-from shared_outcomes.warehouse import commentary, erasure, reminders
+from shared_outcomes.warehouse import commentary, erasure, migration, reminders
 from shared_outcomes.warehouse.archive import Archive, RowFiles
 from shared_outcomes.warehouse.audit_log import AuditFilter, AuditRow
 from shared_outcomes.warehouse.commentary import (
@@ -65,9 +65,11 @@ from shared_outcomes.warehouse.connections import Connections
 from shared_outcomes.warehouse.erasure import Erasure, ErasureRequest
 from shared_outcomes.warehouse.lake import LakeConnections
 from shared_outcomes.warehouse.measure_queries import MeasureQueries
+from shared_outcomes.warehouse.migration import Moved, Progress
 from shared_outcomes.warehouse.schema import (
     NOT_OURS,
     REGISTER_COLUMNS,
+    SCHEMA_VERSION,
     ColumnLike,
     ContractLike,
     DatasetLayout,
@@ -85,6 +87,7 @@ __all__ = [
     "ErasureRequest",
     "Excusal",
     "LoadStatus",
+    "Moved",
     "NewSubmission",
     "StoreResult",
     "Submission",
@@ -655,6 +658,36 @@ class Warehouse:
         """
         with self._store.exclusive(job):
             yield
+
+    @contextmanager
+    def moving_in(self, source: Warehouse, progress: Progress | None = None) -> Iterator[Moved]:
+        """Move the file warehouse `source` into this empty catalog (`warehouse.migration`).
+
+        The block runs with everything copied and checked but not yet committed (this thread's
+        reads see it, no other process does): an exception in it rolls the whole move back.
+        """
+        if self.catalog is None or source.catalog is not None:
+            raise UsageError("a warehouse is moved from a database file into a catalog only.")
+        with self._store.exclusive("migrate"), self._store.hold() as con:
+            migration.check_empty(con, self.where)
+            migration.attach_source(con, source.db_path)
+            try:
+                con.begin()
+                try:
+                    files = migration.copy_files(
+                        con, (source.row_files, source.archive), (self.row_files, self.archive),
+                        progress,
+                    )  # fmt: skip
+                    tables = migration.copy_tables(con, SCHEMA_VERSION, progress)
+                    for layout in self.layouts.values():
+                        layout.rebuild_views(con, self.row_files.root)
+                    yield Moved(tables, *files)
+                except BaseException:
+                    con.rollback()
+                    raise
+                con.commit()
+            finally:
+                migration.detach_source(con)
 
     @contextmanager
     def bulk(self) -> Iterator[None]:
