@@ -136,19 +136,24 @@ def current_settings() -> Settings:
 
 
 @st.cache_resource(show_spinner=False)
-def _open_workspace(db_path: str, root: str) -> Any:
-    """One workspace per database for the whole server; it opens DuckDB per unit of work."""
+def _open_workspace(db_path: str, root: str, catalog: str | None) -> Any:
+    """One workspace per database (or catalog: `catalog` names it, without its password) for
+    the whole server; it opens DuckDB per unit of work."""
     from shared_outcomes.workspace import Workspace
 
-    return Workspace.open(load_settings(db=db_path, root=root))
+    settings = current_settings() if catalog else load_settings(db=db_path, root=root)
+    return Workspace.open(settings)
 
 
 def workspace() -> Workspace:
-    """The shared workspace; on a fresh checkout, build the sample partnership first, visibly."""
+    """The shared workspace; on a fresh checkout, build the sample partnership first, visibly
+    (never into a shared catalog: an empty one shows that nothing is submitted yet)."""
     settings = current_settings()
-    if not settings.db_path.exists():
+    catalog = settings.catalog
+    if catalog is None and not settings.db_path.exists():
         _build_demo_database(settings)
-    opened: Workspace = _open_workspace(str(settings.db_path), str(settings.root))
+    where = None if catalog is None else f"{catalog.where} {catalog.data_dir}"
+    opened: Workspace = _open_workspace(str(settings.db_path), str(settings.root), where)
     return opened
 
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -70,12 +71,48 @@ class Server:
             f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=400 "
             "-c fsync=off"
         )
+        server = cls("127.0.0.1", port, "postgres", folder=folder)
+        server._pg_ctl("-o", options, "start")
+        return server
+
+    def _pg_ctl(self, *arguments: str) -> None:
+        assert self.folder is not None, "only a server these tests started is controlled here"
         subprocess.run(
-            _as_server_user([str(programs / "pg_ctl"), "-D", str(data), "-l",
-                             str(folder / "log"), "-o", options, "-w", "start"]),
+            _as_server_user([str(server_programs() / "pg_ctl"), "-D", str(self.folder / "data"),
+                             "-l", str(self.folder / "log"), "-w", *arguments]),
             check=True, capture_output=True,
         )  # fmt: skip
-        return cls("127.0.0.1", port, "postgres", folder=folder)
+
+    def go_down(self) -> None:
+        """Stop the server as a crash would (`immediate`: no clean shutdown), keeping its data."""
+        self._pg_ctl("-m", "immediate", "stop")
+
+    def come_back(self) -> None:
+        """Start the server again after `go_down`, on the same port with the same data."""
+        options = (
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
+            "-c max_connections=400 -c fsync=off"
+        )
+        self._pg_ctl("-o", options, "start")
+
+    def add_password_user(self, name: str, password: str) -> str:
+        """A user that must sign in with `password` (SCRAM), owning a new database; its name.
+
+        The server's other users keep trust authentication; this one's line comes first in
+        pg_hba.conf, so a wrong password is refused as on a real deployment.
+        """
+        dbname = self.create_database()
+        with psycopg.connect(self.url("postgres"), autocommit=True) as admin:
+            admin.execute("SET password_encryption = 'scram-sha-256'")
+            admin.execute(f"CREATE ROLE \"{name}\" LOGIN PASSWORD '{password}'")
+            admin.execute(f'ALTER DATABASE "{dbname}" OWNER TO "{name}"')
+        if self.folder is not None:
+            hba = self.folder / "data" / "pg_hba.conf"
+            rule = f"host all {name} 127.0.0.1/32 scram-sha-256\n"
+            hba.write_text(rule + hba.read_text())
+            self._pg_ctl("reload")
+            time.sleep(0.5)  # the postmaster rereads the file on the signal
+        return dbname
 
     @classmethod
     def from_env(cls) -> Server | None:

@@ -435,7 +435,13 @@ def ingest(
         if watch:
             out.print(f"Watching {folder} for new files; press Ctrl-C to stop.", markup=False)
             try:
-                watch_folder(workspace, SYSTEM, folder, on_outcome=show, settle=settle)
+                watch_folder(
+                    workspace, SYSTEM, folder, on_outcome=show, settle=settle,
+                    on_problem=lambda problem, wait: _stderr().print(
+                        f"{problem.title}: {problem.message} Trying again in {wait:g} s.",
+                        markup=False, highlight=False,
+                    ),
+                )  # fmt: skip
             except KeyboardInterrupt:
                 out.print("Stopped watching.", markup=False)
             return EXIT_OK

@@ -50,12 +50,21 @@ from typing import TYPE_CHECKING
 from shared_outcomes.access.roles import Identity
 from shared_outcomes.checking.findings import describe
 from shared_outcomes.checking.report import Report
-from shared_outcomes.errors import AccessDenied, UsageError
+from shared_outcomes.errors import (
+    AccessDenied,
+    SharedOutcomesError,
+    StorageError,
+    UsageError,
+    WarehouseBusy,
+    WarehouseError,
+)
 from shared_outcomes.settings import TEMP_PREFIX, sweep_temps
 
 if TYPE_CHECKING:
     from shared_outcomes.workspace import Progress, Workspace
 
+#: The longest a watching run waits before trying the warehouse again after a problem.
+RETRY_AT_MOST = 60.0
 PROCESSED = "processed"
 REJECTED = "rejected"
 REPORT_SUFFIX = ".report.json"
@@ -463,9 +472,24 @@ def watch_folder(
     interval: float = 2.0,
     settle: float = DEFAULT_SETTLE,
     keep_going: Callable[[], bool] = lambda: True,
+    on_problem: Callable[[SharedOutcomesError, float], None] = lambda _error, _wait: None,
 ) -> None:
-    """Keep ingesting files as they arrive, once each has not changed for `settle` seconds."""
+    """Keep ingesting files as they arrive, once each has not changed for `settle` seconds.
+
+    A round the warehouse cannot take (the catalog's server down or restarting, the database
+    busy, the disk full) stores nothing half-way: the file it was at stays in the folder, the
+    problem goes to `on_problem` with the seconds until the next try (doubling from `interval`
+    up to `RETRY_AT_MOST`), and the next round starts again from the folder.
+    """
+    wait = interval
     while keep_going():
-        for outcome in ingest_folder(workspace, identity, folder, settle=settle, wait=False):
-            on_outcome(outcome)
+        try:
+            for outcome in ingest_folder(workspace, identity, folder, settle=settle, wait=False):
+                on_outcome(outcome)
+        except (WarehouseError, WarehouseBusy, StorageError) as problem:
+            wait = min(max(wait * 2, interval), RETRY_AT_MOST)
+            on_problem(problem, wait)
+            time.sleep(wait)
+            continue
+        wait = interval
         time.sleep(interval)

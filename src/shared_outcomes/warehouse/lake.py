@@ -110,7 +110,8 @@ def catalog_problem(error: BaseException, catalog: Catalog) -> WarehouseError | 
         return WarehouseError(
             f"cannot reach the catalog {where}: its PostgreSQL server refused or dropped the "
             "connection. Nothing was half-stored; check the server is running and try again "
-            f"(an ingest worker tries again at its next round). The server said: {text}",
+            f"(an ingest worker tries again at its next round). The server said: "
+            f"{text.splitlines()[0] if text else 'nothing'}",
             title="Catalog unavailable",
         )
     return None
@@ -188,7 +189,12 @@ class LakeConnections:
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cursor = self._instance().cursor()
-        cursor.execute(f"USE {LAKE}")
+        try:
+            with self._problems():  # `USE` reads the catalog's latest snapshot: it can fail
+                cursor.execute(f"USE {LAKE}")
+        except BaseException:
+            cursor.close()
+            raise
         return cursor
 
     # -- units of work -----------------------------------------------------------------------
