@@ -169,6 +169,9 @@ def test_a_failure_before_the_commit_stores_nothing(
         assert empty.query("SELECT count(*) AS n FROM audit_log")["n"][0] == 0
     finally:
         empty.close()
+    # The files it copied are gone too: no raw file or row file is left behind.
+    assert not list(catalog.data_dir.glob("warehouse.archive/*/*"))
+    assert not list(catalog.data_dir.glob("warehouse.rows/*/*.parquet"))
     assert migrate_to_catalog(source, catalog).moved.submissions == 985  # and it can go again
 
 

@@ -11,7 +11,8 @@ and its writer's turn throughout, copies the files first (a file no committed ro
 swept by the next open), then every table in one transaction with the source file attached
 read-only (no other process can write to it meanwhile), checks each table's row count and
 content hash against the source, rebuilds the views, and only then lets the caller compare
-what it derives (the figures) before the commit. Any difference or failure rolls it all back.
+what it derives (the figures) before the commit. Any difference or failure rolls it all back
+and removes the files it copied.
 """
 
 from __future__ import annotations
@@ -124,9 +125,11 @@ def copy_files(
     source: tuple[RowFiles, Archive],
     target: tuple[RowFiles, Archive],
     progress: Progress | None,
+    copied: list[Path],
 ) -> tuple[int, int]:
     """Copy every row file and archived raw file the source's register names (synced once at
-    the end); return how many of each. A raw file an erasure removed is not there to copy."""
+    the end); return how many of each, and add each file made to `copied` (for the caller to
+    remove if the move fails). A raw file an erasure removed is not there to copy."""
     (source_rows, source_archive), (target_rows, target_archive) = source, target
     row_files = [
         str(r[0])
@@ -149,11 +152,13 @@ def copy_files(
                 "cannot be moved whole: restore it from a backup, then move the database."
             )
         target_rows.copy_in(found, relative)
+        copied.append(target_rows.absolute(relative))
         done += 1
         if progress and done % 25 == 0:
             progress(done, total, "files")
     for sha256 in archived:
-        target_archive.keep(source_archive.path_for(sha256), sha256, sync=False)
+        if not target_archive.path_for(sha256).is_file():
+            copied.append(target_archive.keep(source_archive.path_for(sha256), sha256, sync=False))
         done += 1
         if progress and done % 25 == 0:
             progress(done, total, "files")

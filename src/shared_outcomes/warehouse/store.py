@@ -671,12 +671,13 @@ class Warehouse:
         with self._store.exclusive("migrate"), self._store.hold() as con:
             migration.check_empty(con, self.where)
             migration.attach_source(con, source.db_path)
+            copied: list[Path] = []
             try:
                 con.begin()
                 try:
                     files = migration.copy_files(
                         con, (source.row_files, source.archive), (self.row_files, self.archive),
-                        progress,
+                        progress, copied,
                     )  # fmt: skip
                     tables = migration.copy_tables(con, SCHEMA_VERSION, progress)
                     for layout in self.layouts.values():
@@ -684,6 +685,8 @@ class Warehouse:
                     yield Moved(tables, *files)
                 except BaseException:
                     con.rollback()
+                    for path in copied:  # none named by a committed row: ours to remove
+                        path.unlink(missing_ok=True)
                     raise
                 con.commit()
             finally:
