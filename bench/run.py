@@ -19,6 +19,11 @@ subprocess of its own, so its peak memory (ru_maxrss) is its own. The benchmarks
              bare `polars.read_excel` of the same file (bench_workbook.py).
 9. contract-impact - a proposed contract's impact over the sample partnership: its current
              homelessness extracts of a year re-checked from the archive (bench_contract_impact.py).
+10. retention - everything past retention in a copy of the sample partnership erased
+             (bench_retention.py).
+11. scaleout - 30 sessions on the common picture over Streamlit's websocket while a worker ingests,
+             on the embedded file and on a DuckLake catalog in PostgreSQL, vs one session on the
+             file (bench_scaleout.py; a throwaway PostgreSQL server unless one is named).
 
 Generated extracts and warehouses are kept under bench/results/ (gitignored), keyed by their
 parameters, so a second run starts measuring at once. `--quick` uses small sizes and 1 run
@@ -50,6 +55,7 @@ import bench_contract_impact  # noqa: E402
 import bench_errors_workbook  # noqa: E402
 import bench_load  # noqa: E402
 import bench_retention  # noqa: E402
+import bench_scaleout  # noqa: E402
 import bench_validation  # noqa: E402
 import bench_workbook  # noqa: E402
 from scale import RESULTS, aggregated_rows, scaled_home  # noqa: E402
@@ -98,6 +104,7 @@ import json, resource, shutil, statistics, sys, time
 from pathlib import Path
 home, runs = Path(sys.argv[1]), int(sys.argv[2])
 from bench_outcomes import VIEWER
+from shared_outcomes.settings import Catalog
 from shared_outcomes.config.contracts import load_contracts
 from shared_outcomes.config.definitions import load_definitions
 from shared_outcomes.figures.cache import clear_figures, figures_folder
@@ -110,8 +117,10 @@ contracts = load_contracts(folder)
 partnership = load_partnership(folder / "partners.yaml", contracts)
 definitions = load_definitions(folder / "outcomes", contracts, partnership,
                                reference_dir=folder / "reference")
-db = home / "warehouse.duckdb"
-warehouse = Warehouse.open(db, contracts)
+# With a catalog's address and data folder (argv 3 and 4), the same over that DuckLake catalog.
+catalog = Catalog.parse(sys.argv[3], sys.argv[4]) if len(sys.argv) > 4 else None
+db = home / "warehouse.duckdb" if catalog is None else catalog.anchor
+warehouse = Warehouse.open(db, contracts, catalog=catalog)
 
 def timed(forget_figures):
     if forget_figures:  # computed again, not served from what an earlier run kept
@@ -145,6 +154,10 @@ class Summary:
     def add(self, bench: str, figure: str, value: float, target: float, unit: str = "x") -> None:
         met = "yes" if value <= target else "NO"
         self.lines.append((bench, figure, f"{value:.2f}{unit}", f"<= {target:g}{unit}", met))
+
+    def count(self, bench: str, figure: str, value: int, target: int = 0) -> None:
+        met = "yes" if value <= target else "NO"
+        self.lines.append((bench, figure, str(value), f"<= {target}", met))
 
     def note(self, bench: str, figure: str, value: str) -> None:
         self.lines.append((bench, figure, value, "-", "-"))
@@ -344,6 +357,59 @@ def bench_outcomes_(sizes: list[int], months: int, runs: int, summary: Summary) 
                      f"{statistics.median(results[2][1]['seconds']):.2f} s")  # fmt: skip
 
 
+def bench_lake_figures(size: int, months: int, runs: int, summary: Summary) -> None:
+    """The outcome figures of a scaled warehouse moved into a DuckLake catalog (`migrate`), in
+    a throwaway PostgreSQL server, against the same figures from the database file."""
+    from shared_outcomes.jobs.migrate import migrate_to_catalog
+    from shared_outcomes.settings import Catalog, load_settings
+
+    home = scaled_home(size, months)
+    server = bench_scaleout.Postgres.find(None)
+    data = RESULTS / f"lake_figures_{size}_rows"
+    shutil.rmtree(data, ignore_errors=True)
+    try:
+        url = server.url(server.create_database())
+        catalog = Catalog.parse(url, data)
+        started = time.perf_counter()
+        moved = migrate_to_catalog(load_settings(db=home / "warehouse.duckdb", root=home), catalog)
+        took = time.perf_counter() - started
+        print(
+            f"  moved {moved.moved.submissions:,} submissions into {catalog.where} in "
+            f"{took:.1f} s ({moved.figures_compared:,} figures the same)",
+            flush=True,
+        )
+        found = {
+            "file": child(["-c", OUTCOMES_CHILD, str(home), str(runs)], "figures on the file"),
+            "catalog": child(["-c", OUTCOMES_CHILD, str(home), str(runs), url, str(data)],
+                             "figures on the catalog"),
+        }  # fmt: skip
+    finally:
+        server.close()
+        shutil.rmtree(data, ignore_errors=True)
+    rows = aggregated_rows(home)
+    body = [
+        [name, f"{out['figures']:,}", f"{out['cold']:.3f}",
+         f"{statistics.median(out['seconds']):.3f}", f"{statistics.median(out['cpu_s']):.3f}",
+         f"{out['rerun_s']:.3f}"]
+        for name, out in found.items()
+    ]  # fmt: skip
+    table(
+        f"12. Outcome figures at {rows:,} rows: the database file and the same warehouse moved "
+        f"into a DuckLake catalog ({took:.0f} s to move); medians of {runs}",
+        ["warehouse", "figures", "first (cold) s", "computed wall s", "computed CPU s",
+         "rerun, nothing new s"],
+        body,
+    )  # fmt: skip
+    file, lake = found["file"], found["catalog"]
+    for key, what in (("seconds", "wall"), ("cpu_s", "CPU")):
+        ratio = statistics.median(lake[key]) / statistics.median(file[key])
+        summary.add("lake-figures", f"catalog vs file at {rows:,} rows ({what})", ratio, 1.5)
+    summary.add("lake-figures", "first (cold) computation, catalog vs file",
+                lake["cold"] / file["cold"], 1.5)  # fmt: skip
+    summary.add("lake-figures", "rerun with nothing new, catalog vs file",
+                lake["rerun_s"] / file["rerun_s"], 1.5)  # fmt: skip
+
+
 def bench_pages(size: int, months: int, runs: int, summary: Summary) -> None:
     home = scaled_home(size, months)
     out = child([str(BENCH / "bench_pages.py"), str(home), str(runs)], "pages")
@@ -524,17 +590,85 @@ def bench_retention_(today: str, runs: int, summary: Summary) -> None:
                 bench_retention.TARGET_SECONDS_EACH, " s")  # fmt: skip
 
 
+def _seconds(value: float) -> str:
+    return "-" if value != value else f"{value:.2f}"  # nan: nothing was measured
+
+
+def bench_scaleout_(sizes: dict[str, Any], summary: Summary) -> None:
+    """11. Sessions on the common picture over Streamlit's websocket while a worker ingests."""
+    options = [f"--{key}={value}" for key, value in sizes.items()]
+    out = child([str(BENCH / "bench_scaleout.py"), *options], "scale-out")
+    sessions, think = out["sessions"], out["think_s"]
+    base = out["backends"].get("file", {}).get("single", {}).get("median_s", float("nan"))
+    body = []
+    for key, result in out["backends"].items():
+        name = "embedded file" if key == "file" else "DuckLake catalog"
+        if "skipped" in result:
+            body.append([name, f"skipped: {result['skipped']}", *["-"] * 8])
+            summary.note("scaleout", f"{key}: {sessions} sessions + worker", "skipped")
+            continue
+        single, alone, load = result["single"], result["alone"], result["load"]
+        body += [
+            [name, "1 session", str(single["opens"]), _seconds(single["median_s"]),
+             _seconds(single["p95_s"]), f"{single['p95_s'] / base:.2f}x", str(single["errors"]),
+             "-", "-", "-"],
+            [name, "worker alone", "-", "-", "-", "-", "-", _seconds(alone["files_per_s"]),
+             f"{alone['rows_per_s']:.0f}", _lost(alone["register"])],
+            [name, f"{sessions} sessions + worker", str(load["opens"]),
+             _seconds(load["median_s"]), _seconds(load["p95_s"]),
+             f"{load['p95_s'] / base:.2f}x", str(load["errors"]),
+             _seconds(load["files_per_s"]), f"{load['rows_per_s']:.0f}",
+             _lost(load["register"])],
+        ]  # fmt: skip
+        _scaleout_summary(key, sessions, single, alone, load, base, summary)
+    table(
+        f"11. Scale-out: {sessions} sessions on the common picture over Streamlit's websocket "
+        f"(a pause of {think / 2:g} to {think * 1.5:g} s between a session's opens) while "
+        f"`shared-outcomes ingest` loads {out['extracts']} restatements; one session, and the "
+        f"worker alone, to compare with (page times from the rerun request to script_finished)",
+        ["backend", "case", "opens", "median s", "p95 s", "p95 x file 1 session", "errors",
+         "ingest files/s", "rows/s", "lost / twice"],
+        body, left=2,
+    )  # fmt: skip
+    for key, result in out["backends"].items():
+        for problem in result.get("load", {}).get("problems", [])[:2]:
+            print(f"   {key}: {problem[:300]}")
+
+
+def _lost(register: dict[str, int]) -> str:
+    return f"{register['lost'] + register['not_processed']} / {register['duplicate']}"
+
+
+def _scaleout_summary(key: str, sessions: int, single: dict[str, Any], alone: dict[str, Any],
+                      load: dict[str, Any], base: float, summary: Summary) -> None:  # fmt: skip
+    what = f"{key}: {sessions} sessions + worker"
+    if key == "file":
+        summary.note("scaleout", "file: 1 session, median page time", f"{base:.2f} s")
+    summary.add("scaleout", f"{what}, p95 page time vs file 1 session", load["p95_s"] / base, 3)
+    summary.count("scaleout", f"{what}, errors seen", load["errors"] + single["errors"])
+    register = load["register"]
+    wrong = sum(register[k] for k in ("lost", "duplicate", "not_processed", "unexpected"))
+    summary.count("scaleout", f"{what}, submissions lost or twice", wrong)
+    summary.note("scaleout", f"{what}, median / p95 page time",
+                 f"{load['median_s']:.2f} s / {load['p95_s']:.2f} s")  # fmt: skip
+    summary.note("scaleout", f"{what}, ingest (worker alone)",
+                 f"{load['files_per_s']:.1f} files/s, {load['rows_per_s']:.0f} rows/s "
+                 f"({alone['files_per_s']:.1f}, {alone['rows_per_s']:.0f})")  # fmt: skip
+
+
 SIZES: dict[str, dict[str, Any]] = {
     "full": {"check": 1_000_000, "load": 1_000_000, "outcomes": [1_000_000, 10_000_000,
              50_000_000], "months": 60, "pages": 10_000_000, "browser": 1_000_000,
              "errors-workbook": 100_000, "workbook-check": 100_000, "retention": "2026-12-02",
-             "runs": 5},
+             "scaleout": bench_scaleout.FULL, "runs": 5},
     "quick": {"check": 20_000, "load": 20_000, "outcomes": [20_000, 100_000], "months": 6,
               "pages": 100_000, "browser": 5_000, "errors-workbook": 5_000,
-              "workbook-check": 5_000, "retention": "2020-06-01", "runs": 1},
+              "workbook-check": 5_000, "retention": "2020-06-01",
+              "scaleout": bench_scaleout.QUICK, "runs": 1},
 }  # fmt: skip
 BENCHMARKS = ("check", "load", "outcomes", "pages", "browser", "board-pack", "errors-workbook",
-              "workbook-check", "contract-impact", "retention")  # fmt: skip
+              "workbook-check", "contract-impact", "retention", "scaleout",
+              "lake-figures")  # fmt: skip
 
 
 def main() -> None:
@@ -559,6 +693,8 @@ def main() -> None:
         "workbook-check": lambda: bench_workbook_check(sizes["workbook-check"], runs, summary),
         "contract-impact": lambda: bench_contract_impact_(runs, summary),
         "retention": lambda: bench_retention_(sizes["retention"], runs, summary),
+        "scaleout": lambda: bench_scaleout_(sizes["scaleout"], summary),
+        "lake-figures": lambda: bench_lake_figures(sizes["pages"], sizes["months"], runs, summary),
     }
     for name in BENCHMARKS:
         if name in args.only:

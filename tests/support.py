@@ -8,6 +8,8 @@ puts this folder on `sys.path`, so every test module imports it as `support`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -148,3 +150,28 @@ def workspace_of(env: dict[str, str]) -> Workspace:
     from shared_outcomes.workspace import Workspace
 
     return Workspace.open(load_settings(db=Path(env["SHARED_OUTCOMES_DB"]), root=ROOT))
+
+
+# --- a real small file system (a full or read-only disk) ----------------------------------------
+
+
+@contextmanager
+def mounted_tmpfs(folder: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of `size` (say "3m") mounted at `folder/small` for the block (needs root, as CI
+    runs the suite): a real disk that fills up, or can be remounted read-only."""
+    import os
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.fail("this test mounts a tmpfs and needs root (CI runs the suite as root)")
+    mount_point = folder / "small"
+    mount_point.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)],
+                   check=True)  # fmt: skip
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)

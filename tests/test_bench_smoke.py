@@ -21,6 +21,8 @@ TABLES = [
     "## 8. Checking an Excel workbook",
     "## 9. The impact of a proposed contract",
     "## 10. Retention applied to the sample partnership",
+    "## 11. Scale-out",
+    "## 12. Outcome figures at",
     "## Summary",
 ]
 
@@ -44,7 +46,7 @@ def test_bench_run_quick_prints_every_table(tmp_path: Path) -> None:
     assert "machine:" in out and "load average" in out
     summary = out.split("## Summary", 1)[1]
     benches = ("check", "load", "outcomes", "pages", "browser", "board pack", "errors workbook",
-               "workbook check", "contract impact")  # fmt: skip
+               "workbook check", "contract impact", "scaleout", "lake-figures")  # fmt: skip
     for bench in benches:
         assert f"\n{bench} " in summary, f"no summary line for {bench}"
     # Every ratio and time in the summary is a number with its unit, never a placeholder.

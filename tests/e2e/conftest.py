@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -74,15 +74,18 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -
 
 @contextmanager
 def streamlit_server(
-    app_dir: Path, db: Path, folder: Path
+    app_dir: Path, db: Path | None, folder: Path, *, extra_env: Mapping[str, str] | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`streamlit run app.py` (from `app_dir`) on a free port over `db`; its URL and process.
+    """`streamlit run app.py` (from `app_dir`) on a free port over `db` (or what `extra_env`
+    names, a catalog say); its URL and process.
 
     The server's log goes to `folder/streamlit.log`; it is stopped when the block ends.
     """
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "SHARED_OUTCOMES_DB": str(db), "SHARED_OUTCOMES_HOME": str(ROOT)}
+    env = {**os.environ, "SHARED_OUTCOMES_HOME": str(ROOT), **(extra_env or {})}
+    if db is not None:
+        env["SHARED_OUTCOMES_DB"] = str(db)
     log = folder / "streamlit.log"
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from postgres import Server
+from support import mounted_tmpfs
 from test_warehouse import visits_frame
 
 from shared_outcomes.config.contracts import Contract
@@ -120,17 +121,8 @@ def test_a_wrong_password_is_refused_without_showing_it(
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A real file system of its own, to remount read-only."""
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.fail("this test mounts a tmpfs and needs root (CI runs the suite as root)")
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount_point)], check=True
-    )
-    try:
+    with mounted_tmpfs(tmp_path, "64m") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 def test_a_data_folder_that_cannot_be_written_stores_nothing_and_says_so(

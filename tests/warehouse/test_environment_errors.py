@@ -7,13 +7,13 @@ disk is real: a 3 MB tmpfs mounted for the test (the test suite runs as root in 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import mounted_tmpfs
 
 from shared_outcomes.settings import load_settings
 from shared_outcomes.workspace import Workspace
@@ -34,15 +34,8 @@ def cli(*args: str, env: dict[str, str] = ENV) -> subprocess.CompletedProcess[st
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A real 3 MB file system, so writes end with 'No space left on device'."""
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.fail("this test mounts a tmpfs and needs root (CI runs the suite as root)")
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount_point)], check=True)
-    try:
+    with mounted_tmpfs(tmp_path, "3m") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 @pytest.mark.slow

@@ -67,6 +67,21 @@ def _publish(temp: Path, target: Path, *, sync: bool) -> None:
         raise
 
 
+def _copy_to(source: Path | bytes, target: Path, *, sync: bool) -> None:
+    """Write `source` (a file's bytes, or the file) at `target` whole or not at all."""
+    temp = _temp_beside(target)
+    try:
+        if isinstance(source, bytes):
+            temp.write_bytes(source)
+        else:
+            # copyfile uses the kernel's copy (sendfile) on Linux: no Python loop over bytes.
+            shutil.copyfile(source, temp)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _publish(temp, target, sync=sync)
+
+
 class Archive:
     """Raw files by content: `root/<sha256[:2]>/<sha256>`."""
 
@@ -82,19 +97,8 @@ class Archive:
         `sync=False` leaves flushing to the caller (a bulk load syncs once before committing).
         """
         target = self.path_for(sha256)
-        if target.is_file():
-            return target
-        temp = _temp_beside(target)
-        try:
-            if isinstance(source, bytes):
-                temp.write_bytes(source)
-            else:
-                # copyfile uses the kernel's copy (sendfile) on Linux: no Python loop over bytes.
-                shutil.copyfile(source, temp)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        _publish(temp, target, sync=sync)
+        if not target.is_file():
+            _copy_to(source, target, sync=sync)
         return target
 
     def sweep(self) -> int:
@@ -140,14 +144,7 @@ class RowFiles:
     def copy_in(self, source: Path, relative: str) -> None:
         """Copy another warehouse's row file in at `relative` (the caller syncs before it
         commits the rows that name it)."""
-        target = self.absolute(relative)
-        temp = _temp_beside(target)
-        try:
-            shutil.copyfile(source, temp)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        _publish(temp, target, sync=False)
+        _copy_to(source, self.absolute(relative), sync=False)
 
     def claim(self, owner: str, known: Iterable[str]) -> None:
         """Make sure this folder belongs to the database `owner` (its warehouse id) alone.
