@@ -21,7 +21,7 @@ import pytest
 from support import ROOT, copy_database
 
 from shared_outcomes.jobs.retention import retention_plan
-from shared_outcomes.settings import load_settings
+from shared_outcomes.settings import companion_dir, load_settings
 from shared_outcomes.workspace import ERASE_SUBMISSION, Workspace
 
 pytestmark = pytest.mark.slow
@@ -49,7 +49,15 @@ def _run_and_kill(db: Path, rng: random.Random) -> None:
         _command(db, "--apply"), env=_env(db.parent), stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    time.sleep(rng.uniform(0.8, 2.5))
+    # From its first erasure on (a row file removed after its commit), not from its start: a
+    # busy machine can take seconds to start the process and its imports.
+    rows = companion_dir(db, "rows")
+    before = len(list(rows.glob("*/*.parquet")))
+    deadline = time.monotonic() + 120
+    while len(list(rows.glob("*/*.parquet"))) == before and child.poll() is None:
+        assert time.monotonic() < deadline, "the retention run erased nothing in two minutes"
+        time.sleep(0.02)
+    time.sleep(rng.uniform(0.0, 1.5))
     os.kill(child.pid, signal.SIGKILL)
     child.communicate(timeout=30)
 
