@@ -66,13 +66,14 @@ with guarded():
                     if card.revised:
                         st.caption(f":material/edit_note: {literal(card.revised)}")
                     if card.trend.height > 1:
-                        spark = charts.sparkline(
+                        spark = charts.card_spec(
                             card.trend,
                             title=f"Last {card.trend.height} months",
                             description=card.summary,
                             target=card.target_value,
+                            large=large,
                         )
-                        st.altair_chart(charts.enlarge(spark) if large else spark, width="stretch")
+                        st.vega_lite_chart(spark, width="stretch")
                         with st.expander("Figures by month"):
                             show_table(card.trend_table)
                     show_card_comments(commentary.on_figure(notes, card.outcome, card.period))

@@ -101,3 +101,20 @@ def test_explore_filters_live_in_the_url_so_a_view_can_be_shared(
     expect(other.get_by_role("heading", name="Areas compared, Sep 2017")).to_be_visible()
     screenshot(other, "explore-shared-link")
     other.context.close()
+
+
+def test_every_card_draws_its_trend_in_the_browser(app: App, page: Page) -> None:
+    """The cards' sparklines are Vega-Lite specifications built once and kept
+    (`charts.card_spec`): each card with months behind it draws a line of them, with the
+    card's one-sentence summary as the chart's accessible description."""
+    page.goto(app.page_url(""))
+    wait_for_app(page)
+    cards = page.locator("[class*='st-key-card-']").filter(has_text="Figures by month")
+    expect(cards.first.locator(".vega-embed svg")).to_be_visible(timeout=30_000)
+    assert cards.count() >= 5
+    for card in cards.all():
+        line = card.locator(".vega-embed g.mark-line path").first
+        expect(line).to_have_attribute("d", re.compile(r"^M[\d.\-]+,[\d.\-]+L"))
+        title = card.locator("h3").first.inner_text().strip()
+        label = card.locator(".vega-embed").first.get_attribute("aria-label") or ""
+        assert label.startswith(f"{title}, ") and "target" in label, (title, label)

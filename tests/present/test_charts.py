@@ -155,3 +155,19 @@ def test_a_chart_without_hidden_months_has_no_empty_layer() -> None:
     bolton = _trend().filter(pl.col("area") == "Bolton")
     spark = _spec(charts.sparkline(bolton, title="Trend", description="Up."))
     assert [layer["mark"]["type"] for layer in spark["layer"]] == ["line", "point"]
+
+
+def test_a_card_spec_is_the_sparkline_built_once_per_content() -> None:
+    bury = _trend().filter(pl.col("area") == "Bury")
+    validated = _spec(charts.sparkline(bury, title="Trend", description="Up.", target=1.5))
+    validated.pop("config")  # Altair's default theme; a page renders without it
+    first = charts.card_spec(bury, title="Trend", description="Up.", target=1.5)
+    assert first == validated
+    first["layer"].clear()  # a caller's copy is its own
+    assert charts.card_spec(bury, title="Trend", description="Up.", target=1.5) == validated
+    restated = bury.with_columns(pl.lit(9.0).alias("value"))
+    changed = charts.card_spec(restated, title="Trend", description="Up.", target=1.5)
+    assert [r["value"] for r in _data(changed, changed["layer"][0])] == [9.0, 9.0]
+    large = charts.card_spec(bury, title="Trend", description="Up.", target=1.5, large=True)
+    assert large["config"]["axis"]["labelFontSize"] > 11
+    assert "config" not in charts.card_spec(bury, title="Trend", description="Up.", target=1.5)

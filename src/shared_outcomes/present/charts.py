@@ -9,6 +9,9 @@ deficiencies; where a colour means something (RAG, timeliness) a word or symbol 
 
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import altair as alt
@@ -137,6 +140,58 @@ def sparkline(
     if target is not None:
         layers.append(_target_rule(target, f"Target {target:g}"))
     return _finish(alt.layer(*layers), height=110, description=description)
+
+
+#: Card charts kept built (`card_spec`): the common picture shows about a dozen, each view.
+CARD_SPECS_KEPT = 256
+_CARD_SPECS: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_CARD_SPECS_LOCK = threading.Lock()
+
+
+def card_spec(
+    frame: pl.DataFrame,
+    *,
+    title: str,
+    description: str,
+    target: float | None = None,
+    large: bool = False,
+) -> dict[str, Any]:
+    """A card's `sparkline` (`enlarge`d when `large`) as its Vega-Lite specification, built once
+    per content and kept (the newest `CARD_SPECS_KEPT`).
+
+    Why: building the chart and validating it against Vega-Lite's schema costs about 50 ms a
+    card, most of a common picture view's time, and a card's trend only changes when its
+    figures do. The key is the frame's every value, so a changed figure is a new chart. The
+    specification is not validated again (the same builder's output is, in the tests) and
+    carries no theme, as a page renders a chart; each caller gets its own copy.
+    """
+    key = (tuple(frame.columns), tuple(frame.iter_rows()), title, description, target, large)
+    with _CARD_SPECS_LOCK:
+        found = _CARD_SPECS.get(key)
+        if found is not None:
+            _CARD_SPECS.move_to_end(key)
+            return copy.deepcopy(found)
+    chart = sparkline(frame, title=title, description=description, target=target)
+    spec = _bare_spec(enlarge(chart) if large else chart)
+    with _CARD_SPECS_LOCK:
+        _CARD_SPECS[key] = spec
+        while len(_CARD_SPECS) > CARD_SPECS_KEPT:
+            _CARD_SPECS.popitem(last=False)
+    return copy.deepcopy(spec)
+
+
+def _bare_spec(chart: ChartSpec) -> dict[str, Any]:
+    """The chart's top-level specification without Altair's active theme (a global setting
+    shared by every thread, so it is not switched here): built as a nested chart is, then
+    given the schema and the data a top-level one carries."""
+    datasets: dict[str, Any] = {}
+    spec: dict[str, Any] = chart.to_dict(
+        validate=False, context={"top_level": False, "datasets": datasets}
+    )
+    spec["$schema"] = alt.SCHEMA_URL
+    if datasets:
+        spec["datasets"] = datasets
+    return spec
 
 
 def trend_chart(
