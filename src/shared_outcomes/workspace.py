@@ -101,6 +101,12 @@ class Workspace(MeetingDesk):
         default_factory=OrderedDict, repr=False
     )
     _figures_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Why one computation per key at a time: sessions opening the page together after a new
+    # submission would each compute the same figures at once, sharing the process's one core
+    # (each then waits as long as all of them together); the later ones wait for the first.
+    _figures_flights: dict[tuple[Any, ...], threading.Event] = field(
+        default_factory=dict, repr=False
+    )
 
     @classmethod
     def open(
@@ -1152,10 +1158,9 @@ class Workspace(MeetingDesk):
         False suppresses small counts whoever asks (an export for a board pack).
 
         Results are cached per suppression class, request and register version (see
-        `register_version`), so a rerun of a page does not compute them again.
+        `register_version`), so a rerun of a page does not compute them again; while one
+        thread computes a key, the others asking for it wait for its result.
         """
-        from shared_outcomes.figures.outcomes import compute_outcomes
-
         self.require(identity, Action.VIEW_SHARED_FIGURES)
         if unsuppressed:
             self.require(identity, Action.VIEW_UNSUPPRESSED_FIGURES)
@@ -1166,20 +1171,43 @@ class Workspace(MeetingDesk):
             tuple(outcomes) if outcomes is not None else None,
             self.register_version(), self._today(),
         )  # fmt: skip
-        with self._figures_lock:
-            cached = self._figures_cache.get(key)
-            if cached is not None:
-                self._figures_cache.move_to_end(key)
-                return cached.clone()
-        computed = compute_outcomes(
+        while True:
+            with self._figures_lock:
+                cached = self._figures_cache.get(key)
+                if cached is not None:
+                    self._figures_cache.move_to_end(key)
+                    return cached.clone()
+                flight = self._figures_flights.get(key)
+                if flight is None:  # this thread computes them
+                    flight = self._figures_flights[key] = threading.Event()
+                    break
+            flight.wait()  # then the cache has them, or that computation failed: try again
+        try:
+            computed = self._compute_figures(identity, period, as_at, outcomes, suppress)
+            with self._figures_lock:
+                self._figures_cache[key] = computed
+                while len(self._figures_cache) > FIGURES_CACHE_SIZE:
+                    self._figures_cache.popitem(last=False)
+        finally:
+            with self._figures_lock:
+                del self._figures_flights[key]
+            flight.set()
+        return computed.clone()
+
+    def _compute_figures(
+        self,
+        identity: Identity,
+        period: str | None,
+        as_at: datetime | None,
+        outcomes: list[str] | None,
+        suppress: bool,
+    ) -> pl.DataFrame:
+        from shared_outcomes.figures.outcomes import compute_outcomes
+
+        return compute_outcomes(
             self.warehouse, self.definitions, self.partnership, identity,
             period=period, as_at=as_at, outcomes=outcomes, suppress=suppress,
         )  # fmt: skip
-        with self._figures_lock:
-            self._figures_cache[key] = computed
-            while len(self._figures_cache) > FIGURES_CACHE_SIZE:
-                self._figures_cache.popitem(last=False)
-        return computed.clone()
 
 
 def _sha256(source: Path | bytes) -> str:

@@ -1,11 +1,15 @@
 """The facade's cache of computed figures: reused within a register version, never across one.
 
 The common picture asks for the figures twice per page view; `Workspace.figures` keeps them per
-suppression class, request and register version (bench/bench_pages.py measures the speed).
+suppression class, request and register version (bench/bench_pages.py measures the speed),
+and sessions asking for the same figures at once share one computation.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +73,60 @@ def test_a_new_submission_is_seen_at_the_next_call(
     newest = ws.latest_submission_time(ANALYST)
     assert newest is not None
     assert newest == max(s.submitted_at for s in ws.submissions(ANALYST))
+
+
+def _at_once(ws: Workspace, threads: int) -> list[Any]:
+    """`threads` threads asking for the analyst's figures together: each one's frame or error."""
+    start = threading.Barrier(threads)
+
+    def ask() -> Any:
+        start.wait()
+        try:
+            return ws.figures(ANALYST)
+        except RuntimeError as error:
+            return error
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(lambda _: ask(), range(threads)))
+
+
+def test_sessions_asking_together_wait_for_one_computation(
+    app_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[float] = []
+    original = outcomes.compute_outcomes
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        calls.append(time.monotonic())
+        time.sleep(0.5)  # long enough for every thread to ask meanwhile
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(outcomes, "compute_outcomes", slow)
+    ws = Workspace.open(load_settings(db=app_db, root=ROOT))
+    results = _at_once(ws, 4)
+    assert len(calls) == 1
+    assert all(r.equals(results[0]) for r in results)
+
+
+def test_when_the_one_computation_fails_a_waiting_session_computes_again(
+    app_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[float] = []
+    original = outcomes.compute_outcomes
+
+    def failing_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(time.monotonic())
+        time.sleep(0.5)
+        if len(calls) == 1:
+            raise RuntimeError("the catalog went away")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(outcomes, "compute_outcomes", failing_once)
+    ws = Workspace.open(load_settings(db=app_db, root=ROOT))
+    results = _at_once(ws, 4)
+    errors = [r for r in results if isinstance(r, RuntimeError)]
+    frames = [r for r in results if not isinstance(r, RuntimeError)]
+    assert len(errors) == 1 and len(frames) == 3
+    assert len(calls) == 2  # the first waiter computed; the other two had its figures
+    assert all(f.equals(frames[0]) for f in frames)
+    assert ws.figures(ANALYST).equals(frames[0]) and len(calls) == 2
