@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import polars as pl
+import pytest
 
 from shared_outcomes.present import charts
 
@@ -157,17 +159,50 @@ def test_a_chart_without_hidden_months_has_no_empty_layer() -> None:
     assert [layer["mark"]["type"] for layer in spark["layer"]] == ["line", "point"]
 
 
-def test_a_card_spec_is_the_sparkline_built_once_per_content() -> None:
+@pytest.mark.parametrize(
+    ("area", "target", "large"),
+    [("Bury", 1.5, False), ("Bolton", None, False), ("Bury", None, True), ("Bolton", 2.0, True)],
+)
+def test_a_card_spec_is_the_validated_sparkline_with_the_cards_own_data(
+    area: str, target: float | None, large: bool
+) -> None:
+    """Bury has a hidden month, Bolton none; with and without a target, in both sizes."""
+    frame = _trend().filter(pl.col("area") == area)
+    chart = charts.sparkline(frame, title="Trend", description="Up.", target=target)
+    validated = _spec(charts.enlarge(chart) if large else chart)
+    validated["config"].pop("view")  # Altair's default theme; a page renders without it
+    if not validated["config"]:
+        del validated["config"]
+    card = charts.card_spec(frame, title="Trend", description="Up.", target=target, large=large)
+    assert _by_layer(card) == _by_layer(validated)
+    assert card.keys() - {"datasets"} == validated.keys() - {"datasets", "data"}
+    shared = {k: v for k, v in validated.items() if k not in ("datasets", "data", "layer")}
+    assert {k: card[k] for k in shared} == shared
+
+
+def test_a_card_spec_carries_each_calls_own_figures_and_summary() -> None:
     bury = _trend().filter(pl.col("area") == "Bury")
-    validated = _spec(charts.sparkline(bury, title="Trend", description="Up.", target=1.5))
-    validated.pop("config")  # Altair's default theme; a page renders without it
     first = charts.card_spec(bury, title="Trend", description="Up.", target=1.5)
-    assert first == validated
     first["layer"].clear()  # a caller's copy is its own
-    assert charts.card_spec(bury, title="Trend", description="Up.", target=1.5) == validated
     restated = bury.with_columns(pl.lit(9.0).alias("value"))
-    changed = charts.card_spec(restated, title="Trend", description="Up.", target=1.5)
-    assert [r["value"] for r in _data(changed, changed["layer"][0])] == [9.0, 9.0]
-    large = charts.card_spec(bury, title="Trend", description="Up.", target=1.5, large=True)
-    assert large["config"]["axis"]["labelFontSize"] > 11
-    assert "config" not in charts.card_spec(bury, title="Trend", description="Up.", target=1.5)
+    changed = charts.card_spec(restated, title="Trend", description="Flat.", target=1.5)
+    assert changed["description"] == "Flat."
+    assert [layer["mark"]["type"] for layer in changed["layer"]] == ["line", "point", "rule"]
+    assert _by_layer(changed)[0][1]["value"] == [9.0, 9.0]
+    again = charts.card_spec(bury, title="Trend", description="Up.", target=1.5)
+    assert _by_layer(again)[0][1]["value"] == [2.0, None]
+    assert len(again["layer"]) == 4
+
+
+def _by_layer(spec: dict[str, Any]) -> list[tuple[str, dict[str, list[Any]]]]:
+    """Each layer (without its data's name) and its data as columns, months as dates, whether
+    the data are rows (Altair's specification) or a frame (`card_spec`'s)."""
+    layers = []
+    for layer in spec["layer"]:
+        rows = spec["datasets"][layer.get("data", spec.get("data", {}))["name"]]
+        frame = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(rows)
+        if "month" in frame.columns:
+            frame = frame.with_columns(pl.col("month").cast(pl.String).str.slice(0, 10))
+        rest = {k: v for k, v in layer.items() if k != "data"}
+        layers.append((json.dumps(rest, sort_keys=True), frame.to_dict(as_series=False)))
+    return layers

@@ -69,10 +69,13 @@ HIDDEN_COLOUR = "#BBBBBB"
 PROJECTOR_SCALE = 1.6
 
 
+def _target_frame(target: float, label: str) -> pl.DataFrame:
+    return pl.DataFrame({"target": [target], "label": [label]})
+
+
 def _target_rule(target: float, label: str, *, axis: str = "y") -> alt.Chart:
-    frame = pl.DataFrame({"target": [target], "label": [label]})
     rule: alt.Chart = (
-        alt.Chart(frame)
+        alt.Chart(_target_frame(target, label))
         .mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2)
         .encode(**{axis: alt.X("target:Q") if axis == "x" else alt.Y("target:Q")})
         .encode(tooltip=[alt.Tooltip("label:N", title="Target")])
@@ -80,10 +83,15 @@ def _target_rule(target: float, label: str, *, axis: str = "y") -> alt.Chart:
     return rule
 
 
+def _hidden(data: pl.DataFrame) -> pl.DataFrame:
+    """The months whose figure is hidden (suppressed, withheld, erased)."""
+    return data.filter(pl.col("value").is_null())
+
+
 def _hidden_months(data: pl.DataFrame) -> list[alt.Chart]:
     """A dotted grey rule at each month whose figure is hidden, its reason in the tooltip; no
     layer at all when nothing is hidden (an empty mark group has no text for screen readers)."""
-    hidden = data.filter(pl.col("value").is_null())
+    hidden = _hidden(data)
     if hidden.height == 0:
         return []
     rules: alt.Chart = (
@@ -138,14 +146,19 @@ def sparkline(
     )
     layers = [line, points, *_hidden_months(data)]
     if target is not None:
-        layers.append(_target_rule(target, f"Target {target:g}"))
+        layers.append(_target_rule(target, _sparkline_target_label(target)))
     return _finish(alt.layer(*layers), height=110, description=description)
 
 
-#: Card charts kept built (`card_spec`): the common picture shows about a dozen, each view.
-CARD_SPECS_KEPT = 256
-_CARD_SPECS: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
-_CARD_SPECS_LOCK = threading.Lock()
+def _sparkline_target_label(target: float) -> str:
+    return f"Target {target:g}"
+
+
+#: Card chart forms kept built (`card_spec`): a dozen cards, in two sizes, with or without a
+#: hidden month.
+CARD_FORMS_KEPT = 256
+_CARD_FORMS: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_CARD_FORMS_LOCK = threading.Lock()
 
 
 def card_spec(
@@ -156,28 +169,46 @@ def card_spec(
     target: float | None = None,
     large: bool = False,
 ) -> dict[str, Any]:
-    """A card's `sparkline` (`enlarge`d when `large`) as its Vega-Lite specification, built once
-    per content and kept (the newest `CARD_SPECS_KEPT`).
+    """A card's `sparkline` (`enlarge`d when `large`) as its Vega-Lite specification, with its
+    data as Polars frames in `datasets` (Streamlit sends them as Arrow, as it does an Altair
+    chart's data).
 
-    Why: building the chart and validating it against Vega-Lite's schema costs about 50 ms a
-    card, most of a common picture view's time, and a card's trend only changes when its
-    figures do. The key is the frame's every value, so a changed figure is a new chart. The
-    specification is not validated again (the same builder's output is, in the tests) and
-    carries no theme, as a page renders a chart; each caller gets its own copy.
+    Why not the Altair chart itself: building it and validating it against Vega-Lite's schema
+    costs about 40 ms a card, most of a common picture view's time, and every new submission
+    changes some cards' figures. So the chart's form (everything but its data and summary) is
+    built through `sparkline` once per title, target, size, columns and whether a month is
+    hidden, and kept (the newest `CARD_FORMS_KEPT`); each call puts its own figures and summary
+    into a copy of it. The form is not validated again (the same builder's output is, in the
+    tests) and carries no theme, as a page renders a chart.
     """
-    key = (tuple(frame.columns), tuple(frame.iter_rows()), title, description, target, large)
-    with _CARD_SPECS_LOCK:
-        found = _CARD_SPECS.get(key)
-        if found is not None:
-            _CARD_SPECS.move_to_end(key)
-            return copy.deepcopy(found)
-    chart = sparkline(frame, title=title, description=description, target=target)
-    spec = _bare_spec(enlarge(chart) if large else chart)
-    with _CARD_SPECS_LOCK:
-        _CARD_SPECS[key] = spec
-        while len(_CARD_SPECS) > CARD_SPECS_KEPT:
-            _CARD_SPECS.popitem(last=False)
-    return copy.deepcopy(spec)
+    data = _month(frame)
+    hidden = _hidden(data)
+    key = (tuple(frame.schema.items()), title, target, large, hidden.height > 0)
+    with _CARD_FORMS_LOCK:
+        form = _CARD_FORMS.get(key)
+        if form is not None:
+            _CARD_FORMS.move_to_end(key)
+    if form is None:
+        chart = sparkline(frame, title=title, description=description, target=target)
+        form = _bare_spec(enlarge(chart) if large else chart)
+        form.pop("datasets", None)
+        with _CARD_FORMS_LOCK:
+            _CARD_FORMS[key] = form
+            while len(_CARD_FORMS) > CARD_FORMS_KEPT:
+                _CARD_FORMS.popitem(last=False)
+    spec = copy.deepcopy(form)
+    spec["description"] = description
+    spec.pop("data", None)  # the data all layers share, when they do: each names its own here
+    # The layers as `sparkline` orders them: line, points, hidden months, target.
+    datasets = {"card": data, "hidden": hidden}
+    names = ["card", "card"] + (["hidden"] if hidden.height else [])
+    if target is not None:
+        datasets["target"] = _target_frame(target, _sparkline_target_label(target))
+        names.append("target")
+    for layer, name in zip(spec["layer"], names, strict=True):
+        layer["data"] = {"name": name}
+    spec["datasets"] = {name: datasets[name] for name in dict.fromkeys(names)}
+    return spec
 
 
 def _bare_spec(chart: ChartSpec) -> dict[str, Any]:
