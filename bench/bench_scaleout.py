@@ -74,7 +74,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,8 +92,10 @@ OPEN_TIMEOUT_S = 180.0
 SERVER_START_TIMEOUT_S = 120.0
 #: Every variable that picks a warehouse or a sign-in: set by each backend, never inherited.
 BACKEND_VARS = ("SHARED_OUTCOMES_DB", "SHARED_OUTCOMES_CATALOG", "SHARED_OUTCOMES_DATA")
-FULL = {"sessions": 30, "think": 20.0, "extracts": 100, "alone": 20, "opens": 10, "months": 0}
-QUICK = {"sessions": 3, "think": 1.0, "extracts": 6, "alone": 3, "opens": 4, "months": 2}
+FULL = {"sessions": 30, "think": 20.0, "extracts": 100, "alone": 20, "opens": 10, "months": 0,
+        "servers": 1}  # fmt: skip
+QUICK = {"sessions": 3, "think": 1.0, "extracts": 6, "alone": 3, "opens": 4, "months": 2,
+         "servers": 1}  # fmt: skip
 
 
 def say(text: str) -> None:
@@ -110,6 +112,11 @@ def process_cpu(pid: int) -> float:
     """User + system CPU seconds of a running process (from /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def servers_cpu(pids: list[int]) -> float:
+    """The app servers' CPU time together."""
+    return sum(process_cpu(pid) for pid in pids)
 
 
 def children_cpu() -> float:
@@ -573,9 +580,11 @@ def throughput(filed: dict[str, float], rows: dict[str, int]) -> dict[str, float
             "span_s": span}  # fmt: skip
 
 
-async def ingesting(backend: Backend, drop: Path, sessions: int, url: str, think: float,
-                    seed: int) -> dict[str, Any]:  # fmt: skip
-    """The worker over the drop folder, with `sessions` sessions on the page meanwhile."""
+async def ingesting(backend: Backend, drop: Path, sessions: int, urls: list[str],
+                    think: float, seed: int) -> dict[str, Any]:  # fmt: skip
+    """The worker over the drop folder, with `sessions` sessions on the page meanwhile (the
+    i-th on server i modulo their number, as a load balancer with sticky sessions spreads
+    them)."""
     clock = time.perf_counter()
     filed: dict[str, float] = {}
     poller = watch_filed(drop, clock, filed)
@@ -588,8 +597,9 @@ async def ingesting(backend: Backend, drop: Path, sessions: int, url: str, think
     done = asyncio.Event()
     rng = random.Random(seed)
     tasks = []
-    for _ in range(sessions):
+    for number in range(sessions):
         delay, pauses = rng.uniform(0, think), uniform_pauses(random.Random(rng.random()), think)
+        url = urls[number % len(urls)]
         tasks.append(asyncio.create_task(_later(delay, session(url, clock, pauses, done))))
     code = await worker.wait()
     worker_s = time.perf_counter() - clock
@@ -609,16 +619,17 @@ async def _later(delay: float, job: Any) -> list[Opened]:
     return result
 
 
-def worker_run(backend: Backend, drop: Path, made: list[Extract], sessions: int, url: str,
-               think: float, pid: int, seed: int) -> dict[str, Any]:  # fmt: skip
+def worker_run(backend: Backend, drop: Path, made: list[Extract], sessions: int,
+               urls: list[str], think: float, pids: list[int],
+               seed: int) -> dict[str, Any]:  # fmt: skip
     """One worker run (with or without sessions): throughput, the register check, the CPU."""
     ws = backend.workspace()
     before = ws.warehouse.newest_submission_id() or 0
     ws.warehouse.close()
-    cpu = (children_cpu(), process_cpu(pid), own_cpu())
+    cpu = (children_cpu(), servers_cpu(pids), own_cpu())
     loads = os.getloadavg()[0]
-    out = asyncio.run(ingesting(backend, drop, sessions, url, think, seed))
-    cpu = (children_cpu() - cpu[0], process_cpu(pid) - cpu[1], own_cpu() - cpu[2])
+    out = asyncio.run(ingesting(backend, drop, sessions, urls, think, seed))
+    cpu = (children_cpu() - cpu[0], servers_cpu(pids) - cpu[1], own_cpu() - cpu[2])
     rows = {f"{m.partner}/{m.name}": m.rows for m in made}
     register = check_register(backend, drop, made, before)
     if out["code"] != 0:
@@ -672,24 +683,29 @@ def summary(opened: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def measure(backend: Backend, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
-    """One backend: one session, the worker alone, then the sessions while the worker ingests."""
-    result: dict[str, Any] = {"build_s": backend.build_s}
-    with app_server(backend, folder) as (url, pid):
-        warm_up(url)
+    """One backend: one session, the worker alone, then the sessions while the worker ingests
+    (on `--servers` app servers, each its own process)."""
+    result: dict[str, Any] = {"build_s": backend.build_s, "servers": args.servers}
+    with ExitStack() as stack:
+        started = [stack.enter_context(app_server(backend, folder)) for _ in range(args.servers)]
+        urls, pids = [url for url, _ in started], [pid for _, pid in started]
+        for url in urls:
+            warm_up(url)
         say(f"{backend.name}: one session, {args.opens} opens")
-        cpu = process_cpu(pid)
-        single = summary([asdict(o) for o in single_session(url, args.opens)])
-        single["server_cpu_s_per_open"] = (process_cpu(pid) - cpu) / max(single["opens"], 1)
+        cpu = process_cpu(pids[0])
+        single = summary([asdict(o) for o in single_session(urls[0], args.opens)])
+        single["server_cpu_s_per_open"] = (process_cpu(pids[0]) - cpu) / max(single["opens"], 1)
         result["single"] = single
-        alone_drop = folder / f"drop-alone-{pid}"
+        alone_drop = folder / f"drop-alone-{pids[0]}"
         made = restatements(backend.home, alone_drop, args.alone, left_out=2)
         say(f"{backend.name}: the worker alone, {len(made)} restatements")
-        result["alone"] = worker_run(backend, alone_drop, made, 0, url, args.think, pid, 1)
-        drop = folder / f"drop-load-{pid}"
+        result["alone"] = worker_run(backend, alone_drop, made, 0, urls, args.think, pids, 1)
+        drop = folder / f"drop-load-{pids[0]}"
         made = restatements(backend.home, drop, args.extracts, left_out=1)
-        say(f"{backend.name}: {args.sessions} sessions, think time {args.think:g} s, while the "
-            f"worker ingests {len(made)} restatements")  # fmt: skip
-        load = worker_run(backend, drop, made, args.sessions, url, args.think, pid, 2)
+        say(f"{backend.name}: {args.sessions} sessions on {args.servers} app server(s), "
+            f"think time {args.think:g} s, while the worker ingests {len(made)} "
+            "restatements")  # fmt: skip
+        load = worker_run(backend, drop, made, args.sessions, urls, args.think, pids, 2)
         load.update(summary(load.pop("opened")))
         result["load"] = load
         say(f"{backend.name}: median {load['median_s']:.2f} s, p95 {load['p95_s']:.2f} s over "
@@ -707,6 +723,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--extracts", type=int, help=f"under load (default {FULL['extracts']})")
     parser.add_argument("--alone", type=int, help=f"the worker alone (default {FULL['alone']})")
     parser.add_argument("--opens", type=int, help=f"one session's (default {FULL['opens']})")
+    parser.add_argument("--servers", type=int, help="app servers, the sessions spread over "
+                        f"them (default {FULL['servers']})")  # fmt: skip
     parser.add_argument("--months", type=int, help="of the sample; 0 all (default)")
     parser.add_argument("--postgres", help="postgresql://user@host:port of a running server")
     parser.add_argument("--backends", nargs="+", choices=("file", "lake"), default=["file", "lake"])
@@ -721,6 +739,7 @@ def main(argv: list[str] | None = None) -> None:
         "think_s": args.think,
         "extracts": args.extracts,
         "months": args.months,
+        "servers": args.servers,
         "backends": {},
     }
     try:

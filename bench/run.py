@@ -23,7 +23,8 @@ subprocess of its own, so its peak memory (ru_maxrss) is its own. The benchmarks
              (bench_retention.py).
 11. scaleout - 30 sessions on the common picture over Streamlit's websocket while a worker ingests,
              on the embedded file and on a DuckLake catalog in PostgreSQL, vs one session on the
-             file (bench_scaleout.py; a throwaway PostgreSQL server unless one is named).
+             file (bench_scaleout.py; a throwaway PostgreSQL server unless one is named);
+             `--servers 2` spreads the sessions over two app servers.
 
 Generated extracts and warehouses are kept under bench/results/ (gitignored), keyed by their
 parameters, so a second run starts measuring at once. `--quick` uses small sizes and 1 run
@@ -621,8 +622,10 @@ def bench_scaleout_(sizes: dict[str, Any], summary: Summary) -> None:
              _lost(load["register"])],
         ]  # fmt: skip
         _scaleout_summary(key, sessions, single, alone, load, base, summary)
+    servers = out.get("servers", 1)
     table(
         f"11. Scale-out: {sessions} sessions on the common picture over Streamlit's websocket "
+        f"({'one app server' if servers == 1 else f'{servers} app servers'}) "
         f"(a pause of {think / 2:g} to {think * 1.5:g} s between a session's opens) while "
         f"`shared-outcomes ingest` loads {out['extracts']} restatements; one session, and the "
         f"worker alone, to compare with (page times from the rerun request to script_finished)",
@@ -676,6 +679,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke check")
     parser.add_argument("--runs", type=int, help="measurements per figure (default 5; quick 1)")
     parser.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS))
+    parser.add_argument("--servers", type=int, help="scaleout's app servers (default 1)")
     args = parser.parse_args()
     sizes = SIZES["quick" if args.quick else "full"]
     runs = args.runs or sizes["runs"]
@@ -693,7 +697,10 @@ def main() -> None:
         "workbook-check": lambda: bench_workbook_check(sizes["workbook-check"], runs, summary),
         "contract-impact": lambda: bench_contract_impact_(runs, summary),
         "retention": lambda: bench_retention_(sizes["retention"], runs, summary),
-        "scaleout": lambda: bench_scaleout_(sizes["scaleout"], summary),
+        "scaleout": lambda: bench_scaleout_(
+            {**sizes["scaleout"], "servers": args.servers or sizes["scaleout"]["servers"]},
+            summary,
+        ),
         "lake-figures": lambda: bench_lake_figures(sizes["pages"], sizes["months"], runs, summary),
     }
     for name in BENCHMARKS:
