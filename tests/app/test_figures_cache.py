@@ -90,19 +90,29 @@ def _at_once(ws: Workspace, threads: int) -> list[Any]:
         return list(pool.map(lambda _: ask(), range(threads)))
 
 
-def test_sessions_asking_together_wait_for_one_computation(
-    app_db: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _slow_workspace(
+    app_db: Path, monkeypatch: pytest.MonkeyPatch, *, fail_first: bool
+) -> tuple[Workspace, list[float]]:
+    """A workspace whose computations take 0.5 s (long enough for every thread to ask
+    meanwhile), the first failing if `fail_first`; with the moment each began."""
     calls: list[float] = []
     original = outcomes.compute_outcomes
 
     def slow(*args: Any, **kwargs: Any) -> Any:
         calls.append(time.monotonic())
-        time.sleep(0.5)  # long enough for every thread to ask meanwhile
+        time.sleep(0.5)
+        if fail_first and len(calls) == 1:
+            raise RuntimeError("the catalog went away")
         return original(*args, **kwargs)
 
     monkeypatch.setattr(outcomes, "compute_outcomes", slow)
-    ws = Workspace.open(load_settings(db=app_db, root=ROOT))
+    return Workspace.open(load_settings(db=app_db, root=ROOT)), calls
+
+
+def test_sessions_asking_together_wait_for_one_computation(
+    app_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws, calls = _slow_workspace(app_db, monkeypatch, fail_first=False)
     results = _at_once(ws, 4)
     assert len(calls) == 1
     assert all(r.equals(results[0]) for r in results)
@@ -111,18 +121,7 @@ def test_sessions_asking_together_wait_for_one_computation(
 def test_when_the_one_computation_fails_a_waiting_session_computes_again(
     app_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[float] = []
-    original = outcomes.compute_outcomes
-
-    def failing_once(*args: Any, **kwargs: Any) -> Any:
-        calls.append(time.monotonic())
-        time.sleep(0.5)
-        if len(calls) == 1:
-            raise RuntimeError("the catalog went away")
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(outcomes, "compute_outcomes", failing_once)
-    ws = Workspace.open(load_settings(db=app_db, root=ROOT))
+    ws, calls = _slow_workspace(app_db, monkeypatch, fail_first=True)
     results = _at_once(ws, 4)
     errors = [r for r in results if isinstance(r, RuntimeError)]
     frames = [r for r in results if not isinstance(r, RuntimeError)]
