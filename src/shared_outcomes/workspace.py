@@ -1161,6 +1161,8 @@ class Workspace(MeetingDesk):
         `register_version`), so a rerun of a page does not compute them again; while one
         thread computes a key, the others asking for it wait for its result.
         """
+        from shared_outcomes.figures.outcomes import compute_outcomes
+
         self.require(identity, Action.VIEW_SHARED_FIGURES)
         if unsuppressed:
             self.require(identity, Action.VIEW_UNSUPPRESSED_FIGURES)
@@ -1183,7 +1185,10 @@ class Workspace(MeetingDesk):
                     break
             flight.wait()  # then the cache has them, or that computation failed: try again
         try:
-            computed = self._compute_figures(identity, period, as_at, outcomes, suppress)
+            computed = compute_outcomes(
+                self.warehouse, self.definitions, self.partnership, identity,
+                period=period, as_at=as_at, outcomes=outcomes, suppress=suppress,
+            )  # fmt: skip
             with self._figures_lock:
                 self._figures_cache[key] = computed
                 while len(self._figures_cache) > FIGURES_CACHE_SIZE:
@@ -1193,21 +1198,6 @@ class Workspace(MeetingDesk):
                 del self._figures_flights[key]
             flight.set()
         return computed.clone()
-
-    def _compute_figures(
-        self,
-        identity: Identity,
-        period: str | None,
-        as_at: datetime | None,
-        outcomes: list[str] | None,
-        suppress: bool,
-    ) -> pl.DataFrame:
-        from shared_outcomes.figures.outcomes import compute_outcomes
-
-        return compute_outcomes(
-            self.warehouse, self.definitions, self.partnership, identity,
-            period=period, as_at=as_at, outcomes=outcomes, suppress=suppress,
-        )  # fmt: skip
 
 
 def _sha256(source: Path | bytes) -> str:

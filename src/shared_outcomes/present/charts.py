@@ -190,15 +190,13 @@ def card_spec(
             _CARD_FORMS.move_to_end(key)
     if form is None:
         chart = sparkline(frame, title=title, description=description, target=target)
-        form = _bare_spec(enlarge(chart) if large else chart)
-        form.pop("datasets", None)
+        form = _form(enlarge(chart) if large else chart)
         with _CARD_FORMS_LOCK:
             _CARD_FORMS[key] = form
             while len(_CARD_FORMS) > CARD_FORMS_KEPT:
                 _CARD_FORMS.popitem(last=False)
     spec = copy.deepcopy(form)
     spec["description"] = description
-    spec.pop("data", None)  # the data all layers share, when they do: each names its own here
     # The layers as `sparkline` orders them: line, points, hidden months, target.
     datasets = {"card": data, "hidden": hidden}
     names = ["card", "card"] + (["hidden"] if hidden.height else [])
@@ -211,17 +209,15 @@ def card_spec(
     return spec
 
 
-def _bare_spec(chart: ChartSpec) -> dict[str, Any]:
-    """The chart's top-level specification without Altair's active theme (a global setting
-    shared by every thread, so it is not switched here): built as a nested chart is, then
-    given the schema and the data a top-level one carries."""
-    datasets: dict[str, Any] = {}
+def _form(chart: ChartSpec) -> dict[str, Any]:
+    """The chart's top-level specification without its data (each layer names its own in
+    `card_spec`) and without Altair's active theme (a global setting shared by every thread, so
+    it is not switched here): built as a nested chart is, then given the schema."""
     spec: dict[str, Any] = chart.to_dict(
-        validate=False, context={"top_level": False, "datasets": datasets}
+        validate=False, context={"top_level": False, "datasets": {}}
     )
+    spec.pop("data", None)  # the data all layers share, when they do
     spec["$schema"] = alt.SCHEMA_URL
-    if datasets:
-        spec["datasets"] = datasets
     return spec
 
 
