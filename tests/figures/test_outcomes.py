@@ -31,12 +31,14 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 from postgres import BACKENDS
 from small_partnership import PARTNERSHIP, partner, partnership
 
 from shared_outcomes.access.roles import Identity, Role
 from shared_outcomes.config.contracts import Contract, load_contracts
 from shared_outcomes.config.definitions import Filter, OutcomeDefinition, load_definitions
+from shared_outcomes.figures import outcomes as outcomes_module
 from shared_outcomes.figures.measures import clear_cache
 from shared_outcomes.figures.outcomes import compute_outcomes
 from shared_outcomes.settings import Catalog
@@ -542,6 +544,41 @@ def test_kept_figures_are_served_only_while_nothing_was_submitted(
     revised = a1(ANALYST)
     assert (revised["numerator"], revised["revised"]) == (3, True)
     assert a1(LEADER)["numerator"] is None  # 3 is a small count for leadership
+
+
+def test_a_new_submission_recomputes_only_the_outcomes_that_read_its_dataset(
+    tmp_path: Path,
+    contracts: dict[str, Contract],
+    definitions: dict[str, OutcomeDefinition],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = Store(tmp_path, contracts)
+    store.submit("cases", "council_a", "2020-01", cases("2020-01", A1=7), "2020-02-01")
+    store.submit("admissions", "nhs", "2020-01", admissions("2020-01", A1=2), "2020-02-02")
+    computed: list[list[str]] = []
+    real = outcomes_module._compute
+
+    def recording(run: Any, chosen: Any, *args: Any) -> pl.DataFrame:
+        computed.append([d.id for d in chosen])
+        return real(run, chosen, *args)
+
+    monkeypatch.setattr(outcomes_module, "_compute", recording)
+    before = compute_outcomes(store.warehouse, definitions, PARTNERSHIP, ANALYST)
+    # nhs restates January: only the outcome over admissions reads it (both read cases).
+    store.submit("admissions", "nhs", "2020-01", admissions("2020-01", A1=5), "2020-02-03")
+    after = compute_outcomes(store.warehouse, definitions, PARTNERSHIP, ANALYST)
+    assert computed == [list(definitions), [ADMISSIONS]]
+    kept = pl.col("outcome") == PREVENTIONS
+    assert after.filter(kept).equals(before.filter(kept))
+    a1 = after.filter((pl.col("outcome") == ADMISSIONS) & (pl.col("area_code") == "A1"))
+    assert (a1.get_column("numerator").item(), a1.get_column("revised").item()) == (5, True)
+
+    class Uncached:  # the same warehouse without a `db_path`: every figure computed afresh
+        def measure_queries(self) -> Any:
+            return store.warehouse.measure_queries()
+
+    fresh = compute_outcomes(Uncached(), definitions, PARTNERSHIP, ANALYST)
+    assert_frame_equal(after, fresh, check_exact=False)  # in the same order, row by row
 
 
 def test_a_fresh_process_reads_the_figures_kept_on_disk_for_the_same_register(

@@ -12,7 +12,7 @@ never served. Only sources with a `db_path` (the warehouse) are cached, as for `
 **Why on disk too.** Every CLI call is a fresh process; a board pack rerun, or `--as-at` a date
 already asked for, needs the same figures again. They are written beside the database
 (`<db file name>.figures/<key>.parquet`, readable by its owner only, zstd, ~4 MB for 200k
-figures; replaced atomically; only the newest few kept), so a fresh process reads them in tens
+figures; replaced atomically; only the newest few dozen kept), so a fresh process reads them in tens
 of milliseconds. The key includes the Polars version, since row hashes are only stable within
 one, and a digest of the source of the modules that compute figures, so a figure kept by an
 earlier version of the code is never read.
@@ -36,8 +36,11 @@ from shared_outcomes.config.definitions import OutcomeDefinition
 from shared_outcomes.config.partnership import Partnership
 from shared_outcomes.settings import TEMP_PREFIX, companion_dir, private_dir, sweep_temps
 
-_MAX_ENTRIES = 16
-_MAX_FILES = 6  # per warehouse: the newest register states and viewer classes
+# Kept per group of outcomes reading the same datasets (see `outcomes`), so a register state
+# is several entries: memory is bounded by figures (rows) as well as by entries.
+_MAX_ENTRIES = 128
+_MAX_ROWS = 4_000_000
+_MAX_FILES = 48  # per warehouse: the newest register states and viewer classes, per group
 _TEMP_AGE = 60.0  # seconds: a temporary older than this was left by a killed process
 #: The modules whose code decides what a figure is.
 _CODE = (
@@ -118,8 +121,9 @@ def _remember(key: str, figures: pl.DataFrame) -> None:
     with _LOCK:
         _FIGURES[key] = figures.clone()
         _FIGURES.move_to_end(key)
-        while len(_FIGURES) > _MAX_ENTRIES:
-            _FIGURES.popitem(last=False)
+        rows = sum(frame.height for frame in _FIGURES.values())
+        while len(_FIGURES) > 1 and (len(_FIGURES) > _MAX_ENTRIES or rows > _MAX_ROWS):
+            rows -= _FIGURES.popitem(last=False)[1].height
 
 
 def clear_figures() -> None:

@@ -18,6 +18,10 @@ number of figures, not of rows stored. The month comes from the register, not fr
 latest revision. This module prepares, per outcome, the area × month grid with its measures and
 coverage; `figures` applies the rules to every outcome at once.
 
+**Kept per group of outcomes** (`figures.cache`): the outcomes reading the same datasets are
+kept under a key of those datasets' versions, so a new homelessness extract recomputes the four
+outcomes that read homelessness cases, not all eleven of the sample partnership.
+
 **Partnership-wide figures** (area_code null) add up numerators and denominators over the areas
 that have both (never an average of rates).
 """
@@ -86,18 +90,56 @@ def compute_outcomes(
     with source.measure_queries() as queries:
         run = _Run(queries, partnership, identity, as_at, chosen, db_path)
         private = run.private or suppress
-        key, folder = None, None
         if isinstance(db_path, Path):
-            key = figure_key(db_path, run.versions, chosen, partnership, private)
-            folder = figures_folder(db_path)
-        figures = None if key is None else cached_figures(key, folder)
-        if figures is None:
+            figures = _kept_or_computed(run, chosen, partnership, private, db_path)
+        else:
             figures = _compute(run, chosen, partnership, private)
-            if key is not None:
-                keep_figures(key, figures, folder)
     if period is not None:
         figures = figures.filter(pl.col("period") == period)
     return figures
+
+
+def _kept_or_computed(
+    run: _Run,
+    chosen: Sequence[OutcomeDefinition],
+    partnership: Partnership,
+    private: bool,
+    db_path: Path,
+) -> pl.DataFrame:
+    """The figures, each group of outcomes reading the same datasets kept under a key of its
+    own (those datasets' versions): a new submission recomputes only the outcomes that read
+    its dataset, and the others come from the cache. An outcome's figures depend on its own
+    datasets only, so the parts put together equal one computation of them all."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for place, d in enumerate(chosen):
+        groups.setdefault(tuple(sorted(set(d.datasets))), []).append(place)
+    folder = figures_folder(db_path)
+    parts: list[pl.DataFrame] = []
+    missing: list[tuple[str, list[int]]] = []
+    for datasets, places in groups.items():
+        versions = run.versions.filter(pl.col("dataset").is_in(datasets))
+        key = figure_key(db_path, versions, [chosen[i] for i in places], partnership, private)
+        found = cached_figures(key, folder)
+        if found is None:
+            missing.append((key, places))
+        else:
+            parts.append(found)
+    if missing:
+        todo = sorted(place for _, places in missing for place in places)
+        computed = _compute(run, [chosen[i] for i in todo], partnership, private)
+        for key, places in missing:
+            part = computed.filter(pl.col("outcome").is_in([chosen[i].id for i in places]))
+            keep_figures(key, part, folder)
+            parts.append(part)
+    if len(parts) <= 1:  # none: no outcome is defined
+        return parts[0] if parts else pl.DataFrame(schema=FIGURE_SCHEMA)
+    # Each part is in the chosen order already (outcome, area, month): a stable sort on the
+    # outcome's place puts the parts together in that order.
+    order = {d.id: i for i, d in enumerate(chosen)}
+    joined = pl.concat(parts, how="vertical")
+    return joined.sort(
+        pl.col("outcome").replace_strict(order, return_dtype=pl.Int64), maintain_order=True
+    )
 
 
 def _compute(
