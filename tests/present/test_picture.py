@@ -139,3 +139,31 @@ def test_the_default_meeting_day_follows_the_figures_not_the_newest_upload() -> 
 @pytest.mark.parametrize(("period", "label"), [("2016-01", "Jan 2016"), ("2017-12", "Dec 2017")])
 def test_month_label(period: str, label: str) -> None:
     assert picture.month_label(period) == label
+
+
+def test_a_month_not_yet_submitted_at_the_meeting_is_new_or_now_in_not_revised() -> None:
+    waiting = {"missing": ["bury"], "missing_due": ["2016-03-10"], "provisional": True}
+    before = figures_frame(
+        [
+            figure_row("2016-01", None, 1.0),
+            figure_row("2016-02", None, None, status=None, **waiting),  # nothing in yet
+            figure_row("2016-03", None, None, status=None, **waiting),
+        ]
+    )
+    now = figures_frame(
+        [
+            figure_row("2016-01", None, 1.0),
+            figure_row("2016-02", None, 1.1),  # all of it in since
+            figure_row("2016-03", None, 1.3, **{**waiting, "missing": ["bolton"]}),  # some
+        ]
+    )
+    changes = picture.changes_since(before, now, DEFINITIONS, NAMES)
+    assert changes.select("Month", "Change", "Figure").rows() == [
+        ("Feb 2016", "Data now in", "Complete: all 2 partners needed have submitted."),
+        (
+            "Mar 2016",
+            "Data still missing",
+            "Provisional: waiting for Bolton Council (due 10 Mar 2016).",
+        ),
+        ("Mar 2016", "New figures", "1 month"),
+    ]

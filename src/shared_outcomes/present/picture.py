@@ -207,15 +207,26 @@ def changes_since(
     )
 
 
+def _hidden(figures: pl.DataFrame) -> pl.Expr:
+    """A figure's number is hidden (as `figure_state` says): suppressed, withheld, or erased
+    (a frame without the `erased` list has none)."""
+    hidden = pl.col("suppressed") | pl.col("withheld")
+    if "erased" not in figures.columns:
+        return hidden
+    erased = pl.col("erased").list.len().fill_null(0) > 0
+    return hidden | (erased & pl.col("value").is_null())
+
+
 def _outcome_changes(
     d: OutcomeDefinition, old: pl.DataFrame, new: pl.DataFrame, names: Mapping[str, str]
 ) -> list[dict[str, str]]:
+    """One outcome's lines. The months are compared in one join; only those that changed are
+    read row by row (their words need `figure_state`)."""
     out: list[dict[str, str]] = []
-    before = {r["period"]: r for r in old.iter_rows(named=True)}
     last = new.row(-1, named=True)
     last_state = figure_state(last, d.unit, names)
-    shown_status = [r["status"] for r in old.iter_rows(named=True) if r["status"] is not None]
-    was = rag_style(shown_status[-1] if shown_status else None).word
+    shown_status = old.get_column("status").drop_nulls()
+    was = rag_style(shown_status[-1] if shown_status.len() else None).word
     now_word = rag_style(None if last_state.hidden else last["status"]).word
     listed: set[str] = set()
     if now_word == "Off track" and was != "Off track":
@@ -224,26 +235,49 @@ def _outcome_changes(
     elif now_word == "On track" and was in ("Off track", "Near target"):
         out.append(_change(d, last["period"], "✔ Back on track", last_state.shown))
         listed.add(last["period"])
-    fresh: list[str] = []
-    for row in new.iter_rows(named=True):
-        period, state = row["period"], figure_state(row, d.unit, names)
-        earlier = before.get(period)
-        if earlier is None:
-            if period not in listed and not state.hidden:
-                fresh.append(period)
+    waiting = pl.col("missing").list.len().fill_null(0) > 0
+    months = new.with_columns(__hidden=_hidden(new), __waiting=waiting).join(
+        old.select(
+            "period", __old_value="value", __old_hidden=_hidden(old), __old_waiting=waiting,
+            __was=pl.lit(True),
+        ),
+        on="period", how="left", maintain_order="left",
+    )  # fmt: skip
+    shown_then = pl.col("__was").fill_null(False) & ~pl.col("__hidden") & ~pl.col("__old_hidden")
+    both = pl.col("value").is_not_null() & pl.col("__old_value").is_not_null()
+    revised = both & ((pl.col("value") - pl.col("__old_value")).abs() > 1e-9)
+    now_in = pl.col("__old_waiting") & ~pl.col("__waiting")
+    # New: a month that had no figure at the meeting (not a month yet, or not submitted then).
+    fresh = (pl.col("__was").is_null() & ~pl.col("__hidden")) | (
+        shown_then & pl.col("__old_value").is_null() & pl.col("value").is_not_null()
+    )
+    months = months.with_columns(
+        __change=pl.when(shown_then & revised)
+        .then(pl.lit("Revised"))
+        .when(shown_then & now_in)
+        .then(pl.lit("Data now in"))
+        .when(fresh)
+        .then(pl.lit("New figures"))
+    ).filter(pl.col("__change").is_not_null())
+    new_months: list[str] = []
+    for row in months.iter_rows(named=True):
+        period, change = row["period"], row["__change"]
+        if change == "New figures":
+            if period not in listed:
+                new_months.append(period)
             continue
-        old_state = figure_state(earlier, d.unit, names)
-        if state.hidden or old_state.hidden:
-            continue
-        if abs(row["value"] - earlier["value"]) > 1e-9:
-            out.append(_change(d, period, "Revised", f"{old_state.shown} → {state.shown}"))
-        elif earlier["missing"] and not row["missing"]:
+        state = figure_state(row, d.unit, names)
+        if change == "Revised":  # both shown as numbers: the earlier one as `figure_state` would
+            was_shown = format_value(row["__old_value"], d.unit)
+            out.append(_change(d, period, "Revised", f"{was_shown} → {state.shown}"))
+        else:
             out.append(_change(d, period, "Data now in", state.coverage))
     if last["missing"]:
         out.append(_change(d, last["period"], "Data still missing", last_state.coverage))
-    if fresh:
-        span = month_label(fresh[0]) + ("" if len(fresh) == 1 else f" to {month_label(fresh[-1])}")
-        count = f"{len(fresh)} month{'s' if len(fresh) > 1 else ''}"
+    if new_months:
+        first, end = new_months[0], new_months[-1]
+        span = month_label(first) + ("" if first == end else f" to {month_label(end)}")
+        count = f"{len(new_months)} month{'s' if len(new_months) > 1 else ''}"
         out.append({"Outcome": d.title, "Month": span, "Change": "New figures", "Figure": count})
     return out
 
