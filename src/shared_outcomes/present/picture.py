@@ -192,13 +192,20 @@ def changes_since(
     `now` the current one. A figure is listed once: a new month that is off track is listed as
     newly off track, not also as a new figure.
     """
+    old = _partnership_rows(before).sort("outcome", "period")
+    new = _partnership_rows(now).sort("outcome", "period")
+    changed = _changed_months(old, new).partition_by("outcome", as_dict=True)
+    last_rows = {r["outcome"]: r for r in new.group_by("outcome").last().iter_rows(named=True)}
+    shown_then = old.drop_nulls("status").group_by("outcome").agg(pl.col("status").last())
+    status_then = dict(shown_then.iter_rows())
     out: list[dict[str, str]] = []
-    old, new = _partnership_rows(before), _partnership_rows(now)
     for d in sorted_definitions(definitions):
-        o = old.filter(pl.col("outcome") == d.id).sort("period")
-        n = new.filter(pl.col("outcome") == d.id).sort("period")
-        if n.height:
-            out.extend(_outcome_changes(d, o, n, partner_names))
+        if d.id in last_rows:
+            months = changed.get((d.id,))
+            rows = [] if months is None else months.to_dicts()
+            out.extend(
+                _outcome_changes(d, last_rows[d.id], status_then.get(d.id), rows, partner_names)
+            )
     rank = {kind: i for i, kind in enumerate(CHANGE_ORDER)}
     out.sort(key=lambda c: rank[c["Change"]])
     return pl.DataFrame(
@@ -217,16 +224,47 @@ def _hidden(figures: pl.DataFrame) -> pl.Expr:
     return hidden | (erased & pl.col("value").is_null())
 
 
+def _changed_months(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
+    """The months of every outcome that changed since the meeting, in one join, with
+    `__change`: Revised (`__old_value` the number then), Data now in, or New figures."""
+    waiting = pl.col("missing").list.len().fill_null(0) > 0
+    months = new.with_columns(__hidden=_hidden(new), __waiting=waiting).join(
+        old.select(
+            "outcome", "period", __old_value="value", __old_hidden=_hidden(old),
+            __old_waiting=waiting, __was=pl.lit(True),
+        ),
+        on=["outcome", "period"], how="left", maintain_order="left",
+    )  # fmt: skip
+    shown = pl.col("__was").fill_null(False) & ~pl.col("__hidden") & ~pl.col("__old_hidden")
+    both = pl.col("value").is_not_null() & pl.col("__old_value").is_not_null()
+    revised = both & ((pl.col("value") - pl.col("__old_value")).abs() > 1e-9)
+    now_in = pl.col("__old_waiting") & ~pl.col("__waiting")
+    # New: a month that had no figure at the meeting (not a month yet, or not submitted then).
+    fresh = (pl.col("__was").is_null() & ~pl.col("__hidden")) | (
+        shown & pl.col("__old_value").is_null() & pl.col("value").is_not_null()
+    )
+    return months.with_columns(
+        __change=pl.when(shown & revised)
+        .then(pl.lit("Revised"))
+        .when(shown & now_in)
+        .then(pl.lit("Data now in"))
+        .when(fresh)
+        .then(pl.lit("New figures"))
+    ).filter(pl.col("__change").is_not_null())
+
+
 def _outcome_changes(
-    d: OutcomeDefinition, old: pl.DataFrame, new: pl.DataFrame, names: Mapping[str, str]
+    d: OutcomeDefinition,
+    last: dict[str, Any],
+    status_then: str | None,
+    months: list[dict[str, Any]],
+    names: Mapping[str, str],
 ) -> list[dict[str, str]]:
-    """One outcome's lines. The months are compared in one join; only those that changed are
-    read row by row (their words need `figure_state`)."""
+    """One outcome's lines, from its latest figure, its last status shown at the meeting and
+    its months that changed (`_changed_months`, in month order)."""
     out: list[dict[str, str]] = []
-    last = new.row(-1, named=True)
     last_state = figure_state(last, d.unit, names)
-    shown_status = old.get_column("status").drop_nulls()
-    was = rag_style(shown_status[-1] if shown_status.len() else None).word
+    was = rag_style(status_then).word
     now_word = rag_style(None if last_state.hidden else last["status"]).word
     listed: set[str] = set()
     if now_word == "Off track" and was != "Off track":
@@ -235,32 +273,8 @@ def _outcome_changes(
     elif now_word == "On track" and was in ("Off track", "Near target"):
         out.append(_change(d, last["period"], "✔ Back on track", last_state.shown))
         listed.add(last["period"])
-    waiting = pl.col("missing").list.len().fill_null(0) > 0
-    months = new.with_columns(__hidden=_hidden(new), __waiting=waiting).join(
-        old.select(
-            "period", __old_value="value", __old_hidden=_hidden(old), __old_waiting=waiting,
-            __was=pl.lit(True),
-        ),
-        on="period", how="left", maintain_order="left",
-    )  # fmt: skip
-    shown_then = pl.col("__was").fill_null(False) & ~pl.col("__hidden") & ~pl.col("__old_hidden")
-    both = pl.col("value").is_not_null() & pl.col("__old_value").is_not_null()
-    revised = both & ((pl.col("value") - pl.col("__old_value")).abs() > 1e-9)
-    now_in = pl.col("__old_waiting") & ~pl.col("__waiting")
-    # New: a month that had no figure at the meeting (not a month yet, or not submitted then).
-    fresh = (pl.col("__was").is_null() & ~pl.col("__hidden")) | (
-        shown_then & pl.col("__old_value").is_null() & pl.col("value").is_not_null()
-    )
-    months = months.with_columns(
-        __change=pl.when(shown_then & revised)
-        .then(pl.lit("Revised"))
-        .when(shown_then & now_in)
-        .then(pl.lit("Data now in"))
-        .when(fresh)
-        .then(pl.lit("New figures"))
-    ).filter(pl.col("__change").is_not_null())
     new_months: list[str] = []
-    for row in months.iter_rows(named=True):
+    for row in months:
         period, change = row["period"], row["__change"]
         if change == "New figures":
             if period not in listed:
