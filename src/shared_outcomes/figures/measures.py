@@ -28,6 +28,7 @@ values of submissions erased since it read them (by any process: `MeasureQueries
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
@@ -206,11 +207,19 @@ class MeasureReader:
         self.versions = versions
         self.cache = _store_for(db_key)
         self.db_key = db_key
-        self.tables = queries.tables()
-        #: Submissions erased (by any process): their values are never kept.
-        self.erased = pl.Series("submission_id", queries.erased_ids(), dtype=pl.Int64)
         self._done: dict[Measure, pl.DataFrame] = {}
         self._fetched: set[Measure] = set()  # prefetched in this computation
+
+    @functools.cached_property
+    def tables(self) -> set[str]:
+        """The tables and views of the database (read when values are first read: a
+        computation whose figures are kept reads none)."""
+        return self.queries.tables()
+
+    @functools.cached_property
+    def erased(self) -> pl.Series:
+        """Submissions erased (by any process): their values are never kept."""
+        return pl.Series("submission_id", self.queries.erased_ids(), dtype=pl.Int64)
 
     def prefetch(self, measures: Sequence[Measure]) -> None:
         """Read, one scan per dataset, whatever the cache lacks for these measures."""
