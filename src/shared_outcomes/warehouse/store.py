@@ -246,6 +246,8 @@ class Warehouse:
         self.db_path = db_path
         self.catalog = catalog
         self.layouts = dict(layouts)
+        #: The aggregate tables `_prepare` made sure of (None: not prepared, look them up).
+        self._prepared_tables: frozenset[str] | None = None
         self.archive = Archive(archive_dir)
         self.row_files = RowFiles(rows_dir_for(db_path))
         self._store: Connections | LakeConnections = (
@@ -313,6 +315,7 @@ class Warehouse:
                 layout.ensure(con)
                 layout.rebuild_views(con, self.row_files.root)
             con.commit()
+            self._prepared_tables = frozenset("agg_" + dataset for dataset in self.layouts)
             owner = warehouse_id(con)
             known = [r[0] for r in con.execute("SELECT path FROM row_files").fetchall()]
             # Safe here: we hold the write lock, so no other load is between its writes and commit.
@@ -357,7 +360,7 @@ class Warehouse:
     def measure_queries(self) -> Iterator[MeasureQueries]:
         """The queries of one figure computation, on one short read-only connection."""
         with self._store.connect(write=False) as con:
-            yield MeasureQueries(con)
+            yield MeasureQueries(con, self._prepared_tables)
 
     def append_audit(self, row: AuditRow) -> None:
         """Append one audit-log entry (its own short write)."""
