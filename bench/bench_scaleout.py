@@ -20,7 +20,9 @@ JSON line to stdout, which run.py turns into its table and summary. For each bac
    (leadership), as a browser opening `/` is.
 3. **One session**: a session of its own opens the common picture `--opens` times in a row.
 4. **The worker alone**: `shared-outcomes ingest DROP --settle 0` over `--alone` restatements, no
-   session open: the ingest throughput to compare with.
+   session open: the ingest throughput to compare with. The worker runs at the niceness of
+   `deploy/shared-outcomes-ingest@.service` (`Nice=19`: pages first, loads in the time left), as
+   systemd starts it beside app servers (which also weighs it by `CPUWeight=`).
 5. **Under load**: `--sessions` sessions, each starting at a random moment within the first
    think time, open the common picture, then open it again after a pause drawn uniformly from
    0.5 to 1.5 times `--think` seconds (someone reading the page before opening it again), until
@@ -87,6 +89,8 @@ BENCH = ROOT / "bench"
 #: Generated files are kept here; $SHARED_OUTCOMES_BENCH_RESULTS moves them (as in scale.py).
 RESULTS = Path(os.environ.get("SHARED_OUTCOMES_BENCH_RESULTS") or BENCH / "results")
 CLI = Path(sys.executable).with_name("shared-outcomes")
+#: The worker runs at this unit's niceness (`Nice=`), as systemd starts it beside app servers.
+WORKER_UNIT = ROOT / "deploy" / "shared-outcomes-ingest@.service"
 POSTGRES_ENV_VARS = ("SHARED_OUTCOMES_BENCH_POSTGRES", "SHARED_OUTCOMES_TEST_POSTGRES")
 DATASET = "homelessness_cases"
 TITLE = "Common picture"
@@ -102,6 +106,12 @@ QUICK = {"sessions": 3, "think": 1.0, "extracts": 6, "alone": 3, "opens": 4, "mo
 
 def say(text: str) -> None:
     print(f"  scaleout: {text}", file=sys.stderr, flush=True)
+
+
+def worker_nice() -> int:
+    """The ingest unit's `Nice=` (0 if it sets none)."""
+    found = re.search(r"^Nice=(-?\d+)\s*$", WORKER_UNIT.read_text(encoding="utf-8"), re.M)
+    return int(found[1]) if found else 0
 
 
 def free_port() -> int:
@@ -593,7 +603,7 @@ async def ingesting(backend: Backend, drop: Path, sessions: int, urls: list[str]
     log = drop.with_suffix(".log")
     with log.open("wb") as out:
         worker = await asyncio.create_subprocess_exec(
-            str(CLI), "ingest", str(drop), "--settle", "0",
+            "nice", "-n", str(worker_nice()), str(CLI), "ingest", str(drop), "--settle", "0",
             env=backend.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     done = asyncio.Event()
@@ -738,6 +748,7 @@ def main(argv: list[str] | None = None) -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench_scaleout_"))
     out: dict[str, Any] = {
         "sessions": args.sessions,
+        "worker_nice": worker_nice(),
         "think_s": args.think,
         "extracts": args.extracts,
         "months": args.months,

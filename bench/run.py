@@ -627,7 +627,8 @@ def bench_scaleout_(sizes: dict[str, Any], summary: Summary) -> None:
         f"11. Scale-out: {sessions} sessions on the common picture over Streamlit's websocket "
         f"({'one app server' if servers == 1 else f'{servers} app servers'}) "
         f"(a pause of {think / 2:g} to {think * 1.5:g} s between a session's opens) while "
-        f"`shared-outcomes ingest` loads {out['extracts']} restatements; one session, and the "
+        f"`shared-outcomes ingest` (at nice {out.get('worker_nice', 0)}, as its systemd unit "
+        f"runs it) loads {out['extracts']} restatements; one session, and the "
         f"worker alone, to compare with (page times from the rerun request to script_finished)",
         ["backend", "case", "opens", "median s", "p95 s", "p95 x file 1 session", "errors",
          "ingest files/s", "rows/s", "lost / twice"],

@@ -42,10 +42,13 @@ def guide_commands() -> list[str]:
 
 
 def unit_command(unit: str, instance: str) -> list[str]:
-    """The ExecStart of a systemd unit in deploy/ for `instance`, as systemd would run it."""
+    """The ExecStart of a systemd unit in deploy/ for `instance`, as systemd would run it (at
+    the unit's `Nice=`, if it sets one)."""
     text = (DEPLOY / unit).read_text(encoding="utf-8")
     [line] = [x for x in text.splitlines() if x.startswith("ExecStart=")]
-    return shlex.split(line.removeprefix("ExecStart=").replace("%i", instance))
+    nice = [x.removeprefix("Nice=") for x in text.splitlines() if x.startswith("Nice=")]
+    command = shlex.split(line.removeprefix("ExecStart=").replace("%i", instance))
+    return ["nice", "-n", nice[0], *command] if nice else command
 
 
 class Machine:
