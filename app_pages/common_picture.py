@@ -30,7 +30,8 @@ with guarded():
     ws = workspace()
     me = acting_identity()
     large = projector_mode()
-    figures = ws.figures(me)
+    version = ws.register_version()  # read once: the page's figures are all of this state
+    figures = ws.figures(me, version=version)
     names = {pid: p.name for pid, p in ws.partnership.partners.items()}
     latest = picture.latest_period(figures)
     if latest is None:
@@ -90,7 +91,8 @@ with guarded():
         format="DD/MM/YYYY",
     )
     as_at = datetime.combine(meeting, time.max, tzinfo=UTC)
-    changes = picture.changes_since(ws.figures(me, as_at=as_at), figures, ws.definitions, names)
+    before = ws.figures(me, as_at=as_at, version=version)
+    changes = picture.changes_since(before, figures, ws.definitions, names)
     st.markdown(literal(picture.changes_summary(changes, meeting.strftime("%d %B %Y"))))
     if changes.height:
         show_table(changes)

@@ -1149,6 +1149,7 @@ class Workspace(MeetingDesk):
         as_at: datetime | None = None,
         outcomes: list[str] | None = None,
         unsuppressed: bool | None = None,
+        version: tuple[int, int] | None = None,
     ) -> pl.DataFrame:
         """Every shared figure as `identity` may see it; see `outcomes.compute_outcomes`.
 
@@ -1159,7 +1160,10 @@ class Workspace(MeetingDesk):
 
         Results are cached per suppression class, request and register version (see
         `register_version`), so a rerun of a page does not compute them again; while one
-        thread computes a key, the others asking for it wait for its result.
+        thread computes a key, the others asking for it wait for its result. `version`: the
+        register version the caller read for this page view, so the several sets of figures
+        a page shows cost one read of it (a query of tens of milliseconds on a catalog); the
+        figures are never older than it.
         """
         from shared_outcomes.figures.outcomes import compute_outcomes
 
@@ -1171,7 +1175,7 @@ class Workspace(MeetingDesk):
         key = (
             identity.sees_unsuppressed, suppress, period, as_at,
             tuple(outcomes) if outcomes is not None else None,
-            self.register_version(), self._today(),
+            self.register_version() if version is None else version, self._today(),
         )  # fmt: skip
         while True:
             with self._figures_lock:

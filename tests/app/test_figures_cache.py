@@ -129,3 +129,22 @@ def test_when_the_one_computation_fails_a_waiting_session_computes_again(
     assert len(calls) == 2  # the first waiter computed; the other two had its figures
     assert all(f.equals(frames[0]) for f in frames)
     assert ws.figures(ANALYST).equals(frames[0]) and len(calls) == 2
+
+
+def test_a_view_of_the_common_picture_reads_the_register_once(
+    open_page: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared_outcomes.warehouse.store import Warehouse
+
+    reads: list[tuple[int, int]] = []
+    original = Warehouse.register_stamp
+
+    def counting(self: Warehouse) -> tuple[int, int]:
+        reads.append(original(self))
+        return reads[-1]
+
+    at = open_page("Common picture", user="demo-leadership")
+    monkeypatch.setattr(Warehouse, "register_stamp", counting)
+    at.run()  # figures now and at the last meeting: two sets, one state of the register
+    assert not at.exception and len(reads) == 1
+    assert "Since the last meeting" in [h.value for h in at.header]
