@@ -17,7 +17,7 @@ import polars as pl
 
 from shared_outcomes.config.definitions import OutcomeDefinition
 from shared_outcomes.period import Period
-from shared_outcomes.present.states import figure_state, trend_points
+from shared_outcomes.present.states import figure_state, hidden_expr, trend_points
 from shared_outcomes.present.views import (
     RagStyle,
     format_change,
@@ -214,23 +214,13 @@ def changes_since(
     )
 
 
-def _hidden(figures: pl.DataFrame) -> pl.Expr:
-    """A figure's number is hidden (as `figure_state` says): suppressed, withheld, or erased
-    (a frame without the `erased` list has none)."""
-    hidden = pl.col("suppressed") | pl.col("withheld")
-    if "erased" not in figures.columns:
-        return hidden
-    erased = pl.col("erased").list.len().fill_null(0) > 0
-    return hidden | (erased & pl.col("value").is_null())
-
-
 def _changed_months(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
     """The months of every outcome that changed since the meeting, in one join, with
     `__change`: Revised (`__old_value` the number then), Data now in, or New figures."""
     waiting = pl.col("missing").list.len().fill_null(0) > 0
-    months = new.with_columns(__hidden=_hidden(new), __waiting=waiting).join(
+    months = new.with_columns(__hidden=hidden_expr(new), __waiting=waiting).join(
         old.select(
-            "outcome", "period", __old_value="value", __old_hidden=_hidden(old),
+            "outcome", "period", __old_value="value", __old_hidden=hidden_expr(old),
             __old_waiting=waiting, __was=pl.lit(True),
         ),
         on=["outcome", "period"], how="left", maintain_order="left",

@@ -153,6 +153,7 @@ def figure_state(
         waiting = row["value"] is None and row["missing"]
         shown = "not yet submitted" if waiting else format_value(row["value"], unit)
     revised = None
+    # `hidden_expr` is this rule over a whole frame: change both together.
     hidden = suppressed or withheld or (bool(erased) and row["value"] is None)
     if row["revised"] and not hidden and row["revised_from"] is not None:
         revised = (
@@ -160,6 +161,16 @@ def figure_state(
             f"{format_value(row['revised_to'], unit)} by a resubmission."
         )
     return FigureState(state, shown, coverage, revised, hidden, rule)
+
+
+def hidden_expr(figures: pl.DataFrame) -> pl.Expr:
+    """`figure_state`'s `hidden` as a column expression over `figures`: suppressed, withheld,
+    or erased with no value left (a frame without the `erased` list has none)."""
+    hidden = pl.col("suppressed") | pl.col("withheld")
+    if "erased" not in figures.columns:
+        return hidden
+    erased = pl.col("erased").list.len().fill_null(0) > 0
+    return hidden | (erased & pl.col("value").is_null())
 
 
 def with_states(figures: pl.DataFrame, partner_names: Mapping[str, str]) -> pl.DataFrame:
