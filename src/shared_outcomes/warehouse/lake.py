@@ -17,6 +17,14 @@ A writer killed at any moment loses its PostgreSQL session, and with it the lock
 uncommitted transaction: nothing is half-stored. `exclusive` is the same lock for one job
 (`only_run`), taken or refused at once.
 
+**Reads kept while nothing changes them** (`KeptReads`): a page reads the sign-offs, the
+comments and the register's stamp on every run, and on a catalog each query costs tens of
+milliseconds of DuckLake metadata work, most of all while a worker loads. A reader may keep such
+a result and use it again while no snapshot after the one it read has changed its tables: one
+query on DuckLake's own `ducklake_snapshot_changes` (a few milliseconds) says which tables each
+later snapshot changed. The record is written in the same commit as the change, so a kept
+result is never older than what a fresh read would see.
+
 **Faults** become messages that say what to do, never naming the password: the server down
 or unreachable, a wrong password, a missing database, a data folder that cannot be written.
 After a lost connection the instance is dropped and the next unit attaches afresh.
@@ -26,10 +34,12 @@ from __future__ import annotations
 
 import threading
 import zlib
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from importlib.resources import files
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import psycopg
@@ -48,6 +58,24 @@ LAKE = "lake"
 _WRITER = "shared-outcomes writer"
 _INSTANCES: dict[tuple[str, Path], duckdb.DuckDBPyConnection] = {}
 _INSTANCES_GUARD = threading.Lock()
+#: DuckLake's own tables (its catalog in PostgreSQL), as the attached catalog names them.
+_META = f"__ducklake_metadata_{LAKE}"
+#: Changes (`ducklake_snapshot_changes.changes_made`, `kind:table_id`) to the rows of the
+#: table of that id (a table id is never used again; a table altered or dropped is not here).
+_TABLE_CHANGES = frozenset({
+    "inserted_into_table", "deleted_from_table", "compacted_table", "inlined_insert",
+    "inlined_delete",
+})  # fmt: skip
+#: Changes to no table's rows (each load makes its dataset's views again).
+_NO_ROWS_CHANGED = frozenset({"created_view", "dropped_view"})
+#: Snapshots looked through for changes at most (a result older than that is read again).
+_CHANGES_MAX = 500
+#: Results kept per warehouse (the oldest let go first).
+_KEPT_MAX = 256
+_T = TypeVar("_T")
+#: A DuckLake snapshot: its id and its time in microseconds (an id alone could name another
+#: snapshot after the catalog is restored from a backup).
+Snapshot = tuple[int, int]
 
 
 def lake_data_dir(catalog: Catalog) -> Path:
@@ -126,6 +154,8 @@ class LakeConnections:
         self.catalog = catalog
         self.busy_timeout = busy_timeout
         self._local = threading.local()  # held: a cursor this thread holds; depth: writer turns
+        self.kept = KeptReads(self)
+        self._table_names: dict[int, str] = {}  # DuckLake's table ids, as `changed_tables` met them
 
     @property
     def where(self) -> str:
@@ -196,6 +226,65 @@ class LakeConnections:
             cursor.close()
             raise
         return cursor
+
+    def changed_tables(self, since: Snapshot | None) -> tuple[Snapshot, frozenset[str] | None]:
+        """The catalog's latest snapshot, and the tables whose rows a snapshot after `since`
+        changed (None: unknown, so any may have: no `since`, `since` no longer in the catalog
+        (restored from a backup, say), a table made or altered, a change of a kind not known
+        here, or too many snapshots to look through). Read from DuckLake's own record of each
+        commit's changes (`ducklake_snapshot_changes`, written in the commit it describes)."""
+        with self._problems():
+            cursor = self._instance().cursor()
+            try:
+                rows = [] if since is None else cursor.execute(
+                    f"SELECT s.snapshot_id, epoch_us(s.snapshot_time), c.changes_made "  # noqa: S608 - fixed names
+                    f"FROM {_META}.ducklake_snapshot s LEFT JOIN "
+                    f"{_META}.ducklake_snapshot_changes c USING (snapshot_id) "
+                    "WHERE s.snapshot_id >= ? AND s.snapshot_id <= ? ORDER BY s.snapshot_id",
+                    [since[0], since[0] + _CHANGES_MAX],
+                ).fetchall()  # fmt: skip
+                if (
+                    since is None
+                    or not rows
+                    or (int(rows[0][0]), int(rows[0][1])) != since
+                    or (len(rows) > _CHANGES_MAX)
+                ):
+                    found = cursor.execute(
+                        "SELECT snapshot_id, epoch_us(snapshot_time) "  # noqa: S608 - fixed names
+                        f"FROM {_META}.ducklake_snapshot WHERE snapshot_id = "
+                        f"(SELECT max(snapshot_id) FROM {_META}.ducklake_snapshot)"
+                    ).fetchone()
+                    return (int(found[0]), int(found[1])) if found else (0, 0), None
+                latest: Snapshot = (int(rows[-1][0]), int(rows[-1][1]))
+                ids: set[int] = set()
+                for _, _, made in rows[1:]:
+                    for change in (made or "?").split(","):
+                        kind, _, value = change.partition(":")
+                        if kind in _NO_ROWS_CHANGED:
+                            continue
+                        if kind not in _TABLE_CHANGES or not value.isdigit():
+                            self._table_names = {}  # a table made or altered (renamed?)
+                            return latest, None
+                        ids.add(int(value))
+                if not ids <= self._table_names.keys():
+                    self._table_names = {
+                        int(table_id): str(name)
+                        for table_id, name in cursor.execute(
+                            f"SELECT table_id, table_name FROM {_META}.ducklake_table"  # noqa: S608 - fixed names
+                        ).fetchall()
+                    }
+            finally:
+                cursor.close()
+        if not ids <= self._table_names.keys():
+            return latest, None
+        return latest, frozenset(self._table_names[i] for i in ids)
+
+    def holding(self) -> bool:
+        """Whether this thread is inside a writing unit or holds a cursor (its reads then see
+        its own changes, not yet committed: nothing of them may be kept)."""
+        return getattr(self._local, "held", None) is not None or bool(
+            getattr(self._local, "depth", 0)
+        )
 
     # -- units of work -----------------------------------------------------------------------
 
@@ -310,3 +399,44 @@ class LakeConnections:
             if is_storage_problem(error):
                 raise storage_error(error) from error
             raise
+
+
+class KeptReads:
+    """Results of reads kept per process while no later snapshot changed the tables they read.
+
+    `get(key, tables, read)` returns `read()`'s last result for `key` if no snapshot after the
+    one before it was read has changed any of `tables` (the base tables the read's SQL names),
+    else reads again. Each entry keeps the latest snapshot seen *before* its read: the read saw
+    that snapshot or a later one, so "no change to its tables since" means the result is what a
+    read now would give. A thread inside a writing unit reads afresh and keeps nothing.
+    """
+
+    def __init__(self, connections: LakeConnections) -> None:
+        self._connections = connections
+        self._entries: OrderedDict[Hashable, tuple[Snapshot, frozenset[str], object]]
+        self._entries = OrderedDict()
+        self._guard = threading.Lock()
+
+    def get(self, key: Hashable, tables: frozenset[str], read: Callable[[], _T]) -> _T:
+        connections = self._connections
+        if connections.holding():
+            return read()
+        with self._guard:
+            entry = self._entries.get(key)
+        since = entry[0] if entry is not None and entry[1] == tables else None
+        latest, changed = connections.changed_tables(since)
+        if (
+            entry is not None
+            and since is not None
+            and changed is not None
+            and not (changed & tables)
+        ):
+            value = entry[2]
+        else:
+            value = read()
+        with self._guard:
+            self._entries[key] = (latest, tables, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > _KEPT_MAX:
+                self._entries.popitem(last=False)
+        return value  # type: ignore[return-value]

@@ -9,12 +9,38 @@ connection, so a figure set is read from one consistent state of the database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import duckdb
 import polars as pl
+
+_T = TypeVar("_T")
+
+
+class Kept(Protocol):
+    """`Warehouse._kept`: a read's last result while its tables are unchanged (on a catalog)."""
+
+    def __call__(self, key: Hashable, tables: frozenset[str], read: Callable[[], _T], /) -> _T: ...
+
+
+#: The columns of `submissions` that `versions_sql` reads (a kept copy holds only these).
+REGISTER_COPY_COLUMNS = (
+    "submission_id", "partner_id", "dataset", "period", "sha256", "submitted_at", "status",
+    "kind",
+)  # fmt: skip
+
+
+class RegisterCopy(Protocol):
+    """A copy of the register kept by the warehouse (`Warehouse._register_copy`): the columns
+    of `submissions` that `versions_sql` reads, and `erasures` (submission_id, rule)."""
+
+    @property
+    def submissions(self) -> pl.DataFrame: ...
+    @property
+    def erasures(self) -> pl.DataFrame: ...
+
 
 #: Every version that was ever current (an erased one too: it was known, its data is gone).
 _STATUSES = ("accepted", "superseded", "erased")
@@ -110,18 +136,29 @@ class MeasureQueries:
     """The queries of one figure computation, on one read connection."""
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, known_tables: frozenset[str] | None = None
+        self,
+        con: duckdb.DuckDBPyConnection,
+        known_tables: frozenset[str] | None = None,
+        kept: Kept | None = None,
+        register: Callable[[], RegisterCopy] | None = None,
     ) -> None:
         """`known_tables`: tables this process made sure exist (they are never dropped), so
-        they need no lookup; None looks them up."""
+        they need no lookup; None looks them up. `kept`: where a result may be kept while
+        its tables are unchanged (None: every read is made). `register`: a kept copy of the
+        register to run `versions_sql` on, in memory (None: on the connection)."""
         self._con = con
         self._known = known_tables
+        self._kept = kept
+        self._register = register
 
     def versions(self, datasets: Sequence[str], as_at: datetime | None) -> pl.DataFrame:
         """See `versions_sql`: submission_id, partner_id, dataset, period, token, nil (a nil
         return), erased, erased_under, version."""
         sql, params = versions_sql(datasets, as_at)
-        found = self._con.execute(sql, params).pl()
+        if self._register is None:
+            found = self._con.execute(sql, params).pl()
+        else:
+            found = _on_copy(self._register(), sql, params)
         return found.with_columns(pl.col("version").cast(pl.Int64))
 
     def sums(
@@ -133,8 +170,14 @@ class MeasureQueries:
 
     def erased_ids(self) -> list[int]:
         """The submissions erased so far (their data is gone; nothing derived may be kept)."""
-        rows = self._con.execute("SELECT submission_id FROM erasures").fetchall()
-        return [int(row[0]) for row in rows]
+
+        def read() -> tuple[int, ...]:
+            rows = self._con.execute("SELECT submission_id FROM erasures").fetchall()
+            return tuple(int(row[0]) for row in rows)
+
+        if self._kept is None:
+            return list(read())
+        return list(self._kept(("erased_ids",), frozenset({"erasures"}), read))
 
     def tables(self) -> set[str]:
         """The names of the tables and views in the database, or those known to exist (a
@@ -143,3 +186,14 @@ class MeasureQueries:
             return set(self._known)
         rows = self._con.execute("SELECT table_name FROM information_schema.tables").fetchall()
         return {str(row[0]) for row in rows}
+
+
+def _on_copy(register: RegisterCopy, sql: str, params: list[object]) -> pl.DataFrame:
+    """`sql` run in memory on a copy of the register's tables (the same SQL, the same types)."""
+    con = duckdb.connect()
+    try:
+        con.register("submissions", register.submissions)
+        con.register("erasures", register.erasures)
+        return con.execute(sql, params).pl()
+    finally:
+        con.close()

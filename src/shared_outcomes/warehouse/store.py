@@ -36,14 +36,14 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import EllipsisType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import duckdb
 import polars as pl
@@ -64,7 +64,7 @@ from shared_outcomes.warehouse.commentary import (
 from shared_outcomes.warehouse.connections import Connections
 from shared_outcomes.warehouse.erasure import Erasure, ErasureRequest
 from shared_outcomes.warehouse.lake import LakeConnections
-from shared_outcomes.warehouse.measure_queries import MeasureQueries
+from shared_outcomes.warehouse.measure_queries import REGISTER_COPY_COLUMNS, MeasureQueries
 from shared_outcomes.warehouse.migration import Moved, Progress
 from shared_outcomes.warehouse.schema import (
     NOT_OURS,
@@ -97,6 +97,7 @@ __all__ = [
 DEFAULT_BUSY_TIMEOUT = 30.0
 #: From this many rows a load writes its files in threads while it aggregates.
 _OVERLAP_FROM_ROWS = 50_000
+_T = TypeVar("_T")
 LoadStatus = Literal["loaded", "unchanged", "rejected"]
 
 
@@ -226,6 +227,33 @@ def _erased_only_hashes(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+#: The tables of the register (`register_stamp`, `_register_copy`).
+_REGISTER_TABLES = frozenset({"submissions", "erasures"})
+
+
+@dataclass(frozen=True)
+class _RegisterCopy:
+    """The register as `measure_queries.versions_sql` reads it (`REGISTER_COPY_COLUMNS` of
+    `submissions`; `erasures`' submission_id and rule), and its stamp."""
+
+    submissions: pl.DataFrame
+    erasures: pl.DataFrame
+
+    @property
+    def stamp(self) -> tuple[int, int]:
+        """As `Warehouse.register_stamp` reads it from the tables."""
+        newest = self.submissions.get_column("submission_id").max()
+        return int(newest or 0), self.submissions.height + self.erasures.height  # type: ignore[arg-type]
+
+
+#: The tables `commentary.select_comments` reads.
+_COMMENT_TABLES = frozenset({"comments", "comment_events"})
+
+
+def _frozen(values: Sequence[Any] | None) -> tuple[Any, ...] | None:
+    return None if values is None else tuple(values)
+
+
 def rows_dir_for(db_path: Path) -> Path:
     """The folder of row files that belongs to a database file (`<db file name>.rows`)."""
     return companion_dir(db_path, "rows")
@@ -350,6 +378,14 @@ class Warehouse:
 
     # -- reading -----------------------------------------------------------------------------
 
+    def _kept(self, key: Hashable, tables: frozenset[str], read: Callable[[], _T]) -> _T:
+        """`read()` (a read of exactly `tables`), or on a catalog its last result while no later
+        snapshot has changed those tables (`warehouse.lake.KeptReads`). A file reads afresh:
+        a query on it costs a millisecond."""
+        if isinstance(self._store, LakeConnections):
+            return self._store.kept.get(key, tables, read)
+        return read()
+
     @contextmanager
     def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short read-only connection (for the outcomes module and notebooks-like queries)."""
@@ -360,7 +396,23 @@ class Warehouse:
     def measure_queries(self) -> Iterator[MeasureQueries]:
         """The queries of one figure computation, on one short read-only connection."""
         with self._store.connect(write=False) as con:
-            yield MeasureQueries(con, self._prepared_tables)
+            lake = isinstance(self._store, LakeConnections)
+            yield MeasureQueries(
+                con, self._prepared_tables, self._kept, self._register_copy if lake else None
+            )
+
+    def _register_copy(self) -> _RegisterCopy:
+        """The register's columns that figures read and the erasures, kept while unchanged
+        (on a catalog: one query for the stamp and both sets of versions a page reads)."""
+
+        def read() -> _RegisterCopy:
+            with self.reading() as con:
+                columns = ", ".join(REGISTER_COPY_COLUMNS)
+                submissions = con.execute(f"SELECT {columns} FROM submissions").pl()  # noqa: S608 - fixed names
+                erasures = con.execute("SELECT submission_id, rule FROM erasures").pl()
+            return _RegisterCopy(submissions, erasures)
+
+        return self._kept(("register_copy",), _REGISTER_TABLES, read)
 
     def append_audit(self, row: AuditRow) -> None:
         """Append one audit-log entry (its own short write)."""
@@ -439,8 +491,13 @@ class Warehouse:
             outcome=outcome, area_code=area_code, period=period, periods=periods,
             submission_ids=submission_ids,
         )  # fmt: skip
-        with self.reading() as con:
-            return commentary.select_comments(con, wanted)
+
+        def read() -> tuple[Comment, ...]:
+            with self.reading() as con:
+                return tuple(commentary.select_comments(con, wanted))
+
+        key = ("comments", outcome, area_code, period, _frozen(periods), _frozen(submission_ids))
+        return list(self._kept(key, _COMMENT_TABLES, read))
 
     def add_sign_off(
         self,
@@ -463,8 +520,12 @@ class Warehouse:
 
     def sign_offs(self, period: str | None = None) -> list[SignOffRecord]:
         """Sign-offs of `period` (of every month without it), newest first."""
-        with self.reading() as con:
-            return commentary.select_sign_offs(con, period)
+
+        def read() -> tuple[SignOffRecord, ...]:
+            with self.reading() as con:
+                return tuple(commentary.select_sign_offs(con, period))
+
+        return list(self._kept(("sign_offs", period), frozenset({"sign_offs"}), read))
 
     def record_board_pack(
         self,
@@ -538,6 +599,9 @@ class Warehouse:
         Every submission adds a row (a correction supersedes by adding one), every erasure a
         tombstone record; one SELECT.
         """
+
+        if isinstance(self._store, LakeConnections):  # from the copy the figures read too
+            return self._register_copy().stamp
         with self.reading() as con:
             row = con.execute(
                 "SELECT coalesce(max(submission_id), 0), count(*) + "
