@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import psycopg
 import pytest
 
 from shared_outcomes.config.contracts import Contract
@@ -31,6 +32,7 @@ import hashlib, sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 import polars as pl
+import psycopg
 from shared_outcomes.config.contracts import load_contract
 from shared_outcomes.settings import Catalog
 from shared_outcomes.warehouse.erasure import Erasure
@@ -250,3 +252,25 @@ def test_an_erasure_is_seen_by_the_figures_reads_of_the_same_process(reader: War
     first = _store(reader, "a")
     reader.erase(Erasure(first, T0, "admin", "retention", "kept two years"))
     assert erased_ids(reader) == [first]
+
+
+@pytest.mark.parametrize("backend", ["lake"], indirect=True)
+def test_a_dropped_session_for_the_changes_is_replaced_without_a_failure(
+    reader: Warehouse,
+) -> None:
+    signed = _sign(reader)
+    assert reader.sign_offs("2016-03") == [signed]  # the session for the changes is open now
+    catalog = reader.catalog
+    assert catalog is not None
+    with psycopg.connect(
+        host=catalog.host, port=catalog.port, dbname=catalog.dbname, user=catalog.user,
+        password=catalog.password, autocommit=True,
+    ) as admin:  # fmt: skip
+        ended = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = 'shared-outcomes' "
+            "AND pid <> pg_backend_pid()"
+        ).fetchone()
+    assert ended is not None and ended[0] >= 1
+    second = _sign(reader)
+    assert reader.sign_offs("2016-03") == [second, signed]

@@ -21,9 +21,9 @@ uncommitted transaction: nothing is half-stored. `exclusive` is the same lock fo
 comments and the register's stamp on every run, and on a catalog each query costs tens of
 milliseconds of DuckLake metadata work, most of all while a worker loads. A reader may keep such
 a result and use it again while no snapshot after the one it read has changed its tables: one
-query on DuckLake's own `ducklake_snapshot_changes` (a few milliseconds) says which tables each
-later snapshot changed. The record is written in the same commit as the change, so a kept
-result is never older than what a fresh read would see.
+query on DuckLake's own `ducklake_snapshot_changes` in PostgreSQL (under a millisecond) says
+which tables each later snapshot changed. The record is written in the same commit as the
+change, so a kept result is never older than what a fresh read would see.
 
 **Faults** become messages that say what to do, never naming the password: the server down
 or unreachable, a wrong password, a missing database, a data folder that cannot be written.
@@ -39,7 +39,7 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from importlib.resources import files
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import duckdb
 import psycopg
@@ -58,8 +58,6 @@ LAKE = "lake"
 _WRITER = "shared-outcomes writer"
 _INSTANCES: dict[tuple[str, Path], duckdb.DuckDBPyConnection] = {}
 _INSTANCES_GUARD = threading.Lock()
-#: DuckLake's own tables (its catalog in PostgreSQL), as the attached catalog names them.
-_META = f"__ducklake_metadata_{LAKE}"
 #: Changes (`ducklake_snapshot_changes.changes_made`, `kind:table_id`) to the rows of the
 #: table of that id (a table id is never used again; a table altered or dropped is not here).
 _TABLE_CHANGES = frozenset({
@@ -68,6 +66,18 @@ _TABLE_CHANGES = frozenset({
 })  # fmt: skip
 #: Changes to no table's rows (each load makes its dataset's views again).
 _NO_ROWS_CHANGED = frozenset({"created_view", "dropped_view"})
+#: DuckLake's own tables in PostgreSQL (its default schema): the snapshots from one id to another
+#: with their times (microseconds) and changes; the latest snapshot; every table's id and name.
+_CHANGES_SQL = (
+    "SELECT s.snapshot_id, (extract(epoch FROM s.snapshot_time) * 1000000)::bigint, "
+    "c.changes_made FROM public.ducklake_snapshot s LEFT JOIN public.ducklake_snapshot_changes c "
+    "USING (snapshot_id) WHERE s.snapshot_id BETWEEN %s AND %s ORDER BY s.snapshot_id"
+)
+_LATEST_SQL = (
+    "SELECT snapshot_id, (extract(epoch FROM snapshot_time) * 1000000)::bigint "
+    "FROM public.ducklake_snapshot ORDER BY snapshot_id DESC LIMIT 1"
+)
+_TABLES_SQL = "SELECT table_id, table_name FROM public.ducklake_table"
 #: Snapshots looked through for changes at most (a result older than that is read again).
 _CHANGES_MAX = 500
 #: Results kept per warehouse (the oldest let go first).
@@ -156,6 +166,8 @@ class LakeConnections:
         self._local = threading.local()  # held: a cursor this thread holds; depth: writer turns
         self.kept = KeptReads(self)
         self._table_names: dict[int, str] = {}  # DuckLake's table ids, as `changed_tables` met them
+        self._watch: psycopg.Connection | None = None  # `changed_tables`' session, kept open
+        self._watch_guard = threading.Lock()
 
     @property
     def where(self) -> str:
@@ -172,8 +184,14 @@ class LakeConnections:
             return found
 
     def close(self) -> None:
-        """Close this process's instance of the catalog (the next unit attaches afresh)."""
+        """Close this process's instance of the catalog (the next unit attaches afresh) and
+        the session `changed_tables` keeps."""
         self._forget_instance()
+        with self._watch_guard:
+            if self._watch is not None:
+                with suppress(psycopg.Error):
+                    self._watch.close()
+                self._watch = None
 
     def _forget_instance(self) -> None:
         with _INSTANCES_GUARD:
@@ -232,52 +250,60 @@ class LakeConnections:
         changed (None: unknown, so any may have: no `since`, `since` no longer in the catalog
         (restored from a backup, say), a table made or altered, a change of a kind not known
         here, or too many snapshots to look through). Read from DuckLake's own record of each
-        commit's changes (`ducklake_snapshot_changes`, written in the commit it describes)."""
-        with self._problems():
-            cursor = self._instance().cursor()
-            try:
-                rows = [] if since is None else cursor.execute(
-                    f"SELECT s.snapshot_id, epoch_us(s.snapshot_time), c.changes_made "  # noqa: S608 - fixed names
-                    f"FROM {_META}.ducklake_snapshot s LEFT JOIN "
-                    f"{_META}.ducklake_snapshot_changes c USING (snapshot_id) "
-                    "WHERE s.snapshot_id >= ? AND s.snapshot_id <= ? ORDER BY s.snapshot_id",
-                    [since[0], since[0] + _CHANGES_MAX],
-                ).fetchall()  # fmt: skip
-                if (
-                    since is None
-                    or not rows
-                    or (int(rows[0][0]), int(rows[0][1])) != since
-                    or (len(rows) > _CHANGES_MAX)
-                ):
-                    found = cursor.execute(
-                        "SELECT snapshot_id, epoch_us(snapshot_time) "  # noqa: S608 - fixed names
-                        f"FROM {_META}.ducklake_snapshot WHERE snapshot_id = "
-                        f"(SELECT max(snapshot_id) FROM {_META}.ducklake_snapshot)"
-                    ).fetchone()
-                    return (int(found[0]), int(found[1])) if found else (0, 0), None
-                latest: Snapshot = (int(rows[-1][0]), int(rows[-1][1]))
-                ids: set[int] = set()
-                for _, _, made in rows[1:]:
-                    for change in (made or "?").split(","):
-                        kind, _, value = change.partition(":")
-                        if kind in _NO_ROWS_CHANGED:
-                            continue
-                        if kind not in _TABLE_CHANGES or not value.isdigit():
-                            self._table_names = {}  # a table made or altered (renamed?)
-                            return latest, None
-                        ids.add(int(value))
-                if not ids <= self._table_names.keys():
-                    self._table_names = {
-                        int(table_id): str(name)
-                        for table_id, name in cursor.execute(
-                            f"SELECT table_id, table_name FROM {_META}.ducklake_table"  # noqa: S608 - fixed names
-                        ).fetchall()
-                    }
-            finally:
-                cursor.close()
+        commit's changes (`ducklake_snapshot_changes`, written in the commit it describes), in
+        PostgreSQL directly: well under a millisecond, against a few through DuckDB."""
+        rows = (
+            []
+            if since is None
+            else self._watch_rows(_CHANGES_SQL, [since[0], since[0] + _CHANGES_MAX])
+        )
+        if since is None or not rows or tuple(rows[0][:2]) != since or len(rows) > _CHANGES_MAX:
+            found = self._watch_rows(_LATEST_SQL, [])
+            return (int(found[0][0]), int(found[0][1])) if found else (0, 0), None
+        latest: Snapshot = (int(rows[-1][0]), int(rows[-1][1]))
+        ids: set[int] = set()
+        for _, _, made in rows[1:]:
+            for change in (made or "?").split(","):
+                kind, _, value = change.partition(":")
+                if kind in _NO_ROWS_CHANGED:
+                    continue
+                if kind not in _TABLE_CHANGES or not value.isdigit():
+                    self._table_names = {}  # a table made or altered (renamed?)
+                    return latest, None
+                ids.add(int(value))
+        if not ids <= self._table_names.keys():
+            self._table_names = {int(i): str(name) for i, name in self._watch_rows(_TABLES_SQL, [])}
         if not ids <= self._table_names.keys():
             return latest, None
         return latest, frozenset(self._table_names[i] for i in ids)
+
+    def _watch_rows(self, sql: str, params: list[int]) -> list[tuple[Any, ...]]:
+        """A query on DuckLake's own tables, on a PostgreSQL session this object keeps for it.
+        A kept session the server dropped (restarted, say) is replaced once before failing."""
+        with self._watch_guard:
+            kept = self._watch is not None
+            try:
+                try:
+                    return self._on_watch(sql, params)
+                except psycopg.OperationalError:
+                    if not kept:
+                        raise
+                    return self._on_watch(sql, params)
+            except psycopg.Error as error:
+                problem = catalog_problem(error, self.catalog)
+                raise (problem or WarehouseError(_said(error, self.catalog))) from None
+
+    def _on_watch(self, sql: str, params: list[int]) -> list[tuple[Any, ...]]:
+        """`sql` on the kept session (opened if there is none; let go after a failure)."""
+        if self._watch is None or self._watch.closed:
+            self._watch = self._connect()
+        try:
+            return self._watch.execute(sql, params).fetchall()
+        except psycopg.Error:
+            with suppress(psycopg.Error):
+                self._watch.close()
+            self._watch = None
+            raise
 
     def holding(self) -> bool:
         """Whether this thread is inside a writing unit or holds a cursor (its reads then see
@@ -360,9 +386,17 @@ class LakeConnections:
     @contextmanager
     def _session(self) -> Iterator[psycopg.Connection]:
         """A PostgreSQL session of its own (for the advisory locks), closed at the end."""
+        session = self._connect()
+        try:
+            yield session
+        finally:
+            session.close()
+
+    def _connect(self) -> psycopg.Connection:
+        """A new PostgreSQL session on the catalog's database (autocommit)."""
         catalog = self.catalog
         try:
-            session = psycopg.connect(
+            return psycopg.connect(
                 host=catalog.host, port=catalog.port, dbname=catalog.dbname, user=catalog.user,
                 password=catalog.password, autocommit=True, connect_timeout=10,
                 application_name="shared-outcomes",
@@ -370,10 +404,6 @@ class LakeConnections:
         except psycopg.Error as error:
             problem = catalog_problem(error, catalog)
             raise (problem or WarehouseError(_said(error, catalog))) from None
-        try:
-            yield session
-        finally:
-            session.close()
 
     @contextmanager
     def _problems(self) -> Iterator[None]:
