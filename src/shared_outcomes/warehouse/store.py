@@ -38,7 +38,7 @@ import os
 import threading
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -394,23 +394,37 @@ class Warehouse:
 
     @contextmanager
     def measure_queries(self) -> Iterator[MeasureQueries]:
-        """The queries of one figure computation, on one short read-only connection."""
-        with self._store.connect(write=False) as con:
-            lake = isinstance(self._store, LakeConnections)
-            yield MeasureQueries(
-                con, self._prepared_tables, self._kept, self._register_copy if lake else None
-            )
+        """The queries of one figure computation, on one short read-only connection (on a
+        catalog, opened when a query first needs it: figures all kept need none)."""
+        if not isinstance(self._store, LakeConnections):
+            with self._store.connect(write=False) as con:
+                yield MeasureQueries(con, self._prepared_tables, self._kept)
+            return
+        with ExitStack() as stack:
+            store = self._store
+
+            def opened() -> duckdb.DuckDBPyConnection:
+                return stack.enter_context(store.connect(write=False))
+
+            yield MeasureQueries(opened, self._prepared_tables, self._kept, self._register_copy)
 
     def _register_copy(self) -> _RegisterCopy:
         """The register's columns that figures read and the erasures, kept while unchanged
         (on a catalog: one query for the stamp and both sets of versions a page reads)."""
 
         def read() -> _RegisterCopy:
+            # One statement (each costs its own catalog lookups): an erasure is of a registered
+            # submission, at most one each (its primary key), so the join loses none.
+            columns = ", ".join("s." + c for c in REGISTER_COPY_COLUMNS)
             with self.reading() as con:
-                columns = ", ".join(REGISTER_COPY_COLUMNS)
-                submissions = con.execute(f"SELECT {columns} FROM submissions").pl()  # noqa: S608 - fixed names
-                erasures = con.execute("SELECT submission_id, rule FROM erasures").pl()
-            return _RegisterCopy(submissions, erasures)
+                both = con.execute(
+                    f"SELECT {columns}, e.rule AS erasure_rule FROM submissions s "  # noqa: S608 - fixed names
+                    "LEFT JOIN erasures e USING (submission_id)"
+                ).pl()
+            erasures = both.filter(pl.col("erasure_rule").is_not_null()).select(
+                "submission_id", rule="erasure_rule"
+            )
+            return _RegisterCopy(both.drop("erasure_rule"), erasures)
 
         return self._kept(("register_copy",), _REGISTER_TABLES, read)
 
