@@ -18,8 +18,8 @@ uncommitted transaction: nothing is half-stored. `exclusive` is the same lock fo
 (`only_run`), taken or refused at once.
 
 **Reads kept while nothing changes them** (`KeptReads`): a page reads the sign-offs, the
-comments and the register's stamp on every run, and on a catalog each query costs tens of
-milliseconds of DuckLake metadata work, most of all while a worker loads. A reader may keep such
+comments, the erasures and the register on every run, and on a catalog each query costs tens
+of milliseconds of DuckLake metadata work, most of all while a worker loads. A reader may keep such
 a result and use it again while no snapshot after the one it read has changed its tables: one
 query on DuckLake's own `ducklake_snapshot_changes` in PostgreSQL (under a millisecond) says
 which tables each later snapshot changed. The record is written in the same commit as the
@@ -271,11 +271,13 @@ class LakeConnections:
                     self._table_names = {}  # a table made or altered (renamed?)
                     return latest, None
                 ids.add(int(value))
-        if not ids <= self._table_names.keys():
-            self._table_names = {int(i): str(name) for i, name in self._watch_rows(_TABLES_SQL, [])}
-        if not ids <= self._table_names.keys():
+        names = self._table_names  # one mapping throughout (another thread may replace it)
+        if not ids <= names.keys():
+            names = {int(i): str(name) for i, name in self._watch_rows(_TABLES_SQL, [])}
+            self._table_names = names
+        if not ids <= names.keys():
             return latest, None
-        return latest, frozenset(self._table_names[i] for i in ids)
+        return latest, frozenset(names[i] for i in ids)
 
     def _watch_rows(self, sql: str, params: list[int]) -> list[tuple[Any, ...]]:
         """A query on DuckLake's own tables, on a PostgreSQL session this object keeps for it.

@@ -4,7 +4,10 @@ Figures never run SQL themselves: a computation opens one `MeasureQueries` (`War
 measure_queries`), whose methods build each statement from names a definition resolved against
 its contract (quoted as identifiers) and bind every value (filter values, submission ids, the
 as-at moment) as a parameter. All the queries of one computation run on that one read
-connection, so a figure set is read from one consistent state of the database.
+connection, so on a database file a figure set is read from one consistent state of it. On a
+DuckLake catalog each statement reads the latest snapshot, and the versions are computed by
+the same SQL in memory, on a copy of the register the warehouse keeps while it is unchanged
+(`Warehouse._register_copy`).
 """
 
 from __future__ import annotations
