@@ -13,21 +13,12 @@ the same SQL in memory, on a copy of the register the warehouse keeps while it i
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 import duckdb
 import polars as pl
-
-_T = TypeVar("_T")
-
-
-class Kept(Protocol):
-    """`Warehouse._kept`: a read's last result while its tables are unchanged (on a catalog)."""
-
-    def __call__(self, key: Hashable, tables: frozenset[str], read: Callable[[], _T], /) -> _T: ...
-
 
 #: The columns of `submissions` that `versions_sql` reads (a kept copy holds only these).
 REGISTER_COPY_COLUMNS = (
@@ -143,17 +134,15 @@ class MeasureQueries:
         self,
         con: duckdb.DuckDBPyConnection | Callable[[], duckdb.DuckDBPyConnection],
         known_tables: frozenset[str] | None = None,
-        kept: Kept | None = None,
         register: Callable[[], RegisterCopy] | None = None,
     ) -> None:
         """`con`: the read connection, or what opens it when a query first needs it.
         `known_tables`: tables this process made sure exist (they are never dropped), so
-        they need no lookup; None looks them up. `kept`: where a result may be kept while
-        its tables are unchanged (None: every read is made). `register`: a kept copy of the
-        register to run `versions_sql` on, in memory (None: on the connection)."""
+        they need no lookup; None looks them up. `register`: a kept copy of the register to
+        run `versions_sql` on and read the erasures from, in memory (None: on the
+        connection)."""
         self._source = con
         self._known = known_tables
-        self._kept = kept
         self._register = register
 
     @property
@@ -181,14 +170,10 @@ class MeasureQueries:
 
     def erased_ids(self) -> list[int]:
         """The submissions erased so far (their data is gone; nothing derived may be kept)."""
-
-        def read() -> tuple[int, ...]:
-            rows = self._con.execute("SELECT submission_id FROM erasures").fetchall()
-            return tuple(int(row[0]) for row in rows)
-
-        if self._kept is None:
-            return list(read())
-        return list(self._kept(("erased_ids",), frozenset({"erasures"}), read))
+        if self._register is not None:
+            return self._register().erasures.get_column("submission_id").to_list()
+        rows = self._con.execute("SELECT submission_id FROM erasures").fetchall()
+        return [int(row[0]) for row in rows]
 
     def tables(self) -> set[str]:
         """The names of the tables and views in the database, or those known to exist (a

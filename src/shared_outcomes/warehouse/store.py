@@ -398,7 +398,7 @@ class Warehouse:
         catalog, opened when a query first needs it: figures all kept need none)."""
         if not isinstance(self._store, LakeConnections):
             with self._store.connect(write=False) as con:
-                yield MeasureQueries(con, self._prepared_tables, self._kept)
+                yield MeasureQueries(con, self._prepared_tables)
             return
         with ExitStack() as stack:
             store = self._store
@@ -406,7 +406,7 @@ class Warehouse:
             def opened() -> duckdb.DuckDBPyConnection:
                 return stack.enter_context(store.connect(write=False))
 
-            yield MeasureQueries(opened, self._prepared_tables, self._kept, self._register_copy)
+            yield MeasureQueries(opened, self._prepared_tables, self._register_copy)
 
     def _register_copy(self) -> _RegisterCopy:
         """The register's columns that figures read and the erasures, kept while unchanged
@@ -613,7 +613,6 @@ class Warehouse:
         Every submission adds a row (a correction supersedes by adding one), every erasure a
         tombstone record; one SELECT.
         """
-
         if isinstance(self._store, LakeConnections):  # from the copy the figures read too
             return self._register_copy().stamp
         with self.reading() as con:
