@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import psycopg
 import pytest
 from postgres import Server
 from support import ROOT, copy_database, demo_cli_env, flat, run_cli
@@ -27,6 +28,7 @@ from shared_outcomes.errors import UsageError, WarehouseBusy, WarehouseError
 from shared_outcomes.jobs.migrate import migrate_to_catalog
 from shared_outcomes.settings import Catalog, Settings, load_settings
 from shared_outcomes.warehouse.erasure import Erasure
+from shared_outcomes.warehouse.lake import _AUDIT_IDS
 from shared_outcomes.warehouse.store import Warehouse
 from shared_outcomes.workspace import BUSY_TIMEOUT_ENV_VAR, Workspace
 
@@ -90,6 +92,10 @@ def test_everything_arrives_and_the_figures_are_the_same(
 ) -> None:
     before = _file_tables(source.db_path)
     figures_before = Workspace.open(source).figures(SYSTEM, unsuppressed=True)
+    # The sequence that numbers a catalog's audit entries, left by a move that failed.
+    with psycopg.connect(host=catalog.host, port=catalog.port, dbname=catalog.dbname,
+                         user=catalog.user, autocommit=True) as pg:  # fmt: skip
+        pg.execute(f"CREATE SEQUENCE {_AUDIT_IDS}")
 
     done = migrate_to_catalog(source, catalog)
 
@@ -104,6 +110,8 @@ def test_everything_arrives_and_the_figures_are_the_same(
         assert audit.filter(pl.col("action") != MIGRATE).equals(before["audit_log"])
         [entry] = audit.filter(pl.col("action") == MIGRATE).iter_rows(named=True)
         assert str(source.db_path) in entry["detail"]
+        # Numbered after the entries moved in (a catalog numbers entries by a sequence).
+        assert entry["id"] == (before["audit_log"]["id"].max() or 0) + 1
         assert done.moved.submissions == before["submissions"].height == 985
         assert done.moved.row_files == before["row_files"].height
         assert done.figures_compared > 4000

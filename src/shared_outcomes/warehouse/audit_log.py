@@ -13,7 +13,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from shared_outcomes.warehouse.schema import next_id, one_of
+from shared_outcomes.warehouse.schema import one_of
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,13 @@ class AuditFilter:
     before: int | None = None
 
 
-def append(con: duckdb.DuckDBPyConnection, row: AuditRow) -> None:
+def append(con: duckdb.DuckDBPyConnection, row: AuditRow, entry_id: int) -> None:
+    """Store `row` as the entry `entry_id` (the backend's next id: `audit_id`)."""
     one_of(row.outcome, ("allowed", "denied"), "an audit entry's outcome")
     con.execute(
         'INSERT INTO audit_log (id, "at", user_id, role, action, partner, dataset, detail, '
         "outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [next_id(con, "audit_log", "id"), row.at, row.user_id, row.role, row.action, row.partner,
+        [entry_id, row.at, row.user_id, row.role, row.action, row.partner,
          row.dataset, row.detail_json, row.outcome],
     )  # fmt: skip
 

@@ -25,6 +25,7 @@ from shared_outcomes.errors import (
     is_storage_problem,
     storage_error,
 )
+from shared_outcomes.warehouse.schema import next_id
 
 _PROCESS_LOCKS: dict[Path, threading.RLock] = {}
 _PROCESS_LOCKS_GUARD = threading.Lock()
@@ -113,6 +114,17 @@ class Connections:
                     yield con
             finally:
                 con.close()
+
+    @contextmanager
+    def appending(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A unit that only appends audit entries: on a file, a writing unit as any other."""
+        with self.connect(write=True) as con:
+            yield con
+
+    def audit_id(self, con: duckdb.DuckDBPyConnection) -> int:
+        """The next audit entry's id: the largest plus one (the caller writes: the turn is
+        its own)."""
+        return next_id(con, "audit_log", "id")
 
     @contextmanager
     def hold(self) -> Iterator[duckdb.DuckDBPyConnection]:

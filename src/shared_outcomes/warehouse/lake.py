@@ -13,6 +13,8 @@ advisory lock held by a session of its own, waiting at most `busy_timeout` (then
 `WarehouseBusy`). DuckLake would detect two concurrent updates of one table and fail one at
 commit, but two concurrent deletes from one data file were seen to duplicate rows, and ids
 are the largest plus one (`schema.next_id`); so writers are serialised rather than retried.
+One kind of write takes no turn: an audit entry (a sign-in, a refusal) is an insert alone,
+numbered by a PostgreSQL sequence, so a page never waits for a worker's load to record it.
 A writer killed at any moment loses its PostgreSQL session, and with it the lock and its
 uncommitted transaction: nothing is half-stored. `exclusive` is the same lock for one job
 (`only_run`), taken or refused at once.
@@ -78,6 +80,12 @@ _LATEST_SQL = (
     "FROM public.ducklake_snapshot ORDER BY snapshot_id DESC LIMIT 1"
 )
 _TABLES_SQL = "SELECT table_id, table_name FROM public.ducklake_table"
+#: The sequence in the catalog's PostgreSQL database that numbers audit entries (`audit_id`).
+_AUDIT_IDS = "public.shared_outcomes_audit_ids"
+#: Moves the sequence on to a given id unless it is there already (its next id comes after).
+_AUDIT_AFTER_SQL = (
+    f"SELECT setval(%s, %s) FROM {_AUDIT_IDS} WHERE (last_value, is_called) < (%s, true)"  # noqa: S608 - a fixed name
+)
 #: Snapshots looked through for changes at most (a result older than that is read again).
 _CHANGES_MAX = 500
 #: Results kept per warehouse (the oldest let go first).
@@ -86,6 +94,12 @@ _T = TypeVar("_T")
 #: A DuckLake snapshot: its id and its time in microseconds (an id alone could name another
 #: snapshot after the catalog is restored from a backup).
 Snapshot = tuple[int, int]
+
+
+def _largest_audit_id(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()
+    assert row is not None  # an aggregate always yields a row
+    return int(row[0])
 
 
 def lake_data_dir(catalog: Catalog) -> Path:
@@ -168,6 +182,7 @@ class LakeConnections:
         self._table_names: dict[int, str] = {}  # DuckLake's table ids, as `changed_tables` met them
         self._watch: psycopg.Connection | None = None  # `changed_tables`' session, kept open
         self._watch_guard = threading.Lock()
+        self._audit_ready = False  # the sequence of audit ids is known to exist
 
     @property
     def where(self) -> str:
@@ -279,7 +294,7 @@ class LakeConnections:
             return latest, None
         return latest, frozenset(names[i] for i in ids)
 
-    def _watch_rows(self, sql: str, params: list[int]) -> list[tuple[Any, ...]]:
+    def _watch_rows(self, sql: str, params: list[object]) -> list[tuple[Any, ...]]:
         """A query on DuckLake's own tables, on a PostgreSQL session this object keeps for it.
         A kept session the server dropped (restarted, say) is replaced once before failing."""
         with self._watch_guard:
@@ -295,12 +310,13 @@ class LakeConnections:
                 problem = catalog_problem(error, self.catalog)
                 raise (problem or WarehouseError(_said(error, self.catalog))) from None
 
-    def _on_watch(self, sql: str, params: list[int]) -> list[tuple[Any, ...]]:
+    def _on_watch(self, sql: str, params: list[object]) -> list[tuple[Any, ...]]:
         """`sql` on the kept session (opened if there is none; let go after a failure)."""
         if self._watch is None or self._watch.closed:
             self._watch = self._connect()
         try:
-            return self._watch.execute(sql, params).fetchall()
+            found = self._watch.execute(sql, params)
+            return found.fetchall() if found.description is not None else []
         except psycopg.Error:
             with suppress(psycopg.Error):
                 self._watch.close()
@@ -331,6 +347,52 @@ class LakeConnections:
                     yield cursor
             finally:
                 cursor.close()
+
+    @contextmanager
+    def appending(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A unit that only appends audit entries: it does not wait for the writer's turn.
+
+        A sign-in (an audit entry) would otherwise wait for a worker's whole load. Inserts
+        alone never conflict in DuckLake (a commit that meets another's is retried by DuckLake
+        itself), and the entry's id comes from a sequence (`audit_id`), not the largest plus
+        one, so two appends at once, or one beside a load, never share an id.
+        """
+        with self.connect(write=False) as cursor:
+            yield cursor
+
+    def audit_id(self, con: duckdb.DuckDBPyConnection) -> int:
+        """The next audit entry's id, from a sequence in the catalog's PostgreSQL database.
+
+        Made on first use (a catalog from before the sequence) to start after the largest id
+        in the audit log as `con` sees it; `audit_ids_after` moves it past ids copied in.
+        """
+        self._audit_ids(con)
+        try:
+            return int(self._watch_rows("SELECT nextval(%s)", [_AUDIT_IDS])[0][0])
+        except WarehouseError:  # gone since (the catalog restored from an older backup?)
+            self._audit_ready = False
+            self._audit_ids(con)
+            return int(self._watch_rows("SELECT nextval(%s)", [_AUDIT_IDS])[0][0])
+
+    def audit_ids_after(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Make the sequence's next id larger than every id in the audit log as `con` sees
+        it (after a move copied entries in with their ids)."""
+        self._audit_ids(con)
+        top = _largest_audit_id(con)
+        self._watch_rows(_AUDIT_AFTER_SQL, [_AUDIT_IDS, top, top])
+
+    def _audit_ids(self, con: duckdb.DuckDBPyConnection) -> None:
+        if self._audit_ready:
+            return
+        start = _largest_audit_id(con) + 1
+        try:
+            self._watch_rows(f"CREATE SEQUENCE IF NOT EXISTS {_AUDIT_IDS} START WITH {start}", [])
+        except WarehouseError as error:
+            # Two processes making it at once: PostgreSQL may refuse the second (the first
+            # one's sequence, from the same largest id, serves both).
+            if not self._watch_rows("SELECT to_regclass(%s) IS NOT NULL", [_AUDIT_IDS])[0][0]:
+                raise error from None
+        self._audit_ready = True
 
     @contextmanager
     def hold(self) -> Iterator[duckdb.DuckDBPyConnection]:

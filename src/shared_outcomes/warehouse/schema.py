@@ -336,7 +336,8 @@ def next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
     Safe because the caller holds the one writer's turn (one writing connection to a file;
     the catalog's writer lock in DuckLake, see `warehouse.lake`), and no row with an id is ever
     deleted (an erased submission keeps its tombstone), so an id is never given twice. The
-    same SQL on both backends: DuckLake has no sequences.
+    same SQL on both backends: DuckLake has no sequences. (Audit entries on a catalog are
+    numbered by a PostgreSQL sequence instead, so they need no turn: `LakeConnections.audit_id`.)
     """
     row = con.execute(
         f"SELECT coalesce(max({quote_ident(column)}), 0) + 1 FROM {quote_ident(table)}"  # noqa: S608 - quoted

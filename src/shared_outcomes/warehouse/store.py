@@ -429,9 +429,10 @@ class Warehouse:
         return self._kept(("register_copy",), _REGISTER_TABLES, read)
 
     def append_audit(self, row: AuditRow) -> None:
-        """Append one audit-log entry (its own short write)."""
-        with self._store.connect(write=True) as con:
-            warehouse_audit.append(con, row)
+        """Append one audit-log entry (its own short write; on a catalog it does not wait for
+        a load, see `LakeConnections.appending`)."""
+        with self._store.appending() as con:
+            warehouse_audit.append(con, row, self._store.audit_id(con))
 
     def audit_rows(self, wanted: AuditFilter) -> pl.DataFrame:
         """Audit-log entries matching `wanted`, newest first."""
@@ -760,6 +761,8 @@ class Warehouse:
                         progress, copied,
                     )  # fmt: skip
                     tables = migration.copy_tables(con, SCHEMA_VERSION, progress)
+                    if isinstance(self._store, LakeConnections):  # the entries keep their ids
+                        self._store.audit_ids_after(con)
                     for layout in self.layouts.values():
                         layout.rebuild_views(con, self.row_files.root)
                     yield Moved(tables, *files)
@@ -972,7 +975,7 @@ class Warehouse:
                     )
                 erasure.insert_erasure(con, record)
                 if audit is not None:
-                    warehouse_audit.append(con, audit(found))
+                    warehouse_audit.append(con, audit(found), self._store.audit_id(con))
                 erasure.delete_request(con, sid)  # carried out, or overtaken by retention
                 if layout is not None:
                     layout.rebuild_views(con, self.row_files.root)
