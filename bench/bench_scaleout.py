@@ -692,6 +692,8 @@ def summary(opened: list[dict[str, Any]]) -> dict[str, Any]:
         "opens": len(opened), "median_s": statistics.median(times) if times else math.nan,
         "p95_s": percentile(times, 0.95), "max_s": max(times, default=math.nan),
         "first_median_s": statistics.median(firsts) if firsts else math.nan,
+        # Each open: its session's first?, its page time, when it began (s from the start).
+        "each": [(o["first"], round(o["seconds"], 3), round(o["began"], 2)) for o in opened],
         "errors": len(problems), "problems": sorted(set(problems))[:5],
     }  # fmt: skip
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import psycopg
 import pytest
 
 from shared_outcomes.config.contracts import Contract
@@ -262,3 +263,39 @@ def test_notebooks_can_read_the_views_with_plain_duckdb(warehouse: Warehouse):
     finally:
         con.close()
     assert row == (3,)
+
+
+@pytest.mark.parametrize("backend", ["lake"], indirect=True)
+def test_on_a_catalog_a_load_leaves_the_schema_alone_once_the_dataset_has_rows(
+    warehouse: Warehouse,
+):
+    """The rows views name no file there: only the first file (and the last one erased, or a
+    new set of columns) makes them again, so other processes need not read the schema again."""
+    catalog = warehouse.catalog
+    assert catalog is not None
+
+    def schema_changes_since(snapshot: int) -> list[str]:
+        with psycopg.connect(host=catalog.host, port=catalog.port, dbname=catalog.dbname,
+                             user=catalog.user) as pg:  # fmt: skip
+            found = pg.execute(
+                "SELECT changes_made FROM ducklake_snapshot_changes WHERE snapshot_id > %s",
+                [snapshot],
+            ).fetchall()
+        return [c for (made,) in found for c in made.split(",") if "view" in c or "table:" in c]
+
+    def latest() -> int:
+        return int(
+            warehouse.query("SELECT max(snapshot_id) FROM ducklake_snapshots('lake')").item()
+        )
+
+    first = store(warehouse, b"v1", visits_frame(phone=5))
+    since = latest()
+    store(warehouse, b"v2", visits_frame(phone=9))  # supersedes the first
+    store(warehouse, b"v3", visits_frame(phone=2), partner="p2")
+    warehouse.store_nil(partner="p3", dataset="visits", period="2016-03", submitted_by="t",
+                        note="none", report_json="{}")  # fmt: skip
+    assert schema_changes_since(since) == []
+    every = warehouse.query("SELECT submission_id, sum(visits) AS v FROM ds_visits GROUP BY 1")
+    assert dict(every.rows()) == {first.submission.submission_id: 15, 2: 19, 3: 12}
+    current = warehouse.query("SELECT DISTINCT submission_id FROM current_visits ORDER BY 1")
+    assert current["submission_id"].to_list() == [2, 3]

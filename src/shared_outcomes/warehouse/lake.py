@@ -66,8 +66,8 @@ _TABLE_CHANGES = frozenset({
     "inserted_into_table", "deleted_from_table", "compacted_table", "inlined_insert",
     "inlined_delete",
 })  # fmt: skip
-#: Changes to no table's rows (each load makes its dataset's views again).
-_NO_ROWS_CHANGED = frozenset({"created_view", "dropped_view"})
+#: Changes to no table's rows (a dataset's views made again, or their comment set).
+_NO_ROWS_CHANGED = frozenset({"created_view", "dropped_view", "altered_view"})
 #: DuckLake's own tables in PostgreSQL (its default schema): the snapshots from one id to another
 #: with their times (microseconds) and changes; the latest snapshot; every table's id and name.
 _CHANGES_SQL = (

@@ -12,6 +12,7 @@ checked against a strict pattern first); every value is a bound parameter.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -536,8 +537,14 @@ class DatasetLayout:
             for name in names
         )
 
-    def rebuild_views(self, con: duckdb.DuckDBPyConnection, rows_root: Path) -> None:
-        """Point `ds_<dataset>` and `current_<dataset>` at the row files the register names."""
+    def rebuild_views(
+        self, con: duckdb.DuckDBPyConnection, rows_root: Path, *, lake: bool = False
+    ) -> None:
+        """Point `ds_<dataset>` and `current_<dataset>` at the row files the register names
+        (on a catalog, `lake`: views that name no file, see `_lake_views`)."""
+        if lake and not any(mark in str(rows_root) for mark in "*?["):  # a glob as it is
+            self._lake_views(con, rows_root)
+            return
         files = con.execute(
             "SELECT f.path, f.columns, s.status FROM row_files f JOIN submissions s "
             "USING (submission_id) WHERE f.dataset = ? ORDER BY f.submission_id",
@@ -550,6 +557,63 @@ class DatasetLayout:
                 f"CREATE OR REPLACE VIEW {quote_ident(view + self.dataset)} AS "
                 + self._select_rows(chosen)
             )
+
+    def _lake_views(self, con: duckdb.DuckDBPyConnection, rows_root: Path) -> None:
+        """On a catalog: views that read the dataset's folder, made again only when what they
+        read changes shape.
+
+        A view naming its files changes with every load, and on a catalog that is a change of
+        the catalog's schema: every process reads the schema again at its next query (tens of
+        milliseconds each time), and the catalog keeps each version of the text (megabytes a
+        load at ten million rows). Here `ds_<dataset>` reads every Parquet file of
+        `<rows>/<dataset>/` and keeps the rows of the submissions `row_files` names (a load
+        writes its file before it commits; a crashed load's file is swept later), by column
+        name across contract versions that differ (`union_by_name`, only then: it opens every
+        file to bind). The text changes only when the dataset gets its first file or loses
+        its last (a folder with no file cannot be read) or a new set of columns arrives; its
+        digest is the view's comment, so an unchanged view is left as it is.
+        """
+        groups = sorted(
+            tuple(row[0])
+            for row in con.execute(
+                "SELECT DISTINCT columns FROM row_files WHERE dataset = ?", [self.dataset]
+            ).fetchall()
+        )
+        rows = "ds_" + self.dataset
+        if not groups:
+            every = self._select_rows([])
+        else:
+            present = {name for group in groups for name in group}
+            typed = [
+                f"CAST({quote_ident(n) if n in present else 'NULL'} AS {self._type(n)}) "
+                f"AS {quote_ident(n)}"
+                for n in self.column_names
+            ]
+            folder = quote_literal(str(rows_root / self.dataset) + "/*.parquet")
+            by_name = ", union_by_name = true" if len(groups) > 1 else ""
+            every = (
+                "SELECT "  # noqa: S608 - identifiers quoted, the folder escaped
+                + ", ".join([*typed, "submission_id"])
+                + f" FROM read_parquet({folder}{by_name}) WHERE submission_id IN "  # noqa: S608
+                "(SELECT submission_id FROM row_files WHERE dataset = "
+                + quote_literal(self.dataset)
+                + ")"
+            )
+        current = (
+            f"SELECT * FROM {quote_ident(rows)} WHERE submission_id IN "  # noqa: S608 - quoted
+            "(SELECT submission_id FROM submissions WHERE status = 'accepted')"
+        )
+        for name, sql in ((rows, every), ("current_" + self.dataset, current)):
+            digest = "rows view " + hashlib.sha256(sql.encode()).hexdigest()[:16]
+            found = con.execute(
+                "SELECT comment FROM duckdb_views() WHERE view_name = ? "
+                "AND database_name = current_database()",
+                [name],
+            ).fetchone()
+            if found is not None and found[0] == digest:
+                continue
+            con.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {sql}")
+            con.execute(f"COMMENT ON VIEW {quote_ident(name)} IS {quote_literal(digest)}")
 
     def _select_rows(self, files: Sequence[tuple[Path, Sequence[str]]]) -> str:
         """Typed rows of the files: one `read_parquet` per set of columns, joined by UNION ALL.

@@ -17,7 +17,9 @@ Layout of one warehouse (a DuckDB file plus two folders beside it, see `archive`
 
 **Why rows live in Parquet.** The rows of a submission are written once, as one Parquet file,
 and never change; `ds_<dataset>` and `current_<dataset>` are views over those files (typed with
-casts per the contract), rebuilt in the transaction that registers the submission. DuckDB's own
+casts per the contract), rebuilt in the transaction that registers the submission (on a catalog
+they read the dataset's folder and name no file, so a load leaves them as they are:
+`DatasetLayout._lake_views`). DuckDB's own
 table insert measured four to eight times slower than reading the CSV; Parquet keeps a load
 near the read (bench/bench_load.py). A load is still atomic: its files are written (temp file,
 fsync, rename) before the transaction commits, and a file no committed submission names is
@@ -341,7 +343,7 @@ class Warehouse:
             migrate(con, lake=self._store.lake)
             for layout in self.layouts.values():
                 layout.ensure(con)
-                layout.rebuild_views(con, self.row_files.root)
+                layout.rebuild_views(con, self.row_files.root, lake=self._store.lake)
             con.commit()
             self._prepared_tables = frozenset("agg_" + dataset for dataset in self.layouts)
             owner = warehouse_id(con)
@@ -721,7 +723,7 @@ class Warehouse:
             con.begin()
             try:
                 result = self._store_in(con, incoming)
-                incoming.layout.rebuild_views(con, self.row_files.root)
+                incoming.layout.rebuild_views(con, self.row_files.root, lake=self._store.lake)
             except BaseException:
                 con.rollback()
                 raise
@@ -764,7 +766,7 @@ class Warehouse:
                     if isinstance(self._store, LakeConnections):  # the entries keep their ids
                         self._store.audit_ids_after(con)
                     for layout in self.layouts.values():
-                        layout.rebuild_views(con, self.row_files.root)
+                        layout.rebuild_views(con, self.row_files.root, lake=self._store.lake)
                     yield Moved(tables, *files)
                 except BaseException:
                     con.rollback()
@@ -789,7 +791,7 @@ class Warehouse:
                 yield
                 for layout in self.layouts.values():
                     layout.append_aggregates(con, self._bulk.aggregates.get(layout.dataset, []))
-                    layout.rebuild_views(con, self.row_files.root)
+                    layout.rebuild_views(con, self.row_files.root, lake=self._store.lake)
                 os.sync()  # the files written without fsync reach the disk before the commit
             except BaseException:
                 con.rollback()
@@ -875,7 +877,7 @@ class Warehouse:
                         "UPDATE submissions SET status = 'superseded' WHERE submission_id = ?",
                         [previous],
                     )
-                layout.rebuild_views(con, self.row_files.root)
+                layout.rebuild_views(con, self.row_files.root, lake=self._store.lake)
             except BaseException:
                 con.rollback()
                 raise
@@ -978,7 +980,7 @@ class Warehouse:
                     warehouse_audit.append(con, audit(found), self._store.audit_id(con))
                 erasure.delete_request(con, sid)  # carried out, or overtaken by retention
                 if layout is not None:
-                    layout.rebuild_views(con, self.row_files.root)
+                    layout.rebuild_views(con, self.row_files.root, lake=self._store.lake)
                 shared = con.execute(
                     "SELECT count(*) FROM submissions WHERE sha256 = ? AND status <> 'erased'",
                     [found.sha256],
