@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -583,12 +583,7 @@ class DatasetLayout:
         if not groups:
             every = self._select_rows([])
         else:
-            present = {name for group in groups for name in group}
-            typed = [
-                f"CAST({quote_ident(n) if n in present else 'NULL'} AS {self._type(n)}) "
-                f"AS {quote_ident(n)}"
-                for n in self.column_names
-            ]
+            typed = self._typed({name for group in groups for name in group})
             folder = quote_literal(str(rows_root / self.dataset) + "/*.parquet")
             by_name = ", union_by_name = true" if len(groups) > 1 else ""
             every = (
@@ -603,17 +598,28 @@ class DatasetLayout:
             f"SELECT * FROM {quote_ident(rows)} WHERE submission_id IN "  # noqa: S608 - quoted
             "(SELECT submission_id FROM submissions WHERE status = 'accepted')"
         )
-        for name, sql in ((rows, every), ("current_" + self.dataset, current)):
-            digest = "rows view " + hashlib.sha256(sql.encode()).hexdigest()[:16]
-            found = con.execute(
-                "SELECT comment FROM duckdb_views() WHERE view_name = ? "
+        wanted = {rows: every, "current_" + self.dataset: current}
+        comments = dict(
+            con.execute(
+                "SELECT view_name, comment FROM duckdb_views() WHERE view_name IN (?, ?) "
                 "AND database_name = current_database()",
-                [name],
-            ).fetchone()
-            if found is not None and found[0] == digest:
+                list(wanted),
+            ).fetchall()
+        )
+        for name, sql in wanted.items():  # ds_ first: current_ reads it
+            digest = "rows view " + hashlib.sha256(sql.encode()).hexdigest()[:16]
+            if comments.get(name) == digest:
                 continue
             con.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {sql}")
             con.execute(f"COMMENT ON VIEW {quote_ident(name)} IS {quote_literal(digest)}")
+
+    def _typed(self, present: Collection[str]) -> list[str]:
+        """The contract's columns cast to their types, NULL where the files lack them."""
+        return [
+            f"CAST({quote_ident(n) if n in present else 'NULL'} AS {self._type(n)}) "
+            f"AS {quote_ident(n)}"
+            for n in self.column_names
+        ]
 
     def _select_rows(self, files: Sequence[tuple[Path, Sequence[str]]]) -> str:
         """Typed rows of the files: one `read_parquet` per set of columns, joined by UNION ALL.
@@ -625,9 +631,7 @@ class DatasetLayout:
         for path, columns in files:
             groups.setdefault(tuple(columns), []).append(path)
         if not groups:
-            typed = [
-                f"CAST(NULL AS {self._type(n)}) AS {quote_ident(n)}" for n in self.column_names
-            ]
+            typed = self._typed(())
             return (
                 "SELECT "
                 + ", ".join([*typed, "CAST(NULL AS BIGINT) AS submission_id"])
@@ -635,11 +639,7 @@ class DatasetLayout:
             )
         selects = []
         for columns, paths in groups.items():
-            typed = [
-                f"CAST({quote_ident(n) if n in columns else 'NULL'} AS {self._type(n)}) "
-                f"AS {quote_ident(n)}"
-                for n in self.column_names
-            ]
+            typed = self._typed(columns)
             listed = ", ".join(quote_literal(str(path)) for path in paths)
             selects.append(
                 "SELECT "  # noqa: S608 - identifiers quoted, paths escaped

@@ -343,7 +343,7 @@ class Warehouse:
             migrate(con, lake=self._store.lake)
             for layout in self.layouts.values():
                 layout.ensure(con)
-                layout.rebuild_views(con, self.row_files.root, lake=self._store.lake)
+                self._rebuild_views(con, layout)
             con.commit()
             self._prepared_tables = frozenset("agg_" + dataset for dataset in self.layouts)
             owner = warehouse_id(con)
@@ -429,6 +429,10 @@ class Warehouse:
             return _RegisterCopy(both.drop("erasure_rule"), erasures)
 
         return self._kept(("register_copy",), _REGISTER_TABLES, read)
+
+    def _rebuild_views(self, con: duckdb.DuckDBPyConnection, layout: DatasetLayout) -> None:
+        """Point the dataset's rows views at its row files, as this backend does it."""
+        layout.rebuild_views(con, self.row_files.root, lake=self._store.lake)
 
     def append_audit(self, row: AuditRow) -> None:
         """Append one audit-log entry (its own short write; on a catalog it does not wait for
@@ -723,7 +727,7 @@ class Warehouse:
             con.begin()
             try:
                 result = self._store_in(con, incoming)
-                incoming.layout.rebuild_views(con, self.row_files.root, lake=self._store.lake)
+                self._rebuild_views(con, incoming.layout)
             except BaseException:
                 con.rollback()
                 raise
@@ -766,7 +770,7 @@ class Warehouse:
                     if isinstance(self._store, LakeConnections):  # the entries keep their ids
                         self._store.audit_ids_after(con)
                     for layout in self.layouts.values():
-                        layout.rebuild_views(con, self.row_files.root, lake=self._store.lake)
+                        self._rebuild_views(con, layout)
                     yield Moved(tables, *files)
                 except BaseException:
                     con.rollback()
@@ -791,7 +795,7 @@ class Warehouse:
                 yield
                 for layout in self.layouts.values():
                     layout.append_aggregates(con, self._bulk.aggregates.get(layout.dataset, []))
-                    layout.rebuild_views(con, self.row_files.root, lake=self._store.lake)
+                    self._rebuild_views(con, layout)
                 os.sync()  # the files written without fsync reach the disk before the commit
             except BaseException:
                 con.rollback()
@@ -877,7 +881,7 @@ class Warehouse:
                         "UPDATE submissions SET status = 'superseded' WHERE submission_id = ?",
                         [previous],
                     )
-                layout.rebuild_views(con, self.row_files.root, lake=self._store.lake)
+                self._rebuild_views(con, layout)
             except BaseException:
                 con.rollback()
                 raise
@@ -980,7 +984,7 @@ class Warehouse:
                     warehouse_audit.append(con, audit(found), self._store.audit_id(con))
                 erasure.delete_request(con, sid)  # carried out, or overtaken by retention
                 if layout is not None:
-                    layout.rebuild_views(con, self.row_files.root, lake=self._store.lake)
+                    self._rebuild_views(con, layout)
                 shared = con.execute(
                     "SELECT count(*) FROM submissions WHERE sha256 = ? AND status <> 'erased'",
                     [found.sha256],
